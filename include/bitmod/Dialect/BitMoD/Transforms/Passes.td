@@ -1,0 +1,53 @@
+//===- Passes.td - BitMoD transformation passes ------------*- tablegen -*-===//
+
+#ifndef BITMOD_DIALECT_BITMOD_TRANSFORMS_PASSES_TD
+#define BITMOD_DIALECT_BITMOD_TRANSFORMS_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def BitMoDQuantize : Pass<"bitmod-quantize"> {
+  let summary = "Quantize the constant weights of bitmod.linear per group";
+  let description = [{
+    Rewrites every `bitmod.linear` whose weight is a constant into a
+    `bitmod.weights` constant (packed codes, per-group scales, channel
+    scales, special-value selectors; payloads as `dense_resource` blobs)
+    feeding a `bitmod.grouped_matmul`. The numerics are those of the
+    BitMoD quantization library (docs/numerics.md): per-group absmax
+    scaling, the per-group special-value search for bitmod3/bitmod4, and
+    INT8 second-level scales unless `scale-bits=0`.
+
+    `dtype-config` names a JSON file that overrides the data type per layer:
+    `{"default": "bitmod3", "layers": {"*mlp*": "int6", "lm_head": "int8"}}`.
+    Keys are glob patterns matched against the op's `name` attribute, first
+    match wins; the value `fp16` keeps a layer unquantized. A linear whose
+    weight is not a constant is left alone with a remark.
+  }];
+  let dependentDialects = ["::mlir::bitmod::BitMoDDialect"];
+  let options = [
+    Option<"dtype", "dtype", "std::string", /*default=*/"\"bitmod3\"",
+           "Weight data type (e.g. bitmod3, bitmod4, int8, int6, fp4)">,
+    Option<"groupSize", "group-size", "unsigned", /*default=*/"128",
+           "Weights per quantization group along K">,
+    Option<"scaleBits", "scale-bits", "unsigned", /*default=*/"8",
+           "Bits of the per-group scales (0 keeps float scales)">,
+    Option<"dtypeConfig", "dtype-config", "std::string", /*default=*/"\"\"",
+           "JSON file with per-layer data type overrides">,
+  ];
+}
+
+def BitMoDLowerToHost : Pass<"bitmod-lower-to-host"> {
+  let summary = "Lower bitmod ops to linalg/arith for execution on the host";
+  let description = [{
+    The host fallback and reference path: `bitmod.linear` and
+    `bitmod.grouped_matmul` become `linalg.generic` contractions
+    `y[..., n] = sum_k x[..., k] * w[n, k] (+ b[n])`; `bitmod.dequantize` of a
+    `bitmod.weights` constant is folded into an `arith.constant` holding the
+    dequantized float weights (bit-identical to the quantization library's
+    dequantization).
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+#endif // BITMOD_DIALECT_BITMOD_TRANSFORMS_PASSES_TD

@@ -1,0 +1,209 @@
+//===- Quantize.cpp - bitmod.linear -> weights + grouped_matmul -*- C++ -*-===//
+
+#include "bitmod/Dialect/BitMoD/IR/BitMoDOps.h"
+#include "bitmod/Dialect/BitMoD/Transforms/Passes.h"
+#include "bitmod/Dialect/BitMoD/Transforms/WeightsUtils.h"
+#include "bitmod/Quant/Quantizer.h"
+
+#include "mlir/IR/Matchers.h"
+#include "llvm/Support/GlobPattern.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/StringSaver.h"
+
+namespace mlir {
+namespace bitmod {
+#define GEN_PASS_DEF_BITMODQUANTIZE
+#include "bitmod/Dialect/BitMoD/Transforms/Passes.h.inc"
+} // namespace bitmod
+} // namespace mlir
+
+using namespace mlir;
+using namespace mlir::bitmod;
+
+namespace {
+
+/// Data type choice per layer: the first matching glob wins, else default.
+struct DTypePolicy {
+  quant::DataType defaultType = quant::DataType::bitmod3;
+  std::vector<std::pair<llvm::GlobPattern, quant::DataType>> rules;
+  /// GlobPattern keeps references into its pattern text: own the text here.
+  std::shared_ptr<llvm::BumpPtrAllocator> patternStorage =
+      std::make_shared<llvm::BumpPtrAllocator>();
+
+  quant::DataType lookup(StringRef layerName) const {
+    for (const auto &[pattern, type] : rules)
+      if (pattern.match(layerName))
+        return type;
+    return defaultType;
+  }
+};
+
+llvm::Expected<quant::DataType> parseDTypeOption(StringRef name,
+                                                 StringRef where) {
+  if (std::optional<quant::DataType> type = quant::parseDataType(name))
+    return *type;
+  return llvm::createStringError(
+      "%s: unknown data type '%s'; valid data types: %s", where.str().c_str(),
+      name.str().c_str(), quant::listDataTypeNames().c_str());
+}
+
+/// Reads `{"default": "bitmod3", "layers": [{"match": "*mlp*", "dtype":
+/// "int6"}, ...]}`; the default falls back to the pass's dtype option.
+llvm::Error loadPolicyFile(StringRef path, DTypePolicy &policy) {
+  auto buffer = llvm::MemoryBuffer::getFile(path);
+  if (!buffer)
+    return llvm::createStringError("cannot read dtype-config '%s': %s",
+                                   path.str().c_str(),
+                                   buffer.getError().message().c_str());
+  llvm::Expected<llvm::json::Value> json =
+      llvm::json::parse((*buffer)->getBuffer());
+  if (!json)
+    return llvm::createStringError("dtype-config '%s' is not valid JSON: %s",
+                                   path.str().c_str(),
+                                   llvm::toString(json.takeError()).c_str());
+  const llvm::json::Object *root = json->getAsObject();
+  if (!root)
+    return llvm::createStringError("dtype-config '%s': expected a JSON object",
+                                   path.str().c_str());
+  for (const auto &entry : *root)
+    if (entry.first != "default" && entry.first != "layers")
+      return llvm::createStringError(
+          "dtype-config '%s': unknown key '%s' (expected 'default', 'layers')",
+          path.str().c_str(), entry.first.str().c_str());
+  if (const llvm::json::Value *def = root->get("default")) {
+    std::optional<StringRef> name = def->getAsString();
+    if (!name)
+      return llvm::createStringError(
+          "dtype-config '%s': 'default' must be a string", path.str().c_str());
+    auto type = parseDTypeOption(*name, path);
+    if (!type)
+      return type.takeError();
+    policy.defaultType = *type;
+  }
+  if (const llvm::json::Value *layers = root->get("layers")) {
+    const llvm::json::Array *rules = layers->getAsArray();
+    if (!rules)
+      return llvm::createStringError(
+          "dtype-config '%s': 'layers' must be an array of {\"match\", "
+          "\"dtype\"} objects",
+          path.str().c_str());
+    for (auto [index, rule] : llvm::enumerate(*rules)) {
+      const llvm::json::Object *object = rule.getAsObject();
+      std::optional<StringRef> match =
+          object ? object->getString("match") : std::nullopt;
+      std::optional<StringRef> dtype =
+          object ? object->getString("dtype") : std::nullopt;
+      if (!match || !dtype)
+        return llvm::createStringError(
+            "dtype-config '%s': layers[%zu] needs string fields 'match' and "
+            "'dtype'",
+            path.str().c_str(), index);
+      auto pattern = llvm::GlobPattern::create(
+          llvm::StringSaver(*policy.patternStorage).save(*match));
+      if (!pattern)
+        return pattern.takeError();
+      auto type = parseDTypeOption(*dtype, path);
+      if (!type)
+        return type.takeError();
+      policy.rules.emplace_back(std::move(*pattern), *type);
+    }
+  }
+  return llvm::Error::success();
+}
+
+/// The layer name of a linear: its `name` attribute, else the innermost
+/// NameLoc of its location, else "".
+std::string getLayerName(LinearOp op) {
+  if (StringAttr name = op.getNameAttr())
+    return name.str();
+  Location loc = op.getLoc();
+  if (auto fused = dyn_cast<FusedLoc>(loc))
+    for (Location inner : fused.getLocations())
+      if (auto named = dyn_cast<NameLoc>(inner))
+        return named.getName().str();
+  if (auto named = dyn_cast<NameLoc>(loc))
+    return named.getName().str();
+  return "";
+}
+
+struct BitMoDQuantizePass
+    : mlir::bitmod::impl::BitMoDQuantizeBase<BitMoDQuantizePass> {
+  using BitMoDQuantizeBase::BitMoDQuantizeBase;
+
+  LogicalResult initialize(MLIRContext *context) override {
+    auto type = parseDTypeOption(dtype, "bitmod-quantize dtype option");
+    if (!type)
+      return emitError(UnknownLoc::get(context))
+             << llvm::toString(type.takeError());
+    policy.defaultType = *type;
+    if (!dtypeConfig.empty())
+      if (llvm::Error err = loadPolicyFile(dtypeConfig, policy))
+        return emitError(UnknownLoc::get(context))
+               << llvm::toString(std::move(err));
+    return success();
+  }
+
+  void runOnOperation() override {
+    SmallVector<LinearOp> linears;
+    getOperation()->walk([&](LinearOp op) { linears.push_back(op); });
+    for (LinearOp op : linears)
+      if (failed(quantizeLinear(op)))
+        return signalPassFailure();
+  }
+
+  LogicalResult quantizeLinear(LinearOp op) {
+    std::string layerName = getLayerName(op);
+    quant::DataType type = policy.lookup(layerName);
+    if (type == quant::DataType::fp16)
+      return success(); // Kept in float on purpose.
+
+    ElementsAttr weightAttr;
+    if (!matchPattern(op.getWeight(), m_Constant(&weightAttr))) {
+      op.emitRemark("weight is not a constant; layer left unquantized");
+      return success();
+    }
+    RankedTensorType weightType = op.getWeight().getType();
+    if (!weightType.getElementType().isF32())
+      return op.emitOpError("can only quantize f32 weights, got ")
+             << weightType.getElementType();
+    FailureOr<std::vector<char>> bytes =
+        getRawBytes(op, weightAttr, "weight");
+    if (failed(bytes))
+      return failure();
+
+    quant::QuantConfig config;
+    config.dtype = type;
+    config.groupSize = groupSize;
+    config.scaleBits = quant::isMXType(type) ? 8 : unsigned(scaleBits);
+    if (unsigned required = quant::getRequiredGroupSize(type))
+      config.groupSize = required;
+    config.tensorName = layerName.empty() ? "weight" : layerName;
+    int64_t n = weightType.getDimSize(0), k = weightType.getDimSize(1);
+    ArrayRef<float> weights(reinterpret_cast<const float *>(bytes->data()),
+                            n * k);
+    llvm::Expected<quant::PackedWeights> packed =
+        quant::quantize(weights, n, k, config);
+    if (!packed)
+      return op.emitOpError("cannot quantize to ")
+             << quant::getName(type) << ": "
+             << llvm::toString(packed.takeError());
+
+    OpBuilder builder(op);
+    WeightsOp weightsOp =
+        buildWeightsOp(builder, op.getLoc(), *packed, layerName);
+    auto matmul = GroupedMatmulOp::create(
+        builder, op.getLoc(), op.getType(), op.getInput(),
+        weightsOp.getResult(), op.getBias(), op.getNameAttr());
+    op.replaceAllUsesWith(matmul.getResult());
+    Operation *weightDef = op.getWeight().getDefiningOp();
+    op.erase();
+    if (weightDef && weightDef->use_empty() && isPure(weightDef))
+      weightDef->erase();
+    return success();
+  }
+
+  DTypePolicy policy;
+};
+
+} // namespace

@@ -1,0 +1,27 @@
+// RUN: bitmod-opt %s -split-input-file -verify-diagnostics --bitmod-quantize="dtype=bitmod3 group-size=8"
+
+func.func @nan_weight(%x: tensor<2x8xf32>) -> tensor<2x2xf32> {
+  %w = arith.constant dense<[[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0],
+                             [1.0, 2.0, 0x7FC00000, 4.0, 5.0, 6.0, 7.0, 8.0]]> : tensor<2x8xf32>
+  // expected-error @+1 {{cannot quantize to bitmod3: tensor 'fc1': non-finite weight nan at [1, 2]}}
+  %y = bitmod.linear %x, %w {name = "fc1"} : tensor<2x8xf32>, tensor<2x8xf32> -> tensor<2x2xf32>
+  return %y : tensor<2x2xf32>
+}
+
+// -----
+
+func.func @inf_weight(%x: tensor<2x8xf32>) -> tensor<2x1xf32> {
+  %w = arith.constant dense<[[1.0, 0x7F800000, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]]> : tensor<1x8xf32>
+  // expected-error @+1 {{non-finite weight +inf at [0, 1]}}
+  %y = bitmod.linear %x, %w {name = "fc2"} : tensor<2x8xf32>, tensor<1x8xf32> -> tensor<2x1xf32>
+  return %y : tensor<2x1xf32>
+}
+
+// -----
+
+func.func @f16_weight(%x: tensor<2x8xf16>) -> tensor<2x1xf16> {
+  %w = arith.constant dense<1.0> : tensor<1x8xf16>
+  // expected-error @+1 {{can only quantize f32 weights, got 'f16'}}
+  %y = bitmod.linear %x, %w : tensor<2x8xf16>, tensor<1x8xf16> -> tensor<2x1xf16>
+  return %y : tensor<2x1xf16>
+}

@@ -1,0 +1,36 @@
+# -*- Python -*-
+# lit configuration of the bitmod-mlir tests.
+
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+from lit.llvm.subst import ToolSubst
+
+config.name = "BITMOD"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".onnxtxt", ".s", ".test"]
+config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.bitmod_obj_root, "test")
+
+config.substitutions.append(("%PATH%", config.environment["PATH"]))
+config.substitutions.append(("%python", config.python_executable))
+config.substitutions.append(("%bitmod_src", config.bitmod_src_root))
+
+llvm_config.use_default_substitutions()
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+llvm_config.with_environment("PATH", config.bitmod_tools_dir, append_path=True)
+llvm_config.with_environment(
+    "PYTHONPATH", os.path.join(config.bitmod_src_root, "python"), append_path=True)
+
+tools = ["bitmod-opt", "bitmod-translate", "bitmod-quant", "bitmod-sim",
+         "bitmod-compile"]
+llvm_config.add_tool_substitutions(
+    [ToolSubst(t, unresolved="ignore") for t in tools],
+    [config.bitmod_tools_dir])
+
+# Features for tools that may be absent in partial builds.
+for t in tools:
+    if os.path.exists(os.path.join(config.bitmod_tools_dir, t)):
+        config.available_features.add(t)

@@ -1,0 +1,26 @@
+//===- bitmod-opt.cpp - BitMoD optimizer driver -----------------*- C++ -*-===//
+//
+// mlir-opt with the BitMoD dialects and passes registered next to the
+// upstream ones, so any pipeline stage can be run and lit-tested alone.
+//
+//===----------------------------------------------------------------------===//
+
+#include "bitmod/Dialect/BitMoD/IR/BitMoDDialect.h"
+#include "bitmod/Dialect/BitMoD/Transforms/Passes.h"
+
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllPasses.h"
+#include "mlir/Tools/mlir-opt/MlirOptMain.h"
+
+int main(int argc, char **argv) {
+  mlir::registerAllPasses();
+  mlir::bitmod::registerBitMoDPasses();
+
+  mlir::DialectRegistry registry;
+  mlir::registerAllDialects(registry);
+  registry.insert<mlir::bitmod::BitMoDDialect>();
+
+  return mlir::asMainReturnCode(mlir::MlirOptMain(
+      argc, argv, "BitMoD optimizer driver\n", registry));
+}
