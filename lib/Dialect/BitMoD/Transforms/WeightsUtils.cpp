@@ -70,9 +70,13 @@ WeightsOp mlir::bitmod::buildWeightsOp(OpBuilder &builder, Location loc,
                                        StringRef layerName) {
   MLIRContext *ctx = builder.getContext();
   const quant::BlobLayout &layout = packed.layout;
+  // The library records scaleBits = 0 for MX (no second level); the type
+  // states the 8-bit width of the shared exponents instead.
+  unsigned typeScaleBits =
+      quant::isMXType(packed.dtype) ? 8u : packed.scaleBits;
   auto type = QWeightsType::get(ctx, packed.rows, packed.cols,
                                 fromQuantType(packed.dtype),
-                                layout.groupSize, packed.scaleBits);
+                                layout.groupSize, typeScaleBits);
   std::string prefix = layerName.empty() ? "weights" : layerName.str();
   Type u8 = IntegerType::get(ctx, 8, IntegerType::Unsigned);
   Type i8 = IntegerType::get(ctx, 8);
@@ -87,7 +91,7 @@ WeightsOp mlir::bitmod::buildWeightsOp(OpBuilder &builder, Location loc,
     scales = makeElementsAttr(RankedTensorType::get({n, groups}, i8),
                               asBytes(packed.sharedExponents),
                               prefix + ".exponents");
-  else if (packed.scaleBits == 0)
+  else if (type.getScaleBits() == 0)
     scales = makeElementsAttr(RankedTensorType::get({n, groups}, f32),
                               asBytes(packed.groupScales), prefix + ".scales");
   else
@@ -126,7 +130,7 @@ FailureOr<quant::PackedWeights> mlir::bitmod::getPackedWeights(WeightsOp op) {
   packed.dtype = toQuantType(type.getDtype());
   packed.rows = type.getRows();
   packed.cols = type.getCols();
-  packed.scaleBits = type.getScaleBits();
+  packed.scaleBits = type.isMX() ? 0 : type.getScaleBits();
   packed.layout = type.getLayout();
 
   auto read = [&](std::optional<ElementsAttr> attr, StringRef what,
@@ -144,7 +148,7 @@ FailureOr<quant::PackedWeights> mlir::bitmod::getPackedWeights(WeightsOp op) {
   if (type.isMX()) {
     if (failed(read(op.getScales(), "scales", packed.sharedExponents)))
       return failure();
-  } else if (packed.scaleBits == 0) {
+  } else if (type.getScaleBits() == 0) {
     if (failed(read(op.getScales(), "scales", packed.groupScales)))
       return failure();
   } else if (failed(read(op.getScales(), "scales", packed.groupScaleCodes))) {
