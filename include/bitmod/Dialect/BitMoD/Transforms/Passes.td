@@ -17,10 +17,19 @@ def BitMoDQuantize : Pass<"bitmod-quantize"> {
     INT8 second-level scales unless `scale-bits=0`.
 
     `dtype-config` names a JSON file that overrides the data type per layer:
-    `{"default": "bitmod3", "layers": {"*mlp*": "int6", "lm_head": "int8"}}`.
-    Keys are glob patterns matched against the op's `name` attribute, first
-    match wins; the value `fp16` keeps a layer unquantized. A linear whose
-    weight is not a constant is left alone with a remark.
+
+    ```json
+    {"default": "bitmod3",
+     "layers": [{"match": "*mlp*", "dtype": "int6"},
+                {"match": "lm_head", "dtype": "fp16"}]}
+    ```
+
+    `match` is a glob against the layer name (the op's `name` attribute, or
+    the innermost NameLoc of its location); the first matching rule wins and
+    `default` (else the `dtype` option) applies to the rest. `fp16` keeps a
+    layer unquantized. A linear whose weight is not a constant is left alone
+    with a remark. NaN or Inf weights are an error naming the layer and the
+    first bad element.
   }];
   let dependentDialects = ["::mlir::bitmod::BitMoDDialect"];
   let options = [

@@ -1,0 +1,54 @@
+//===- Half.cpp - IEEE binary16 conversions -------------------------------===//
+
+#include "bitmod/Support/Half.h"
+
+#include <cmath>
+#include <cstring>
+
+using namespace bitmod;
+
+float support::halfToFloat(uint16_t bits) {
+  uint32_t sign = (bits >> 15) & 1;
+  uint32_t exp = (bits >> 10) & 0x1f;
+  uint32_t man = bits & 0x3ff;
+  float mag;
+  if (exp == 0)
+    mag = std::ldexp(static_cast<float>(man), -24);
+  else if (exp == 31)
+    mag = man ? NAN : INFINITY;
+  else
+    mag =
+        std::ldexp(static_cast<float>(man | 0x400), static_cast<int>(exp) - 25);
+  return sign ? -mag : mag;
+}
+
+uint16_t support::floatToHalf(float value) {
+  uint32_t f;
+  std::memcpy(&f, &value, sizeof(f));
+  uint16_t sign = static_cast<uint16_t>((f >> 16) & 0x8000);
+  uint32_t exp = (f >> 23) & 0xff;
+  uint32_t man = f & 0x7fffff;
+  if (exp == 0xff) // inf or nan
+    return sign | 0x7c00 | (man ? 0x200 : 0);
+  int e = static_cast<int>(exp) - 127 + 15;
+  if (e >= 31)
+    return sign | 0x7c00;
+  if (e <= 0) {
+    // Subnormal half (or zero): value = mant24 * 2^(exp-150), half unit 2^-24.
+    if (e < -10)
+      return sign; // Rounds to zero (below half of the smallest subnormal).
+    uint32_t m = man | 0x800000;
+    unsigned shift = static_cast<unsigned>(14 - e);
+    uint32_t q = m >> shift;
+    uint32_t rem = m & ((1u << shift) - 1);
+    uint32_t half = 1u << (shift - 1);
+    if (rem > half || (rem == half && (q & 1)))
+      ++q;
+    return sign | static_cast<uint16_t>(q);
+  }
+  uint32_t q = (static_cast<uint32_t>(e) << 10) | (man >> 13);
+  uint32_t rem = man & 0x1fff;
+  if (rem > 0x1000 || (rem == 0x1000 && (q & 1)))
+    ++q; // May carry into the exponent, up to inf: correct.
+  return sign | static_cast<uint16_t>(q);
+}
