@@ -1,0 +1,88 @@
+//===- Timing.h - Cycle-level timing of an instruction stream ---*- C++ -*-===//
+//
+// Cycle-level model of the three instruction queues (docs/isa.md, "Timing
+// model"): every queue runs its instructions in order, one at a time; an
+// instruction starts when its queue is free and every token it pops has been
+// pushed (a push happens when the pushing instruction ends). Instructions
+// are scheduled in time order across queues (list scheduling), so shared
+// resources are arbitrated first-come first-served:
+//  * DRAM: one bus of dramBytesPerCycle (limited by the buffer port width
+//    if narrower); a transfer holds the bus for ceil(bytes / rate) cycles and
+//    ends dramLatencyCycles later (the latency pipelines with other
+//    transfers).
+//  * PE array: MATMUL cycles = passes * kGroups * groupCycles + fill + drain
+//    with the CostModel formulas (getGroupCycles/getFillCycles/
+//    getDrainCycles), passes = ceil(m / tokenLanes) * ceil(n / channelLanes).
+// Buffer accesses are counted at the CostModel port widths for energy.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef BITMOD_SIM_TIMING_H
+#define BITMOD_SIM_TIMING_H
+
+#include "bitmod/ISA/Program.h"
+#include "bitmod/Sim/AccelConfig.h"
+#include "bitmod/Sim/Energy.h"
+
+#include "llvm/Support/Error.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace bitmod {
+namespace sim {
+
+struct InstTiming {
+  uint64_t start = 0, end = 0; // cycles; end is exclusive
+  isa::Queue queue = isa::Queue::Compute;
+  uint64_t dramBytes = 0; // LOAD_*/STORE
+  uint64_t macs = 0;      // MATMUL: m * n * kGroups * G
+  int32_t layer = -1;     // index into Program::layers, -1 if none
+};
+
+struct LayerTiming {
+  std::string name;
+  uint64_t start = 0, end = 0;
+  uint64_t cycles = 0; // end - start
+  uint64_t macs = 0;
+  uint64_t dramReadBytes = 0, dramWriteBytes = 0;
+  uint64_t peBusyCycles = 0; // compute-queue MATMUL cycles
+  ActivityCounts activity;
+  EnergyBreakdown energy;
+  uint64_t gemmM = 0, gemmN = 0, gemmK = 0;
+};
+
+struct TimingResult {
+  uint64_t totalCycles = 0;
+  std::vector<InstTiming> insts; // one per instruction
+  std::vector<LayerTiming> layers;
+  uint64_t queueBusyCycles[isa::kNumQueues] = {0, 0, 0};
+  uint64_t dramBusyCycles = 0;
+  uint64_t macs = 0;
+  /// Useful PE term-steps / (PEs x totalCycles).
+  double peUtilization = 0;
+  ActivityCounts activity;
+  EnergyBreakdown energy;
+};
+
+/// Cycles of one MATMUL under `config` (the CONFIG in effect).
+llvm::Expected<uint64_t> getMatMulCycles(const AccelConfig &cfg,
+                                         const isa::ConfigFields &config,
+                                         const isa::MatMulFields &mm);
+/// Bus cycles of a DMA of `bytes` (without latency).
+uint64_t getDmaBusCycles(const AccelConfig &cfg, uint64_t bytes,
+                         unsigned portBits);
+/// The arrangement of `cfg` a CONFIG's lanes select, or an error naming the
+/// supported shapes.
+llvm::Expected<ArrayArrangement>
+getConfigArrangement(const AccelConfig &cfg, const isa::ConfigFields &config);
+
+/// Simulates the timing of a verified program.
+llvm::Expected<TimingResult> simulateTiming(const isa::Program &program,
+                                            const AccelConfig &cfg);
+
+} // namespace sim
+} // namespace bitmod
+
+#endif // BITMOD_SIM_TIMING_H

@@ -1,0 +1,687 @@
+//===- Assembly.cpp - BitMoD assembly printer and parser ------------------===//
+//
+// Syntax: docs/isa.md, "Assembly". One directive or instruction per line,
+// `;` starts a comment, fields are `key=value`.
+//
+//===----------------------------------------------------------------------===//
+
+#include "bitmod/ISA/Assembly.h"
+
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
+
+using namespace bitmod;
+using namespace bitmod::isa;
+using llvm::createStringError;
+using llvm::Error;
+using llvm::Expected;
+
+static constexpr unsigned kDataBytesPerLine = 32;
+
+static Error makeError(const llvm::Twine &msg) {
+  return createStringError(llvm::inconvertibleErrorCode(), msg.str());
+}
+
+//===----------------------------------------------------------------------===//
+// Printer
+//===----------------------------------------------------------------------===//
+
+static void printQuoted(llvm::StringRef s, llvm::raw_ostream &os) {
+  os << '"';
+  for (unsigned char c : s) {
+    if (c == '"' || c == '\\')
+      os << '\\' << c;
+    else if (c == '\n')
+      os << "\\n";
+    else if (c == '\t')
+      os << "\\t";
+    else if (c < 0x20 || c >= 0x7f)
+      os << "\\x" << llvm::format_hex_no_prefix(c, 2);
+    else
+      os << c;
+  }
+  os << '"';
+}
+
+static void printTokens(const Instruction &inst, llvm::raw_ostream &os) {
+  const TokenFlags &t = inst.tokens;
+  switch (inst.getQueue()) {
+  case Queue::Load:
+    os << " pop_next=" << t.popNext << " push_next=" << t.pushNext;
+    break;
+  case Queue::Compute:
+    if (inst.opcode == Opcode::Halt)
+      return;
+    os << " pop_prev=" << t.popPrev << " pop_next=" << t.popNext
+       << " push_prev=" << t.pushPrev << " push_next=" << t.pushNext;
+    break;
+  case Queue::Store:
+    os << " pop_prev=" << t.popPrev << " push_prev=" << t.pushPrev;
+    break;
+  }
+}
+
+static void printHex(llvm::raw_ostream &os, uint64_t v, unsigned digits) {
+  os << llvm::format_hex(v, digits + 2);
+}
+
+void isa::printInstruction(const Instruction &inst, llvm::raw_ostream &os) {
+  os << llvm::left_justify(getMnemonic(inst.opcode), 9)
+     << " q=" << llvm::left_justify(getQueueName(inst.getQueue()), 7);
+  switch (inst.opcode) {
+  case Opcode::Config: {
+    const ConfigFields &c = inst.config;
+    os << " dtype=" << quant::getName(c.dtype) << " group=" << c.groupSize
+       << " scale_bits=" << c.scaleBits << " sv=" << int(c.sv[0]) << ','
+       << int(c.sv[1]) << ',' << int(c.sv[2]) << ',' << int(c.sv[3])
+       << " token_lanes=" << c.tokenLanes
+       << " channel_lanes=" << c.channelLanes;
+    break;
+  }
+  case Opcode::LoadAct:
+  case Opcode::Store: {
+    const DmaFields &d = inst.dma;
+    os << " dram=";
+    printHex(os, d.dramAddr, 9);
+    os << " abuf=";
+    printHex(os, d.bufOffset, 6);
+    os << " rows=" << d.rows << " row_bytes=" << d.rowBytes
+       << " dram_stride=" << d.dramStride << " buf_pitch=" << d.bufPitch;
+    break;
+  }
+  case Opcode::LoadWgt: {
+    const LoadWgtFields &l = inst.loadWgt;
+    os << " dram=";
+    printHex(os, l.dramAddr, 9);
+    os << " wbuf=";
+    printHex(os, l.bufOffset, 6);
+    os << " bytes=" << l.bytes;
+    break;
+  }
+  case Opcode::MatMul: {
+    const MatMulFields &m = inst.matmul;
+    os << " act=";
+    printHex(os, m.actOffset, 6);
+    os << " act_pitch=" << m.actPitch << " wgt=";
+    printHex(os, m.wgtOffset, 6);
+    os << " out=";
+    printHex(os, m.outOffset, 6);
+    os << " out_pitch=" << m.outPitch << " m=" << m.m << " n=" << m.n
+       << " k_groups=" << m.kGroups << " acc=" << m.accumulate
+       << " out_fmt=" << (m.outFormat == OutFormat::F16 ? "f16" : "f32");
+    break;
+  }
+  case Opcode::Sync:
+  case Opcode::Halt:
+    break;
+  }
+  printTokens(inst, os);
+}
+
+void isa::printAssembly(const Program &p, llvm::raw_ostream &os,
+                        const AsmPrintOptions &options) {
+  os << "; BitMoD program: " << p.instructions.size() << " instructions, "
+     << p.weights.size() << " weight bytes, " << p.symbols.size()
+     << " symbols\n";
+  os << ".version " << p.versionMajor << '.' << p.versionMinor << '\n';
+  os << ".dram_size ";
+  printHex(os, p.dramSize, 9);
+  os << "\n.weight_base ";
+  printHex(os, p.weightBase, 9);
+  os << "\n.act_buffer " << p.actBufferBytes << '\n';
+  os << ".wgt_buffer " << p.wgtBufferBytes << '\n';
+  if (!p.accelConfig.empty()) {
+    os << ".accel ";
+    printQuoted(p.accelConfig, os);
+    os << '\n';
+  }
+  for (const Symbol &s : p.symbols) {
+    os << ".symbol ";
+    printQuoted(s.name, os);
+    os << ' ' << getSymbolKindName(s.kind) << ' ' << getElemTypeName(s.elemType)
+       << " [";
+    llvm::interleave(s.shape, os, ",");
+    os << "] dram=";
+    printHex(os, s.dramAddr, 9);
+    os << " bytes=" << s.bytes << '\n';
+  }
+  for (const LayerRange &l : p.layers) {
+    os << ".layer ";
+    printQuoted(l.name, os);
+    os << " first=" << l.firstInst << " count=" << l.numInsts
+       << " gemm=" << l.gemmM << 'x' << l.gemmN << 'x' << l.gemmK << '\n';
+  }
+  os << ".weights " << p.weights.size() << '\n';
+  if (options.printWeights) {
+    for (size_t off = 0; off < p.weights.size(); off += kDataBytesPerLine) {
+      os << ".data ";
+      printHex(os, off, 8);
+      os << ' ';
+      size_t end = std::min(p.weights.size(), off + kDataBytesPerLine);
+      for (size_t i = off; i < end; ++i)
+        os << llvm::format_hex_no_prefix(p.weights[i], 2);
+      os << '\n';
+    }
+  } else if (!p.weights.empty()) {
+    os << "; weight bytes elided\n";
+  }
+  os << ".text\n";
+  size_t layer = 0;
+  for (size_t i = 0; i < p.instructions.size(); ++i) {
+    while (layer < p.layers.size() &&
+           p.layers[layer].firstInst + p.layers[layer].numInsts <= i &&
+           !(p.layers[layer].numInsts == 0 && p.layers[layer].firstInst == i))
+      ++layer;
+    if (layer < p.layers.size() && p.layers[layer].firstInst == i) {
+      os << "; layer ";
+      printQuoted(p.layers[layer].name, os);
+      os << '\n';
+    }
+    os << "  ";
+    printInstruction(p.instructions[i], os);
+    os << "  ; " << i << '\n';
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Parser
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// Splits a line into whitespace-separated words; a word may contain one
+/// double-quoted string (escapes decoded). Stops at ';' outside quotes.
+Expected<llvm::SmallVector<std::string, 16>> tokenize(llvm::StringRef line) {
+  llvm::SmallVector<std::string, 16> words;
+  size_t i = 0;
+  while (i < line.size()) {
+    char c = line[i];
+    if (c == ' ' || c == '\t' || c == '\r') {
+      ++i;
+      continue;
+    }
+    if (c == ';')
+      break;
+    std::string word;
+    while (i < line.size() && line[i] != ' ' && line[i] != '\t' &&
+           line[i] != '\r' && line[i] != ';') {
+      if (line[i] != '"') {
+        word += line[i++];
+        continue;
+      }
+      // Quoted string: keep a leading marker so callers know it was quoted.
+      word += '\x01';
+      ++i;
+      bool closed = false;
+      while (i < line.size()) {
+        char q = line[i++];
+        if (q == '"') {
+          closed = true;
+          break;
+        }
+        if (q != '\\') {
+          word += q;
+          continue;
+        }
+        if (i >= line.size())
+          return makeError("unterminated escape in string");
+        char e = line[i++];
+        if (e == 'n')
+          word += '\n';
+        else if (e == 't')
+          word += '\t';
+        else if (e == '\\' || e == '"')
+          word += e;
+        else if (e == 'x') {
+          if (i + 2 > line.size() || !llvm::isHexDigit(line[i]) ||
+              !llvm::isHexDigit(line[i + 1]))
+            return makeError("bad \\x escape in string");
+          word += char(llvm::hexFromNibbles(line[i], line[i + 1]));
+          i += 2;
+        } else {
+          return makeError(std::string("unknown escape '\\") + e + "'");
+        }
+      }
+      if (!closed)
+        return makeError("unterminated string");
+    }
+    words.push_back(std::move(word));
+  }
+  return words;
+}
+
+Expected<std::string> unquote(llvm::StringRef word, const char *what) {
+  if (word.empty() || word[0] != '\x01')
+    return makeError(llvm::Twine(what) + " must be a quoted string");
+  return word.drop_front().str();
+}
+
+Expected<uint64_t> parseUInt(llvm::StringRef text, llvm::StringRef what,
+                             uint64_t max = UINT64_MAX) {
+  uint64_t v;
+  if (text.getAsInteger(0, v))
+    return makeError("invalid value '" + text + "' for '" + what + "'");
+  if (v > max)
+    return makeError(
+        llvm::formatv("value {0} for '{1}' exceeds {2}", v, what, max).str());
+  return v;
+}
+
+/// key=value fields of one instruction line.
+class Fields {
+public:
+  Error add(llvm::StringRef word) {
+    auto [key, value] = word.split('=');
+    if (value.empty() && !word.contains('='))
+      return makeError("expected key=value, got '" + word + "'");
+    if (!map.try_emplace(key, value.str()).second)
+      return makeError("duplicate field '" + key + "'");
+    return Error::success();
+  }
+  /// Takes a required field.
+  Expected<std::string> take(llvm::StringRef key) {
+    auto it = map.find(key);
+    if (it == map.end())
+      return makeError("missing field '" + key + "'");
+    std::string v = it->second;
+    map.erase(it);
+    return v;
+  }
+  Expected<uint64_t> takeUInt(llvm::StringRef key, uint64_t max) {
+    auto v = take(key);
+    if (!v)
+      return v.takeError();
+    return parseUInt(*v, key, max);
+  }
+  Expected<bool> takeFlag(llvm::StringRef key) {
+    auto it = map.find(key);
+    if (it == map.end())
+      return false;
+    std::string v = it->second;
+    map.erase(it);
+    if (v == "0")
+      return false;
+    if (v == "1")
+      return true;
+    return makeError("field '" + key + "' must be 0 or 1, got '" + v + "'");
+  }
+  std::optional<std::string> takeOptional(llvm::StringRef key) {
+    auto it = map.find(key);
+    if (it == map.end())
+      return std::nullopt;
+    std::string v = it->second;
+    map.erase(it);
+    return v;
+  }
+  Error finish() {
+    if (map.empty())
+      return Error::success();
+    return makeError("unknown field '" + map.begin()->first() + "'");
+  }
+
+private:
+  llvm::StringMap<std::string> map;
+};
+
+} // namespace
+
+#define ASSIGN_OR_RETURN(var, expr)                                            \
+  auto var##OrErr = (expr);                                                    \
+  if (!var##OrErr)                                                             \
+    return var##OrErr.takeError();                                             \
+  auto var = std::move(*var##OrErr)
+
+static Expected<Instruction>
+parseInstructionWords(llvm::ArrayRef<std::string> words) {
+  if (words.empty())
+    return makeError("empty instruction");
+  std::optional<Opcode> op = parseMnemonic(words[0]);
+  if (!op)
+    return makeError("unknown mnemonic '" + words[0] + "'");
+  Fields f;
+  for (const std::string &w : words.drop_front())
+    if (Error e = f.add(w))
+      return std::move(e);
+  Instruction inst;
+  inst.opcode = *op;
+  std::optional<std::string> qName = f.takeOptional("q");
+  if (*op == Opcode::Sync) {
+    if (!qName)
+      return makeError("sync: missing field 'q'");
+    std::optional<Queue> q = parseQueueName(*qName);
+    if (!q)
+      return makeError("unknown queue '" + *qName + "'");
+    inst.sync.queue = *q;
+  } else if (qName && *qName != getQueueName(inst.getQueue())) {
+    return makeError(getMnemonic(*op) + " runs in the " +
+                     getQueueName(inst.getQueue()) + " queue, not '" + *qName +
+                     "'");
+  }
+  constexpr uint64_t u32max = UINT32_MAX;
+  switch (*op) {
+  case Opcode::Config: {
+    ConfigFields &c = inst.config;
+    ASSIGN_OR_RETURN(dt, f.take("dtype"));
+    std::optional<quant::DataType> dtype = quant::parseDataType(dt);
+    if (!dtype)
+      return makeError("unknown dtype '" + dt + "' (expected one of " +
+                       quant::listDataTypeNames() + ")");
+    c.dtype = *dtype;
+    ASSIGN_OR_RETURN(g, f.takeUInt("group", u32max));
+    c.groupSize = g;
+    ASSIGN_OR_RETURN(sb, f.takeUInt("scale_bits", u32max));
+    c.scaleBits = sb;
+    ASSIGN_OR_RETURN(sv, f.take("sv"));
+    llvm::SmallVector<llvm::StringRef, 4> parts;
+    llvm::StringRef(sv).split(parts, ',');
+    if (parts.size() != 4)
+      return makeError("sv needs 4 comma-separated values, got '" + sv + "'");
+    for (unsigned i = 0; i < 4; ++i) {
+      int64_t v;
+      if (parts[i].getAsInteger(10, v) || v < -128 || v > 127)
+        return makeError("sv entry '" + parts[i] + "' is not in -128..127");
+      c.sv[i] = int8_t(v);
+    }
+    ASSIGN_OR_RETURN(tl, f.takeUInt("token_lanes", u32max));
+    ASSIGN_OR_RETURN(cl, f.takeUInt("channel_lanes", u32max));
+    c.tokenLanes = tl;
+    c.channelLanes = cl;
+    break;
+  }
+  case Opcode::LoadAct:
+  case Opcode::Store: {
+    DmaFields &d = inst.dma;
+    ASSIGN_OR_RETURN(dram, f.takeUInt("dram", UINT64_MAX));
+    ASSIGN_OR_RETURN(buf, f.takeUInt("abuf", u32max));
+    ASSIGN_OR_RETURN(rows, f.takeUInt("rows", u32max));
+    ASSIGN_OR_RETURN(rowBytes, f.takeUInt("row_bytes", u32max));
+    ASSIGN_OR_RETURN(stride, f.takeUInt("dram_stride", u32max));
+    ASSIGN_OR_RETURN(pitch, f.takeUInt("buf_pitch", u32max));
+    d.dramAddr = dram;
+    d.bufOffset = buf;
+    d.rows = rows;
+    d.rowBytes = rowBytes;
+    d.dramStride = stride;
+    d.bufPitch = pitch;
+    break;
+  }
+  case Opcode::LoadWgt: {
+    ASSIGN_OR_RETURN(dram, f.takeUInt("dram", UINT64_MAX));
+    ASSIGN_OR_RETURN(buf, f.takeUInt("wbuf", u32max));
+    ASSIGN_OR_RETURN(bytes, f.takeUInt("bytes", u32max));
+    inst.loadWgt.dramAddr = dram;
+    inst.loadWgt.bufOffset = buf;
+    inst.loadWgt.bytes = bytes;
+    break;
+  }
+  case Opcode::MatMul: {
+    MatMulFields &m = inst.matmul;
+    ASSIGN_OR_RETURN(act, f.takeUInt("act", u32max));
+    ASSIGN_OR_RETURN(actPitch, f.takeUInt("act_pitch", u32max));
+    ASSIGN_OR_RETURN(wgt, f.takeUInt("wgt", u32max));
+    ASSIGN_OR_RETURN(out, f.takeUInt("out", u32max));
+    ASSIGN_OR_RETURN(outPitch, f.takeUInt("out_pitch", u32max));
+    ASSIGN_OR_RETURN(mm, f.takeUInt("m", u32max));
+    ASSIGN_OR_RETURN(nn, f.takeUInt("n", u32max));
+    ASSIGN_OR_RETURN(kg, f.takeUInt("k_groups", u32max));
+    ASSIGN_OR_RETURN(acc, f.takeFlag("acc"));
+    m.actOffset = act;
+    m.actPitch = actPitch;
+    m.wgtOffset = wgt;
+    m.outOffset = out;
+    m.outPitch = outPitch;
+    m.m = mm;
+    m.n = nn;
+    m.kGroups = kg;
+    m.accumulate = acc;
+    std::optional<std::string> fmt = f.takeOptional("out_fmt");
+    if (!fmt || *fmt == "f32")
+      m.outFormat = OutFormat::F32;
+    else if (*fmt == "f16")
+      m.outFormat = OutFormat::F16;
+    else
+      return makeError("out_fmt must be f32 or f16, got '" + *fmt + "'");
+    break;
+  }
+  case Opcode::Sync:
+  case Opcode::Halt:
+    break;
+  }
+  ASSIGN_OR_RETURN(popPrev, f.takeFlag("pop_prev"));
+  ASSIGN_OR_RETURN(popNext, f.takeFlag("pop_next"));
+  ASSIGN_OR_RETURN(pushPrev, f.takeFlag("push_prev"));
+  ASSIGN_OR_RETURN(pushNext, f.takeFlag("push_next"));
+  inst.tokens = {popPrev, popNext, pushPrev, pushNext};
+  if (Error e = f.finish())
+    return std::move(e);
+  if (Error e = verifyInstruction(inst))
+    return std::move(e);
+  return inst;
+}
+
+Expected<Instruction> isa::parseInstruction(llvm::StringRef line) {
+  auto words = tokenize(line);
+  if (!words)
+    return words.takeError();
+  return parseInstructionWords(*words);
+}
+
+Expected<Program> isa::parseAssembly(llvm::StringRef text,
+                                     llvm::StringRef bufferName) {
+  Program p;
+  bool inText = false;
+  std::optional<uint64_t> weightBytes;
+  bool sawVersion = false;
+  llvm::SmallVector<llvm::StringRef, 0> lines;
+  text.split(lines, '\n');
+  for (size_t ln = 0; ln < lines.size(); ++ln) {
+    auto fail = [&](Error e) -> Error {
+      return makeError(bufferName + ":" + llvm::Twine(ln + 1) + ": " +
+                       llvm::toString(std::move(e)));
+    };
+    auto wordsOr = tokenize(lines[ln]);
+    if (!wordsOr)
+      return fail(wordsOr.takeError());
+    auto &words = *wordsOr;
+    if (words.empty())
+      continue;
+    llvm::StringRef head = words[0];
+    if (!head.starts_with(".")) {
+      if (!inText)
+        return fail(makeError("instruction before .text"));
+      auto inst = parseInstructionWords(words);
+      if (!inst)
+        return fail(inst.takeError());
+      p.instructions.push_back(*inst);
+      continue;
+    }
+    if (inText)
+      return fail(makeError("directive '" + head + "' after .text"));
+    auto expectArgs = [&](size_t n) -> Error {
+      if (words.size() != n + 1)
+        return makeError(llvm::formatv("'{0}' takes {1} argument(s), got {2}",
+                                       head, n, words.size() - 1)
+                             .str());
+      return Error::success();
+    };
+    Error err = Error::success();
+    if (head == ".text") {
+      err = expectArgs(0);
+      inText = true;
+    } else if (head == ".version") {
+      if (!(err = expectArgs(1))) {
+        auto [maj, min] = llvm::StringRef(words[1]).split('.');
+        unsigned a = 0, b = 0;
+        if (maj.getAsInteger(10, a) || min.getAsInteger(10, b) || a > 0xffff ||
+            b > 0xffff)
+          err = makeError("bad version '" + words[1] + "'");
+        p.versionMajor = a;
+        p.versionMinor = b;
+        sawVersion = true;
+      }
+    } else if (head == ".dram_size" || head == ".weight_base") {
+      if (!(err = expectArgs(1))) {
+        auto v = parseUInt(words[1], head.drop_front());
+        if (!v)
+          err = v.takeError();
+        else
+          (head == ".dram_size" ? p.dramSize : p.weightBase) = *v;
+      }
+    } else if (head == ".act_buffer" || head == ".wgt_buffer") {
+      if (!(err = expectArgs(1))) {
+        auto v = parseUInt(words[1], head.drop_front(), UINT32_MAX);
+        if (!v)
+          err = v.takeError();
+        else
+          (head == ".act_buffer" ? p.actBufferBytes : p.wgtBufferBytes) = *v;
+      }
+    } else if (head == ".accel") {
+      if (!(err = expectArgs(1))) {
+        auto s = unquote(words[1], ".accel");
+        if (!s)
+          err = s.takeError();
+        else
+          p.accelConfig = *s;
+      }
+    } else if (head == ".symbol") {
+      // .symbol "name" kind elem [d0,d1] dram=0x.. bytes=N
+      if (!(err = expectArgs(6))) {
+        Symbol s;
+        auto name = unquote(words[1], "symbol name");
+        std::optional<SymbolKind> kind = parseSymbolKindName(words[2]);
+        std::optional<ElemType> elem = parseElemTypeName(words[3]);
+        llvm::StringRef shape = words[4];
+        if (!name)
+          err = name.takeError();
+        else if (!kind)
+          err = makeError("symbol kind must be input or output, got '" +
+                          words[2] + "'");
+        else if (!elem)
+          err = makeError("element type must be f16 or f32, got '" + words[3] +
+                          "'");
+        else if (!shape.consume_front("[") || !shape.consume_back("]"))
+          err = makeError("shape must look like [d0,d1,...], got '" + words[4] +
+                          "'");
+        else {
+          s.name = *name;
+          s.kind = *kind;
+          s.elemType = *elem;
+          if (!shape.empty()) {
+            llvm::SmallVector<llvm::StringRef, 8> dims;
+            shape.split(dims, ',');
+            for (llvm::StringRef d : dims) {
+              int64_t v;
+              if (d.trim().getAsInteger(10, v)) {
+                err = makeError("bad dimension '" + d + "'");
+                break;
+              }
+              s.shape.push_back(v);
+            }
+          }
+          if (!err) {
+            Fields f;
+            if (!(err = f.add(words[5])) && !(err = f.add(words[6]))) {
+              auto dram = f.takeUInt("dram", UINT64_MAX);
+              auto bytes = f.takeUInt("bytes", UINT64_MAX);
+              if (!dram)
+                err = dram.takeError();
+              else if (!bytes)
+                err = bytes.takeError();
+              else {
+                s.dramAddr = *dram;
+                s.bytes = *bytes;
+                p.symbols.push_back(std::move(s));
+              }
+              consumeError(f.finish());
+            }
+          }
+        }
+      }
+    } else if (head == ".layer") {
+      if (!(err = expectArgs(4))) {
+        auto name = unquote(words[1], "layer name");
+        Fields f;
+        if (!name)
+          err = name.takeError();
+        else if (!(err = f.add(words[2])) && !(err = f.add(words[3])) &&
+                 !(err = f.add(words[4]))) {
+          auto first = f.takeUInt("first", UINT32_MAX);
+          auto count = f.takeUInt("count", UINT32_MAX);
+          auto gemm = f.take("gemm");
+          llvm::SmallVector<llvm::StringRef, 3> dims;
+          if (gemm)
+            llvm::StringRef(*gemm).split(dims, 'x');
+          uint64_t mnk[3] = {0, 0, 0};
+          if (!first)
+            err = first.takeError();
+          else if (!count)
+            err = count.takeError();
+          else if (!gemm)
+            err = gemm.takeError();
+          else if (dims.size() != 3 || dims[0].getAsInteger(10, mnk[0]) ||
+                   dims[1].getAsInteger(10, mnk[1]) ||
+                   dims[2].getAsInteger(10, mnk[2]))
+            err = makeError("gemm must be MxNxK, got '" + *gemm + "'");
+          else if (!(err = f.finish())) {
+            LayerRange l{*name, uint32_t(*first), uint32_t(*count)};
+            l.gemmM = mnk[0];
+            l.gemmN = mnk[1];
+            l.gemmK = mnk[2];
+            p.layers.push_back(std::move(l));
+          }
+        }
+      }
+    } else if (head == ".weights") {
+      if (!(err = expectArgs(1))) {
+        auto v = parseUInt(words[1], "weights", uint64_t(1) << 40);
+        if (!v)
+          err = v.takeError();
+        else {
+          weightBytes = *v;
+          p.weights.reserve(*v);
+        }
+      }
+    } else if (head == ".data") {
+      if (!(err = expectArgs(2))) {
+        auto off = parseUInt(words[1], "data offset");
+        llvm::StringRef hex = words[2];
+        if (!weightBytes)
+          err = makeError(".data before .weights");
+        else if (!off)
+          err = off.takeError();
+        else if (*off != p.weights.size())
+          err = makeError(llvm::formatv(".data offset {0:x} does not follow "
+                                        "the previous data (expected {1:x})",
+                                        *off, p.weights.size())
+                              .str());
+        else if (hex.size() % 2 || !llvm::all_of(hex, llvm::isHexDigit))
+          err = makeError("malformed hex data");
+        else if (p.weights.size() + hex.size() / 2 > *weightBytes)
+          err = makeError("more .data bytes than declared by .weights");
+        else
+          for (size_t i = 0; i < hex.size(); i += 2)
+            p.weights.push_back(llvm::hexFromNibbles(hex[i], hex[i + 1]));
+      }
+    } else {
+      err = makeError("unknown directive '" + head + "'");
+    }
+    if (err)
+      return fail(std::move(err));
+  }
+  if (!sawVersion)
+    return makeError(bufferName + ": missing .version directive");
+  if (!inText)
+    return makeError(bufferName + ": missing .text section");
+  if (weightBytes && p.weights.size() != *weightBytes)
+    return makeError(llvm::formatv("{0}: .weights declares {1} bytes but .data "
+                                   "lines provide {2} (listing printed "
+                                   "without weights?)",
+                                   bufferName, *weightBytes, p.weights.size())
+                         .str());
+  if (Error e = verifyProgram(p))
+    return makeError(bufferName + ": " + llvm::toString(std::move(e)));
+  return p;
+}
