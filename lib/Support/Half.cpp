@@ -2,6 +2,7 @@
 
 #include "bitmod/Support/Half.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -51,4 +52,37 @@ uint16_t support::floatToHalf(float value) {
   if (rem > 0x1000 || (rem == 0x1000 && (q & 1)))
     ++q; // May carry into the exponent, up to inf: correct.
   return sign | static_cast<uint16_t>(q);
+}
+
+/// Rounds a finite, non-negative |a| to the binary16 magnitude pattern.
+static uint16_t roundHalfMagnitude(double a) {
+  if (a == 0)
+    return 0;
+  int e;
+  std::frexp(a, &e); // a = f * 2^e, f in [0.5, 1)
+  // Normal halves have 11 significant bits (LSB exponent e - 11);
+  // subnormals have LSB 2^-24.
+  int lsbExp = std::max(e - 11, -24);
+  double r = std::nearbyint(std::ldexp(a, -lsbExp)); // exact scaling, RNE
+  uint64_t m = static_cast<uint64_t>(r);
+  if (lsbExp == -24) // subnormal or the smallest normal (m == 1024)
+    return static_cast<uint16_t>(m);
+  if (m == 2048) { // rounding carried into the next binade
+    m = 1024;
+    ++lsbExp;
+  }
+  int biasedExp = lsbExp + 10 + 15; // value = m * 2^lsbExp, m in [1024, 2048)
+  if (biasedExp >= 31)
+    return 0x7c00;
+  return static_cast<uint16_t>((biasedExp << 10) | (m - 1024));
+}
+
+uint16_t support::doubleToHalf(double value) {
+  if (std::isnan(value))
+    return std::signbit(value) ? 0xfe00 : 0x7e00;
+  uint16_t sign = std::signbit(value) ? 0x8000 : 0;
+  double a = std::fabs(value);
+  if (std::isinf(a))
+    return sign | 0x7c00;
+  return sign | roundHalfMagnitude(a);
 }

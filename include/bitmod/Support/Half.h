@@ -18,6 +18,9 @@ float halfToFloat(uint16_t bits);
 /// Converts a float to binary16 bits, round to nearest even; overflow gives
 /// +-inf, nan stays nan.
 uint16_t floatToHalf(float value);
+/// Rounds a double to binary16 directly (one rounding, no double rounding
+/// through float), round to nearest even.
+uint16_t doubleToHalf(double value);
 
 } // namespace support
 } // namespace bitmod
