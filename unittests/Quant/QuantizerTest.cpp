@@ -340,11 +340,13 @@ TEST_P(RandomVsReference, MatchesBruteForce) {
       ASSERT_EQ(deq[i], ref.deq[i])
           << getName(t) << " sb=" << scaleBits << " K=" << s.K << " at ["
           << i / s.K << ", " << i % s.K << "] w=" << w[i];
-    if (hasSelector(t))
+    if (hasSelector(t)) {
       for (int64_t n = 0; n < s.N; ++n)
-        for (int64_t g = 0; g < p->getNumGroups(); ++g)
+        for (int64_t g = 0; g < p->getNumGroups(); ++g) {
           EXPECT_EQ(p->getSelector(n, g),
                     ref.selectors[n * p->getNumGroups() + g]);
+        }
+    }
     // getValue agrees with dequantize.
     for (int64_t i = 0; i < s.N * s.K; i += 7)
       EXPECT_EQ(p->getValue(i / s.K, i % s.K), deq[i]);
@@ -373,16 +375,19 @@ TEST(QuantizerTest, PackingLayoutLSBFirst) {
           code |= ((byte >> (bit % 8)) & 1u) << j;
         }
         EXPECT_EQ(code, p->getCode(n, k));
-        if (k >= K) // padding encodes 0
+        if (k >= K) { // padding encodes 0
           EXPECT_EQ(decodeCode(t, code, p->getSelector(n, k / 32)), 0.0);
+        }
       }
-    if (hasSelector(t))
+    if (hasSelector(t)) {
       for (int64_t n = 0; n < N; ++n)
-        for (int64_t g = 0; g < 3; ++g)
+        for (int64_t g = 0; g < 3; ++g) {
           EXPECT_EQ(p->getSelector(n, g),
                     (p->selectors[n * p->layout.rowSelectorBytes + g / 4] >>
                      (2 * (g % 4))) &
                         3u);
+        }
+    }
   }
 }
 
@@ -489,8 +494,9 @@ TEST(QuantizerTest, SecondLevelScales) {
         EXPECT_EQ(p->getEffectiveScale(n, g),
                   static_cast<float>(q) * p->channelScales[n]);
       }
-      if (!hasSelector(t))
-        EXPECT_EQ(maxQ, 127) << getName(t); // the largest group maps to 127
+      if (!hasSelector(t)) { // the largest group maps to 127
+        EXPECT_EQ(maxQ, 127) << getName(t);
+      }
     }
   }
   // 4-bit scales: codes within 1..7.

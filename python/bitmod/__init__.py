@@ -1,0 +1,1 @@
+"""Python helpers of bitmod-mlir (numpy reference quantizer, ...)."""
