@@ -1,0 +1,69 @@
+//===- ONNXImporter.h - ONNX model to MLIR importer -------------*- C++ -*-===//
+//
+// Imports an ONNX model (binary protobuf or ONNX textual syntax) into a
+// builtin.module holding one func.func per graph. Host ops use TOSA (and
+// tensor/math where TOSA has no equivalent); every MatMul/Gemm with a constant
+// weight becomes a `bitmod.linear` with the weight in [N, K] layout.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef BITMOD_IMPORT_ONNXIMPORTER_H
+#define BITMOD_IMPORT_ONNXIMPORTER_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+#include "mlir/Support/LLVM.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringRef.h"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace mlir {
+class DialectRegistry;
+class MLIRContext;
+
+namespace bitmod {
+
+/// Options controlling the import.
+struct ONNXImportOptions {
+  /// Static shapes for graph inputs, overriding (and resolving dynamic
+  /// dimensions of) the shapes stored in the model.
+  std::vector<std::pair<std::string, SmallVector<int64_t>>> inputShapes;
+  /// Constants with more elements than this are stored as
+  /// DenseResourceElementsAttr blobs; smaller ones as dense literals.
+  int64_t denseElementLimit = 64;
+  /// Models older than this opset are converted to it with libonnx's version
+  /// converter before import (13 is where Softmax, Squeeze/Unsqueeze, Split
+  /// and ReduceSum changed); newer models (up to 17) are imported as they are.
+  /// When the converter fails the original model is imported (the importer
+  /// also understands the older forms).
+  int targetOpset = 13;
+};
+
+/// Parses "name=1x256x4096" into a name and a shape. Returns failure (and sets
+/// `error`) on malformed input.
+LogicalResult parseInputShapeSpec(StringRef spec, std::string &name,
+                                  SmallVector<int64_t> &shape,
+                                  std::string &error);
+
+/// Imports the serialized model in `buffer`. `fileName` is used for
+/// locations and to resolve external data (relative to its folder). Errors
+/// are reported through the context's diagnostic engine; returns null on
+/// failure (no partial module is returned).
+OwningOpRef<ModuleOp> importONNXModel(StringRef buffer, StringRef fileName,
+                                      MLIRContext *context,
+                                      const ONNXImportOptions &options);
+
+/// Adds the dialects the imported IR uses to `registry`.
+void registerONNXImportDialects(DialectRegistry &registry);
+
+/// Registers the "import-onnx" translation (with its --input-shape and
+/// --import-dense-limit options) for mlir-translate style tools.
+void registerBitMoDImportTranslation();
+
+} // namespace bitmod
+} // namespace mlir
+
+#endif // BITMOD_IMPORT_ONNXIMPORTER_H

@@ -1,0 +1,107 @@
+//===- ConstTensor.h - Host-side constant tensors for the importer -*- C++ -*-//
+//
+// A constant tensor known at import time (initializer, Constant node, or the
+// folded result of a constant-only subgraph). The bytes are shared, not
+// copied: they may live in a protobuf string stolen from the model or in a
+// memory-mapped external-data file.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef BITMOD_LIB_IMPORT_CONSTTENSOR_H
+#define BITMOD_LIB_IMPORT_CONSTTENSOR_H
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/SmallVector.h"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace mlir {
+namespace bitmod {
+namespace onnx_import {
+
+/// ONNX TensorProto.DataType values used by the importer.
+enum OnnxDType : int32_t {
+  kUndefined = 0,
+  kFloat = 1,
+  kUInt8 = 2,
+  kInt8 = 3,
+  kUInt16 = 4,
+  kInt16 = 5,
+  kInt32 = 6,
+  kInt64 = 7,
+  kString = 8,
+  kBool = 9,
+  kFloat16 = 10,
+  kDouble = 11,
+  kUInt32 = 12,
+  kUInt64 = 13,
+  kBFloat16 = 16,
+};
+
+/// Size in bytes of one element, 0 if the type is not supported.
+size_t dtypeSize(int32_t dtype);
+bool isFloatDType(int32_t dtype);
+/// Human-readable name of an ONNX data type.
+const char *dtypeName(int32_t dtype);
+/// MLIR element type for an ONNX data type (null if unsupported). Integers
+/// are signless (unsigned types are imported as signless of the same width).
+Type dtypeToType(MLIRContext *ctx, int32_t dtype);
+
+class ConstTensor {
+public:
+  ConstTensor() = default;
+  ConstTensor(int32_t dtype, ArrayRef<int64_t> shape,
+              std::shared_ptr<const void> owner, const char *data);
+
+  /// A new zero-initialized tensor owning its storage.
+  static ConstTensor allocate(int32_t dtype, ArrayRef<int64_t> shape);
+  static ConstTensor fromInts(int32_t dtype, ArrayRef<int64_t> shape,
+                              ArrayRef<int64_t> values);
+  static ConstTensor fromDoubles(int32_t dtype, ArrayRef<int64_t> shape,
+                                 ArrayRef<double> values);
+
+  int32_t dtype() const { return dtype_; }
+  ArrayRef<int64_t> shape() const { return shape_; }
+  int64_t rank() const { return shape_.size(); }
+  int64_t numElements() const;
+  size_t numBytes() const { return numElements() * dtypeSize(dtype_); }
+  const char *data() const { return data_; }
+  char *mutableData() { return const_cast<char *>(data_); }
+  const std::shared_ptr<const void> &owner() const { return owner_; }
+
+  double getDouble(int64_t i) const;
+  int64_t getInt(int64_t i) const;
+  void setDouble(int64_t i, double v);
+  void setInt(int64_t i, int64_t v);
+  SmallVector<int64_t> toInts() const;
+  SmallVector<double> toDoubles() const;
+
+  /// Same bytes, new shape (element count must match).
+  ConstTensor reshaped(ArrayRef<int64_t> newShape) const;
+  ConstTensor transposed(ArrayRef<int64_t> perm) const;
+  ConstTensor cast(int32_t newDType) const;
+
+  /// Builds an attribute: a dense literal when small (or bool), otherwise a
+  /// DenseResourceElementsAttr referencing (not copying) the bytes when they
+  /// are suitably aligned.
+  ElementsAttr toAttr(MLIRContext *ctx, StringRef blobName,
+                      int64_t denseLimit) const;
+  RankedTensorType getType(MLIRContext *ctx) const;
+
+private:
+  int32_t dtype_ = kUndefined;
+  SmallVector<int64_t> shape_;
+  std::shared_ptr<const void> owner_;
+  const char *data_ = nullptr;
+};
+
+} // namespace onnx_import
+} // namespace bitmod
+} // namespace mlir
+
+#endif // BITMOD_LIB_IMPORT_CONSTTENSOR_H

@@ -1,0 +1,2305 @@
+//===- ONNXImporter.cpp - ONNX graph to func/tosa/bitmod IR ---------------===//
+//
+// Walks the (checked, shape-inferred) ONNX graph in topological order and
+// emits one func.func. Constant subgraphs are folded on the host (see
+// ConstTensor), so weights reached through Transpose/Reshape/Cast/... chains
+// are still constants when a MatMul or Gemm consumes them.
+//
+//===----------------------------------------------------------------------===//
+
+#include "bitmod/Import/ONNXImporter.h"
+
+#include "ConstTensor.h"
+#include "ONNXLoader.h"
+
+#include "bitmod/Dialect/BitMoD/IR/BitMoDDialect.h"
+#include "bitmod/Dialect/BitMoD/IR/BitMoDOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Tosa/IR/TosaOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Verifier.h"
+
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/Path.h"
+
+#include <cmath>
+#include <functional>
+#include <limits>
+#include <map>
+
+using namespace mlir;
+using namespace mlir::bitmod;
+using namespace mlir::bitmod::onnx_import;
+
+namespace {
+
+/// Constants with at most this many elements are folded through arbitrary
+/// elementwise arithmetic (shape computations); larger ones only through
+/// layout ops (Transpose, Reshape, Cast, ...).
+constexpr int64_t kFoldArithLimit = 1 << 16;
+
+/// An ONNX value during import: an SSA value, a host constant, or both.
+struct ImportedValue {
+  Value value;
+  std::optional<ConstTensor> cst;
+};
+
+using Shape = SmallVector<int64_t>;
+
+std::string sanitize(StringRef name, StringRef fallback) {
+  std::string s;
+  for (char c : name)
+    s += (isalnum((unsigned char)c) || c == '_') ? c : '_';
+  if (s.empty())
+    s = fallback.str();
+  if (isdigit((unsigned char)s[0]))
+    s = "g_" + s;
+  return s;
+}
+
+/// The `name` of a bitmod.linear: the ONNX node name, or (for unnamed
+/// nodes) the name of its output.
+std::string layerName(const onnx::NodeProto &n) {
+  return n.name().empty() ? n.output(0) : n.name();
+}
+
+int64_t product(ArrayRef<int64_t> v) {
+  int64_t p = 1;
+  for (int64_t d : v)
+    p *= d;
+  return p;
+}
+
+/// Numpy-style broadcast of two shapes; false if incompatible.
+bool broadcastShapes(ArrayRef<int64_t> a, ArrayRef<int64_t> b, Shape &out) {
+  size_t r = std::max(a.size(), b.size());
+  out.assign(r, 1);
+  for (size_t i = 0; i < r; ++i) {
+    int64_t da = i < r - a.size() ? 1 : a[i - (r - a.size())];
+    int64_t db = i < r - b.size() ? 1 : b[i - (r - b.size())];
+    if (da != db && da != 1 && db != 1)
+      return false;
+    out[i] = da == 1 ? db : da;
+  }
+  return true;
+}
+
+/// Flat index into a tensor of shape `inShape` (right-aligned broadcast) of
+/// the element at multi-index `idx` of the broadcast result.
+int64_t broadcastIndex(ArrayRef<int64_t> idx, ArrayRef<int64_t> inShape) {
+  int64_t off = 0;
+  size_t lead = idx.size() - inShape.size();
+  for (size_t i = 0; i < inShape.size(); ++i) {
+    int64_t d = inShape[i];
+    off = off * d + (d == 1 ? 0 : idx[lead + i]);
+  }
+  return off;
+}
+
+/// Calls fn(multiIndex, flat) for every element of `shape`.
+void forEachIndex(ArrayRef<int64_t> shape,
+                  llvm::function_ref<void(ArrayRef<int64_t>, int64_t)> fn) {
+  int64_t n = product(shape);
+  Shape idx(shape.size(), 0);
+  for (int64_t flat = 0; flat < n; ++flat) {
+    fn(idx, flat);
+    for (int64_t d = (int64_t)shape.size() - 1; d >= 0; --d) {
+      if (++idx[d] < shape[d])
+        break;
+      idx[d] = 0;
+    }
+  }
+}
+
+/// Copies element `srcIdx` of `src` into element `dstIdx` of `dst` (same
+/// dtype).
+void copyElement(const ConstTensor &src, int64_t srcIdx, ConstTensor &dst,
+                 int64_t dstIdx) {
+  size_t es = dtypeSize(src.dtype());
+  std::memcpy(dst.mutableData() + dstIdx * es, src.data() + srcIdx * es, es);
+}
+
+class Importer {
+public:
+  Importer(MLIRContext *ctx, const ONNXImportOptions &options,
+           StringRef fileName, TensorLoader &loader, int64_t opset)
+      : ctx(ctx), b(ctx), options(options), fileName(fileName), loader(loader),
+        opset(opset), loc(UnknownLoc::get(ctx)) {}
+
+  OwningOpRef<ModuleOp> run(onnx::ModelProto &model);
+
+  /// Op types the importer can translate.
+  static const llvm::StringSet<> &supportedOps();
+
+private:
+  using Handler = LogicalResult (Importer::*)(const onnx::NodeProto &);
+  static const std::map<std::string, Handler> &handlers();
+
+  // --- values -----------------------------------------------------------
+  ImportedValue *lookup(const std::string &name);
+  Value get(const onnx::NodeProto &node, int i);
+  const ConstTensor *getConst(const onnx::NodeProto &node, int i);
+  bool hasInput(const onnx::NodeProto &node, int i) {
+    return i < node.input_size() && !node.input(i).empty();
+  }
+  void setValue(const onnx::NodeProto &node, int i, Value v) {
+    if (i < node.output_size() && !node.output(i).empty())
+      values[node.output(i)] = ImportedValue{v, std::nullopt};
+  }
+  void setConst(const onnx::NodeProto &node, int i, ConstTensor t) {
+    if (i < node.output_size() && !node.output(i).empty())
+      values[node.output(i)] = ImportedValue{Value(), std::move(t)};
+  }
+  bool hasOutput(const onnx::NodeProto &node, int i) {
+    return i < node.output_size() && !node.output(i).empty();
+  }
+  Value materialize(const ConstTensor &t, StringRef name);
+
+  // --- attributes -------------------------------------------------------
+  const onnx::AttributeProto *attr(const onnx::NodeProto &n, StringRef name);
+  int64_t attrInt(const onnx::NodeProto &n, StringRef name, int64_t def);
+  float attrFloat(const onnx::NodeProto &n, StringRef name, float def);
+  std::string attrString(const onnx::NodeProto &n, StringRef name,
+                         StringRef def);
+  std::optional<Shape> attrInts(const onnx::NodeProto &n, StringRef name);
+  /// Ints from input `i` (must be constant) or attribute `name`.
+  LogicalResult intsFromInputOrAttr(const onnx::NodeProto &n, int i,
+                                    StringRef name, std::optional<Shape> &out);
+
+  // --- emission helpers -------------------------------------------------
+  LogicalResult fail(const Twine &msg) {
+    return emitError(loc) << msg, failure();
+  }
+  RankedTensorType typeOf(Value v) {
+    return cast<RankedTensorType>(v.getType());
+  }
+  Shape shapeOf(Value v) { return Shape(typeOf(v).getShape()); }
+  Type elemOf(Value v) { return typeOf(v).getElementType(); }
+  RankedTensorType tensorType(ArrayRef<int64_t> shape, Type elem) {
+    return RankedTensorType::get(shape, elem);
+  }
+  Value constShape(ArrayRef<int64_t> values);
+  Value reshape(Value v, ArrayRef<int64_t> shape);
+  Value transpose(Value v, ArrayRef<int64_t> perm);
+  Value scalarConst(Type elem, double v, int64_t rank);
+  Value splatConst(Type elem, double v, ArrayRef<int64_t> shape);
+  Value toRank(Value v, int64_t rank);
+  LogicalResult broadcastPair(Value &a, Value &c, Shape &out);
+  Value broadcastTo(Value v, ArrayRef<int64_t> shape);
+  Value mul(Value a, Value c);
+  template <typename OpTy> Value binary(Value a, Value c, Type elem = {});
+  Value divide(Value a, Value c);
+  Value clamp(Value v, double lo, double hi);
+  template <typename OpTy> Value reduce(Value v, ArrayRef<int64_t> axes);
+  Value reduceMean(Value v, ArrayRef<int64_t> axes);
+  Value slice(Value v, ArrayRef<int64_t> start, ArrayRef<int64_t> size);
+  Value castTo(Value v, Type elem);
+  Value linear(Value x, const ConstTensor &weightNK, const ConstTensor *bias,
+               StringRef name);
+  Value hostMatMul(Value a, Value c);
+
+  LogicalResult foldBinary(const onnx::NodeProto &n,
+                           const std::function<double(double, double)> &fn,
+                           int32_t resultDType = kUndefined);
+
+  // --- op handlers ------------------------------------------------------
+  LogicalResult importConstant(const onnx::NodeProto &n);
+  LogicalResult importIdentity(const onnx::NodeProto &n);
+  LogicalResult importCast(const onnx::NodeProto &n);
+  LogicalResult importShape(const onnx::NodeProto &n);
+  LogicalResult importSize(const onnx::NodeProto &n);
+  LogicalResult importConstantOfShape(const onnx::NodeProto &n);
+  LogicalResult importRange(const onnx::NodeProto &n);
+  LogicalResult importBinary(const onnx::NodeProto &n);
+  LogicalResult importVariadic(const onnx::NodeProto &n);
+  LogicalResult importCompare(const onnx::NodeProto &n);
+  LogicalResult importUnary(const onnx::NodeProto &n);
+  LogicalResult importActivation(const onnx::NodeProto &n);
+  LogicalResult importClip(const onnx::NodeProto &n);
+  LogicalResult importSoftmax(const onnx::NodeProto &n);
+  LogicalResult importLayerNorm(const onnx::NodeProto &n);
+  LogicalResult importReduce(const onnx::NodeProto &n);
+  LogicalResult importTranspose(const onnx::NodeProto &n);
+  LogicalResult importReshape(const onnx::NodeProto &n);
+  LogicalResult importFlatten(const onnx::NodeProto &n);
+  LogicalResult importSqueeze(const onnx::NodeProto &n);
+  LogicalResult importUnsqueeze(const onnx::NodeProto &n);
+  LogicalResult importConcat(const onnx::NodeProto &n);
+  LogicalResult importSplit(const onnx::NodeProto &n);
+  LogicalResult importSlice(const onnx::NodeProto &n);
+  LogicalResult importGather(const onnx::NodeProto &n);
+  LogicalResult importWhere(const onnx::NodeProto &n);
+  LogicalResult importExpand(const onnx::NodeProto &n);
+  LogicalResult importTile(const onnx::NodeProto &n);
+  LogicalResult importMatMul(const onnx::NodeProto &n);
+  LogicalResult importGemm(const onnx::NodeProto &n);
+  LogicalResult importConv(const onnx::NodeProto &n);
+  LogicalResult importBatchNorm(const onnx::NodeProto &n);
+  LogicalResult importGlobalPool(const onnx::NodeProto &n);
+  LogicalResult importPool(const onnx::NodeProto &n);
+
+  /// Emits `op` for a layout op (reshape-like): folds constants.
+  LogicalResult reshapeLike(const onnx::NodeProto &n, ArrayRef<int64_t> shape);
+
+  MLIRContext *ctx;
+  OpBuilder b;
+  const ONNXImportOptions &options;
+  std::string fileName;
+  TensorLoader &loader;
+  int64_t opset;
+  Location loc;
+  llvm::StringMap<ImportedValue> values;
+};
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Values and attributes
+//===----------------------------------------------------------------------===//
+
+ImportedValue *Importer::lookup(const std::string &name) {
+  auto it = values.find(name);
+  return it == values.end() ? nullptr : &it->second;
+}
+
+Value Importer::materialize(const ConstTensor &t, StringRef name) {
+  ElementsAttr attr =
+      t.toAttr(ctx, sanitize(name, "cst"), options.denseElementLimit);
+  return tosa::ConstOp::create(b, loc, attr.getType(), attr);
+}
+
+Value Importer::get(const onnx::NodeProto &node, int i) {
+  ImportedValue *v = lookup(node.input(i));
+  assert(v && "inputs are checked before the node is imported");
+  if (!v->value) {
+    // Materialize a constant once, at the start of the function so that
+    // every later use is dominated.
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(b.getInsertionBlock());
+    v->value = materialize(*v->cst, node.input(i));
+  }
+  return v->value;
+}
+
+const ConstTensor *Importer::getConst(const onnx::NodeProto &node, int i) {
+  if (!hasInput(node, i))
+    return nullptr;
+  ImportedValue *v = lookup(node.input(i));
+  return v && v->cst ? &*v->cst : nullptr;
+}
+
+const onnx::AttributeProto *Importer::attr(const onnx::NodeProto &n,
+                                           StringRef name) {
+  for (const auto &a : n.attribute())
+    if (a.name() == name)
+      return &a;
+  return nullptr;
+}
+
+int64_t Importer::attrInt(const onnx::NodeProto &n, StringRef name,
+                          int64_t def) {
+  const auto *a = attr(n, name);
+  return a ? a->i() : def;
+}
+
+float Importer::attrFloat(const onnx::NodeProto &n, StringRef name, float def) {
+  const auto *a = attr(n, name);
+  return a ? a->f() : def;
+}
+
+std::string Importer::attrString(const onnx::NodeProto &n, StringRef name,
+                                 StringRef def) {
+  const auto *a = attr(n, name);
+  return a ? a->s() : def.str();
+}
+
+std::optional<Shape> Importer::attrInts(const onnx::NodeProto &n,
+                                        StringRef name) {
+  const auto *a = attr(n, name);
+  if (!a)
+    return std::nullopt;
+  return Shape(a->ints().begin(), a->ints().end());
+}
+
+LogicalResult Importer::intsFromInputOrAttr(const onnx::NodeProto &n, int i,
+                                            StringRef name,
+                                            std::optional<Shape> &out) {
+  if (hasInput(n, i)) {
+    const ConstTensor *c = getConst(n, i);
+    if (!c)
+      return fail(n.op_type() + ": input '" + n.input(i) +
+                  "' must be a constant");
+    out = c->toInts();
+    return success();
+  }
+  out = attrInts(n, name);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Emission helpers
+//===----------------------------------------------------------------------===//
+
+Value Importer::constShape(ArrayRef<int64_t> v) {
+  auto type = tosa::shapeType::get(ctx, v.size());
+  return tosa::ConstShapeOp::create(b, loc, type, b.getIndexTensorAttr(v));
+}
+
+Value Importer::reshape(Value v, ArrayRef<int64_t> shape) {
+  if (typeOf(v).getShape() == shape)
+    return v;
+  return tosa::ReshapeOp::create(b, loc, tensorType(shape, elemOf(v)), v,
+                                 constShape(shape));
+}
+
+Value Importer::transpose(Value v, ArrayRef<int64_t> perm) {
+  bool identity = true;
+  for (size_t i = 0; i < perm.size(); ++i)
+    identity &= perm[i] == (int64_t)i;
+  if (identity)
+    return v;
+  Shape in = shapeOf(v), out;
+  SmallVector<int32_t> perm32;
+  for (int64_t p : perm) {
+    out.push_back(in[p]);
+    perm32.push_back(p);
+  }
+  return tosa::TransposeOp::create(b, loc, tensorType(out, elemOf(v)), v,
+                                   perm32);
+}
+
+Value Importer::splatConst(Type elem, double v, ArrayRef<int64_t> shape) {
+  auto type = tensorType(shape, elem);
+  Attribute value;
+  if (isa<FloatType>(elem))
+    value = b.getFloatAttr(elem, v);
+  else
+    value = b.getIntegerAttr(elem, (int64_t)v);
+  auto attr = DenseElementsAttr::get(type, value);
+  return tosa::ConstOp::create(b, loc, type, attr);
+}
+
+Value Importer::scalarConst(Type elem, double v, int64_t rank) {
+  return splatConst(elem, v, Shape(rank, 1));
+}
+
+Value Importer::toRank(Value v, int64_t rank) {
+  Shape s = shapeOf(v);
+  if ((int64_t)s.size() >= rank)
+    return v;
+  Shape ns(rank - s.size(), 1);
+  ns.append(s.begin(), s.end());
+  return reshape(v, ns);
+}
+
+LogicalResult Importer::broadcastPair(Value &a, Value &c, Shape &out) {
+  if (!broadcastShapes(shapeOf(a), shapeOf(c), out))
+    return fail("operand shapes are not broadcastable");
+  a = toRank(a, out.size());
+  c = toRank(c, out.size());
+  return success();
+}
+
+Value Importer::broadcastTo(Value v, ArrayRef<int64_t> shape) {
+  v = toRank(v, shape.size());
+  Shape s = shapeOf(v);
+  if (s == Shape(shape))
+    return v;
+  // A splat constant is re-created at the full shape; anything else is tiled.
+  if (auto cst = v.getDefiningOp<tosa::ConstOp>())
+    if (auto dense = dyn_cast<DenseElementsAttr>(cst.getValues()))
+      if (dense.isSplat()) {
+        auto type = tensorType(shape, elemOf(v));
+        return tosa::ConstOp::create(b, loc, type, dense.resizeSplat(type));
+      }
+  Shape mult;
+  for (size_t i = 0; i < shape.size(); ++i)
+    mult.push_back(s[i] == shape[i] ? 1 : shape[i]);
+  return tosa::TileOp::create(b, loc, tensorType(shape, elemOf(v)), v,
+                              constShape(mult));
+}
+
+Value Importer::mul(Value a, Value c) {
+  Shape out;
+  if (failed(broadcastPair(a, c, out)))
+    return {};
+  auto shiftType = tensorType({1}, b.getIntegerType(8));
+  Value shift = tosa::ConstOp::create(
+      b, loc, shiftType,
+      DenseElementsAttr::get(shiftType, b.getI8IntegerAttr(0)));
+  return tosa::MulOp::create(b, loc, tensorType(out, elemOf(a)), a, c, shift);
+}
+
+template <typename OpTy> Value Importer::binary(Value a, Value c, Type elem) {
+  Shape out;
+  if (failed(broadcastPair(a, c, out)))
+    return {};
+  return OpTy::create(b, loc, tensorType(out, elem ? elem : elemOf(a)), a, c);
+}
+
+Value Importer::divide(Value a, Value c) {
+  Shape out;
+  if (!broadcastShapes(shapeOf(a), shapeOf(c), out)) {
+    (void)fail("operand shapes are not broadcastable");
+    return {};
+  }
+  if (isa<FloatType>(elemOf(a))) {
+    // TOSA has no float division; arith.divf keeps IEEE semantics (no
+    // reciprocal rounding) but needs equal shapes.
+    a = broadcastTo(a, out);
+    c = broadcastTo(c, out);
+    return arith::DivFOp::create(b, loc, a, c);
+  }
+  if (elemOf(a).isInteger(32))
+    return binary<tosa::IntDivOp>(a, c);
+  a = broadcastTo(a, out);
+  c = broadcastTo(c, out);
+  return arith::DivSIOp::create(b, loc, a, c);
+}
+
+Value Importer::clamp(Value v, double lo, double hi) {
+  Type elem = elemOf(v);
+  Attribute loA, hiA;
+  if (auto ft = dyn_cast<FloatType>(elem)) {
+    loA = b.getFloatAttr(elem, lo);
+    hiA = b.getFloatAttr(elem, hi);
+  } else {
+    unsigned w = elem.getIntOrFloatBitWidth();
+    double mn = w >= 64 ? (double)std::numeric_limits<int64_t>::min()
+                        : -std::ldexp(1.0, w - 1);
+    double mx = w >= 64 ? (double)std::numeric_limits<int64_t>::max()
+                        : std::ldexp(1.0, w - 1) - 1;
+    loA = b.getIntegerAttr(elem, (int64_t)std::max(lo, mn));
+    hiA = b.getIntegerAttr(elem, (int64_t)std::min(hi, mx));
+  }
+  return tosa::ClampOp::create(b, loc, v.getType(), v, loA, hiA);
+}
+
+template <typename OpTy>
+Value Importer::reduce(Value v, ArrayRef<int64_t> axes) {
+  for (int64_t ax : axes) {
+    Shape s = shapeOf(v);
+    s[ax] = 1;
+    v = OpTy::create(b, loc, tensorType(s, elemOf(v)), v,
+                     b.getI32IntegerAttr(ax));
+  }
+  return v;
+}
+
+Value Importer::reduceMean(Value v, ArrayRef<int64_t> axes) {
+  Shape in = shapeOf(v);
+  int64_t count = 1;
+  for (int64_t ax : axes)
+    count *= in[ax];
+  Value sum = reduce<tosa::ReduceSumOp>(v, axes);
+  return divide(sum, scalarConst(elemOf(v), (double)count, in.size()));
+}
+
+Value Importer::slice(Value v, ArrayRef<int64_t> start,
+                      ArrayRef<int64_t> size) {
+  if (Shape(size) == shapeOf(v))
+    return v;
+  return tosa::SliceOp::create(b, loc, tensorType(size, elemOf(v)), v,
+                               constShape(start), constShape(size));
+}
+
+Value Importer::castTo(Value v, Type elem) {
+  Type from = elemOf(v);
+  if (from == elem)
+    return v;
+  auto type = tensorType(shapeOf(v), elem);
+  // ONNX truncates float->int; tosa.cast rounds to nearest, so use arith.
+  if (isa<FloatType>(from) && elem.isInteger() && !elem.isInteger(1))
+    return arith::FPToSIOp::create(b, loc, type, v);
+  return tosa::CastOp::create(b, loc, type, v);
+}
+
+Value Importer::linear(Value x, const ConstTensor &weightNK,
+                       const ConstTensor *bias, StringRef name) {
+  Shape xs = shapeOf(x);
+  int64_t n = weightNK.shape()[0];
+  Value input = x;
+  if (xs.size() == 1)
+    input = reshape(x, {1, xs[0]});
+  Value w = materialize(weightNK, (name + "_weight").str());
+  Value bv;
+  if (bias)
+    bv = materialize(*bias, (name + "_bias").str());
+  Shape outShape = shapeOf(input);
+  outShape.back() = n;
+  Value y = LinearOp::create(b, loc, tensorType(outShape, elemOf(x)), input, w,
+                             bv, b.getStringAttr(name));
+  if (xs.size() == 1)
+    y = reshape(y, {n});
+  return y;
+}
+
+Value Importer::hostMatMul(Value a, Value c) {
+  // ONNX MatMul (numpy semantics) on activations -> batched tosa.matmul.
+  Shape as = shapeOf(a), cs = shapeOf(c);
+  bool aVec = as.size() == 1, cVec = cs.size() == 1;
+  if (aVec)
+    a = reshape(a, {1, as[0]});
+  if (cVec)
+    c = reshape(c, {cs[0], 1});
+  as = shapeOf(a);
+  cs = shapeOf(c);
+  int64_t m = as[as.size() - 2], k = as.back(), n = cs.back();
+  Shape aBatch(as.begin(), as.end() - 2), cBatch(cs.begin(), cs.end() - 2);
+  Shape batch;
+  if (!broadcastShapes(aBatch, cBatch, batch)) {
+    (void)fail("MatMul batch dimensions are not broadcastable");
+    return {};
+  }
+  Shape aFull = batch, cFull = batch;
+  aFull.append({m, k});
+  cFull.append({k, n});
+  a = broadcastTo(a, aFull);
+  c = broadcastTo(c, cFull);
+  int64_t bsz = product(batch);
+  a = reshape(a, {bsz, m, k});
+  c = reshape(c, {bsz, k, n});
+  Value y =
+      tosa::MatMulOp::create(b, loc, tensorType({bsz, m, n}, elemOf(a)), a, c);
+  Shape out = batch;
+  if (!aVec)
+    out.push_back(m);
+  if (!cVec)
+    out.push_back(n);
+  return reshape(y, out);
+}
+
+//===----------------------------------------------------------------------===//
+// Constants, shapes and casts
+//===----------------------------------------------------------------------===//
+
+LogicalResult Importer::importConstant(const onnx::NodeProto &n) {
+  if (n.attribute_size() != 1)
+    return fail("Constant: expected exactly one attribute");
+  const onnx::AttributeProto &a = n.attribute(0);
+  StringRef name = a.name();
+  if (name == "value") {
+    onnx::TensorProto t = a.t();
+    ConstTensor c;
+    std::string err = loader.load(t, c);
+    if (!err.empty())
+      return fail("Constant: " + err);
+    setConst(n, 0, std::move(c));
+  } else if (name == "value_float") {
+    setConst(n, 0, ConstTensor::fromDoubles(kFloat, {}, {(double)a.f()}));
+  } else if (name == "value_floats") {
+    SmallVector<double> v(a.floats().begin(), a.floats().end());
+    setConst(n, 0, ConstTensor::fromDoubles(kFloat, {(int64_t)v.size()}, v));
+  } else if (name == "value_int") {
+    setConst(n, 0, ConstTensor::fromInts(kInt64, {}, {a.i()}));
+  } else if (name == "value_ints") {
+    Shape v(a.ints().begin(), a.ints().end());
+    setConst(n, 0, ConstTensor::fromInts(kInt64, {(int64_t)v.size()}, v));
+  } else {
+    return fail("Constant: attribute '" + name + "' is not supported");
+  }
+  return success();
+}
+
+LogicalResult Importer::importIdentity(const onnx::NodeProto &n) {
+  values[n.output(0)] = *lookup(n.input(0));
+  if (n.op_type() == "Dropout" && hasOutput(n, 1)) {
+    // Inference mode: the mask is all true.
+    Shape s;
+    if (const ConstTensor *c = getConst(n, 0))
+      s = Shape(c->shape());
+    else
+      s = shapeOf(get(n, 0));
+    ConstTensor mask = ConstTensor::allocate(kBool, s);
+    for (int64_t i = 0, e = mask.numElements(); i < e; ++i)
+      mask.setInt(i, 1);
+    setConst(n, 1, mask);
+  }
+  return success();
+}
+
+LogicalResult Importer::importCast(const onnx::NodeProto &n) {
+  int32_t to = attrInt(n, "to", kFloat);
+  Type elem = dtypeToType(ctx, to);
+  if (!elem)
+    return fail(std::string("Cast: unsupported target type ") + dtypeName(to));
+  if (const ConstTensor *c = getConst(n, 0)) {
+    setConst(n, 0, c->cast(to));
+    return success();
+  }
+  setValue(n, 0, castTo(get(n, 0), elem));
+  return success();
+}
+
+LogicalResult Importer::importShape(const onnx::NodeProto &n) {
+  Shape s =
+      getConst(n, 0) ? Shape(getConst(n, 0)->shape()) : shapeOf(get(n, 0));
+  int64_t r = s.size();
+  int64_t start = attrInt(n, "start", 0), end = attrInt(n, "end", r);
+  if (start < 0)
+    start += r;
+  if (end < 0)
+    end += r;
+  start = std::clamp<int64_t>(start, 0, r);
+  end = std::clamp<int64_t>(end, start, r);
+  Shape v(s.begin() + start, s.begin() + end);
+  setConst(n, 0, ConstTensor::fromInts(kInt64, {(int64_t)v.size()}, v));
+  return success();
+}
+
+LogicalResult Importer::importSize(const onnx::NodeProto &n) {
+  Shape s =
+      getConst(n, 0) ? Shape(getConst(n, 0)->shape()) : shapeOf(get(n, 0));
+  setConst(n, 0, ConstTensor::fromInts(kInt64, {}, {product(s)}));
+  return success();
+}
+
+LogicalResult Importer::importConstantOfShape(const onnx::NodeProto &n) {
+  const ConstTensor *shape = getConst(n, 0);
+  if (!shape)
+    return fail("ConstantOfShape: the shape must be a constant");
+  Shape s = shape->toInts();
+  ConstTensor fill = ConstTensor::fromDoubles(kFloat, {1}, {0.0});
+  if (const auto *a = attr(n, "value")) {
+    onnx::TensorProto t = a->t();
+    std::string err = loader.load(t, fill);
+    if (!err.empty())
+      return fail("ConstantOfShape: " + err);
+  }
+  ConstTensor out = ConstTensor::allocate(fill.dtype(), s);
+  for (int64_t i = 0, e = out.numElements(); i < e; ++i)
+    copyElement(fill, 0, out, i);
+  setConst(n, 0, out);
+  return success();
+}
+
+LogicalResult Importer::importRange(const onnx::NodeProto &n) {
+  const ConstTensor *s = getConst(n, 0), *l = getConst(n, 1),
+                    *d = getConst(n, 2);
+  if (!s || !l || !d)
+    return fail("Range: start, limit and delta must be constants");
+  double start = s->getDouble(0), limit = l->getDouble(0),
+         delta = d->getDouble(0);
+  if (delta == 0)
+    return fail("Range: delta is zero");
+  int64_t count =
+      std::max<int64_t>(0, (int64_t)std::ceil((limit - start) / delta));
+  ConstTensor out = ConstTensor::allocate(s->dtype(), {count});
+  for (int64_t i = 0; i < count; ++i) {
+    if (isFloatDType(s->dtype()))
+      out.setDouble(i, start + i * delta);
+    else
+      out.setInt(i, s->getInt(0) + i * d->getInt(0));
+  }
+  setConst(n, 0, out);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise
+//===----------------------------------------------------------------------===//
+
+LogicalResult
+Importer::foldBinary(const onnx::NodeProto &n,
+                     const std::function<double(double, double)> &fn,
+                     int32_t resultDType) {
+  const ConstTensor *x = getConst(n, 0), *y = getConst(n, 1);
+  Shape out;
+  if (!broadcastShapes(x->shape(), y->shape(), out))
+    return fail(n.op_type() + ": operand shapes are not broadcastable");
+  int32_t dt = resultDType == kUndefined ? x->dtype() : resultDType;
+  ConstTensor r = ConstTensor::allocate(dt, out);
+  bool isInt = !isFloatDType(x->dtype());
+  forEachIndex(out, [&](ArrayRef<int64_t> idx, int64_t flat) {
+    int64_t i = broadcastIndex(idx, x->shape());
+    int64_t j = broadcastIndex(idx, y->shape());
+    if (isInt && (n.op_type() == "Add" || n.op_type() == "Sub" ||
+                  n.op_type() == "Mul" || n.op_type() == "Div")) {
+      int64_t p = x->getInt(i), q = y->getInt(j), v = 0;
+      if (n.op_type() == "Add")
+        v = p + q;
+      else if (n.op_type() == "Sub")
+        v = p - q;
+      else if (n.op_type() == "Mul")
+        v = p * q;
+      else
+        v = q == 0 ? 0 : p / q;
+      r.setInt(flat, v);
+      return;
+    }
+    r.setDouble(flat, fn(x->getDouble(i), y->getDouble(j)));
+  });
+  setConst(n, 0, r);
+  return success();
+}
+
+static bool smallConsts(const ConstTensor *x, const ConstTensor *y) {
+  return x && y && x->numElements() <= kFoldArithLimit &&
+         y->numElements() <= kFoldArithLimit;
+}
+
+LogicalResult Importer::importBinary(const onnx::NodeProto &n) {
+  const std::string &op = n.op_type();
+  const ConstTensor *cx = getConst(n, 0), *cy = getConst(n, 1);
+  if (smallConsts(cx, cy) && !(op == "Pow" && !isFloatDType(cx->dtype()))) {
+    std::function<double(double, double)> fn;
+    if (op == "Add")
+      fn = [](double p, double q) { return p + q; };
+    else if (op == "Sub")
+      fn = [](double p, double q) { return p - q; };
+    else if (op == "Mul")
+      fn = [](double p, double q) { return p * q; };
+    else if (op == "Div")
+      fn = [](double p, double q) { return p / q; };
+    else if (op == "Pow")
+      fn = [](double p, double q) { return std::pow(p, q); };
+    if (fn && isFloatDType(cx->dtype()) && cx->dtype() != kDouble) {
+      // Fold in the tensor's own precision: round each operand result.
+      auto base = fn;
+      fn = [base](double p, double q) { return (double)(float)base(p, q); };
+    }
+    if (fn)
+      return foldBinary(n, fn);
+  }
+  Value x = get(n, 0), y = get(n, 1);
+  Value r;
+  if (op == "Add") {
+    r = binary<tosa::AddOp>(x, y);
+  } else if (op == "Sub") {
+    r = binary<tosa::SubOp>(x, y);
+  } else if (op == "Mul") {
+    r = mul(x, y);
+  } else if (op == "Div") {
+    r = divide(x, y);
+  } else if (op == "Pow") {
+    if (!isa<FloatType>(elemOf(x)))
+      return fail("Pow: only floating-point bases are supported");
+    if (cy && cy->numElements() == 1 && cy->getDouble(0) == 2.0) {
+      r = mul(x, x);
+    } else if (cy && cy->numElements() == 1 && cy->getDouble(0) == 1.0) {
+      r = x;
+    } else if (cy && cy->numElements() == 1 && cy->getDouble(0) == 0.5) {
+      r = math::SqrtOp::create(b, loc, x);
+    } else {
+      y = castTo(y, elemOf(x));
+      r = binary<tosa::PowOp>(x, y);
+    }
+  }
+  if (!r)
+    return failure();
+  setValue(n, 0, r);
+  return success();
+}
+
+LogicalResult Importer::importVariadic(const onnx::NodeProto &n) {
+  const std::string &op = n.op_type();
+  Value acc = get(n, 0);
+  for (int i = 1; i < n.input_size(); ++i) {
+    Value v = get(n, i);
+    if (op == "Max")
+      acc = binary<tosa::MaximumOp>(acc, v);
+    else if (op == "Min")
+      acc = binary<tosa::MinimumOp>(acc, v);
+    else
+      acc = binary<tosa::AddOp>(acc, v);
+    if (!acc)
+      return failure();
+  }
+  if (op == "Mean")
+    acc = divide(acc,
+                 scalarConst(elemOf(acc), n.input_size(), shapeOf(acc).size()));
+  setValue(n, 0, acc);
+  return success();
+}
+
+LogicalResult Importer::importCompare(const onnx::NodeProto &n) {
+  const std::string &op = n.op_type();
+  Type i1 = b.getI1Type();
+  if (op == "Not") {
+    Value x = get(n, 0);
+    setValue(n, 0, tosa::LogicalNotOp::create(b, loc, x.getType(), x));
+    return success();
+  }
+  const ConstTensor *cx = getConst(n, 0), *cy = getConst(n, 1);
+  if (smallConsts(cx, cy) && op != "And" && op != "Or" && op != "Xor") {
+    std::function<double(double, double)> fn;
+    if (op == "Equal")
+      fn = [](double p, double q) { return p == q ? 1.0 : 0.0; };
+    else if (op == "Less")
+      fn = [](double p, double q) { return p < q ? 1.0 : 0.0; };
+    else if (op == "Greater")
+      fn = [](double p, double q) { return p > q ? 1.0 : 0.0; };
+    else if (op == "LessOrEqual")
+      fn = [](double p, double q) { return p <= q ? 1.0 : 0.0; };
+    else
+      fn = [](double p, double q) { return p >= q ? 1.0 : 0.0; };
+    return foldBinary(n, fn, kBool);
+  }
+  Value x = get(n, 0), y = get(n, 1), r;
+  if (op == "Equal")
+    r = binary<tosa::EqualOp>(x, y, i1);
+  else if (op == "Greater")
+    r = binary<tosa::GreaterOp>(x, y, i1);
+  else if (op == "GreaterOrEqual")
+    r = binary<tosa::GreaterEqualOp>(x, y, i1);
+  else if (op == "Less")
+    r = binary<tosa::GreaterOp>(y, x, i1);
+  else if (op == "LessOrEqual")
+    r = binary<tosa::GreaterEqualOp>(y, x, i1);
+  else if (op == "And")
+    r = binary<tosa::LogicalAndOp>(x, y, i1);
+  else if (op == "Or")
+    r = binary<tosa::LogicalOrOp>(x, y, i1);
+  else if (op == "Xor")
+    r = binary<tosa::LogicalXorOp>(x, y, i1);
+  if (!r)
+    return failure();
+  setValue(n, 0, r);
+  return success();
+}
+
+LogicalResult Importer::importUnary(const onnx::NodeProto &n) {
+  const std::string &op = n.op_type();
+  Value x = get(n, 0);
+  Type t = x.getType();
+  Value r;
+  if (op == "Neg")
+    r = tosa::NegateOp::create(b, loc, t, x);
+  else if (op == "Abs")
+    r = tosa::AbsOp::create(b, loc, t, x);
+  else if (op == "Exp")
+    r = tosa::ExpOp::create(b, loc, t, x);
+  else if (op == "Log")
+    r = tosa::LogOp::create(b, loc, t, x);
+  else if (op == "Tanh")
+    r = tosa::TanhOp::create(b, loc, t, x);
+  else if (op == "Sigmoid")
+    r = tosa::SigmoidOp::create(b, loc, t, x);
+  else if (op == "Erf")
+    r = tosa::ErfOp::create(b, loc, t, x);
+  else if (op == "Reciprocal")
+    r = tosa::ReciprocalOp::create(b, loc, t, x);
+  else if (op == "Floor")
+    r = tosa::FloorOp::create(b, loc, t, x);
+  else if (op == "Ceil")
+    r = tosa::CeilOp::create(b, loc, t, x);
+  else if (op == "Sin")
+    r = tosa::SinOp::create(b, loc, t, x);
+  else if (op == "Cos")
+    r = tosa::CosOp::create(b, loc, t, x);
+  else if (op == "Sqrt")
+    r = math::SqrtOp::create(b, loc, x);
+  if (!isa<FloatType>(elemOf(x)) && op != "Neg" && op != "Abs")
+    return fail(op + ": only floating-point tensors are supported");
+  setValue(n, 0, r);
+  return success();
+}
+
+LogicalResult Importer::importActivation(const onnx::NodeProto &n) {
+  const std::string &op = n.op_type();
+  Value x = get(n, 0);
+  if (!isa<FloatType>(elemOf(x)))
+    return fail(op + ": only floating-point tensors are supported");
+  int64_t rank = shapeOf(x).size();
+  Type et = elemOf(x);
+  double inf = std::numeric_limits<double>::infinity();
+  Value r;
+  if (op == "Relu") {
+    r = clamp(x, 0.0, inf);
+  } else if (op == "LeakyRelu") {
+    double alpha = attrFloat(n, "alpha", 0.01f);
+    Value scaled = mul(x, scalarConst(et, alpha, rank));
+    Value pos =
+        binary<tosa::GreaterOp>(x, scalarConst(et, 0.0, rank), b.getI1Type());
+    r = tosa::SelectOp::create(b, loc, x.getType(), pos, x, scaled);
+  } else if (op == "HardSigmoid" || op == "HardSwish") {
+    double alpha = op == "HardSwish" ? 1.0 / 6.0 : attrFloat(n, "alpha", 0.2f);
+    double beta = op == "HardSwish" ? 0.5 : attrFloat(n, "beta", 0.5f);
+    Value lin = binary<tosa::AddOp>(mul(x, scalarConst(et, alpha, rank)),
+                                    scalarConst(et, beta, rank));
+    r = clamp(lin, 0.0, 1.0);
+    if (op == "HardSwish")
+      r = mul(x, r);
+  } else if (op == "Gelu") {
+    // 0.5 * x * (1 + erf(x / sqrt(2))) (approximate = "none"), or the tanh
+    // form for approximate = "tanh".
+    Value inner;
+    if (attrString(n, "approximate", "none") == "tanh") {
+      Value x3 = mul(mul(x, x), x);
+      Value poly =
+          binary<tosa::AddOp>(x, mul(x3, scalarConst(et, 0.044715, rank)));
+      inner = tosa::TanhOp::create(
+          b, loc, x.getType(),
+          mul(poly, scalarConst(et, std::sqrt(2.0 / M_PI), rank)));
+    } else {
+      inner = tosa::ErfOp::create(b, loc, x.getType(),
+                                  mul(x, scalarConst(et, M_SQRT1_2, rank)));
+    }
+    Value onePlus = binary<tosa::AddOp>(inner, scalarConst(et, 1.0, rank));
+    r = mul(mul(x, scalarConst(et, 0.5, rank)), onePlus);
+  }
+  setValue(n, 0, r);
+  return success();
+}
+
+LogicalResult Importer::importClip(const onnx::NodeProto &n) {
+  Value x = get(n, 0);
+  double inf = std::numeric_limits<double>::infinity();
+  double lo = -inf, hi = inf;
+  Value loV, hiV;
+  if (opset < 11) {
+    lo = attrFloat(n, "min", -std::numeric_limits<float>::infinity());
+    hi = attrFloat(n, "max", std::numeric_limits<float>::infinity());
+  } else {
+    for (int i = 1; i <= 2; ++i) {
+      if (!hasInput(n, i))
+        continue;
+      if (const ConstTensor *c = getConst(n, i))
+        (i == 1 ? lo : hi) = c->getDouble(0);
+      else
+        (i == 1 ? loV : hiV) = get(n, i);
+    }
+  }
+  Value r = clamp(x, lo, hi);
+  if (loV)
+    r = binary<tosa::MaximumOp>(r, loV);
+  if (hiV)
+    r = binary<tosa::MinimumOp>(r, hiV);
+  setValue(n, 0, r);
+  return success();
+}
+
+LogicalResult Importer::importSoftmax(const onnx::NodeProto &n) {
+  Value x = get(n, 0);
+  Shape s = shapeOf(x);
+  int64_t rank = s.size();
+  int64_t axis = attrInt(n, "axis", opset < 13 ? 1 : -1);
+  if (axis < 0)
+    axis += rank;
+  if (axis < 0 || axis >= std::max<int64_t>(rank, 1))
+    return fail(n.op_type() + ": axis out of range");
+  Value in = x;
+  int64_t redAxis = axis;
+  if (opset < 13) {
+    // Opset < 13 coerces the input to 2-D at `axis`.
+    int64_t outer = product(ArrayRef<int64_t>(s).take_front(axis));
+    int64_t inner = product(ArrayRef<int64_t>(s).drop_front(axis));
+    in = reshape(x, {outer, inner});
+    redAxis = 1;
+  }
+  Value m = reduce<tosa::ReduceMaxOp>(in, {redAxis});
+  Value shifted = binary<tosa::SubOp>(in, m);
+  Value e = tosa::ExpOp::create(b, loc, shifted.getType(), shifted);
+  Value sum = reduce<tosa::ReduceSumOp>(e, {redAxis});
+  Value r;
+  if (n.op_type() == "LogSoftmax")
+    r = binary<tosa::SubOp>(shifted,
+                            tosa::LogOp::create(b, loc, sum.getType(), sum));
+  else
+    r = divide(e, sum);
+  setValue(n, 0, reshape(r, s));
+  return success();
+}
+
+LogicalResult Importer::importLayerNorm(const onnx::NodeProto &n) {
+  Value x = get(n, 0);
+  Shape s = shapeOf(x);
+  int64_t rank = s.size();
+  int64_t axis = attrInt(n, "axis", -1);
+  if (axis < 0)
+    axis += rank;
+  if (axis < 0 || axis >= rank)
+    return fail("LayerNormalization: axis out of range");
+  double eps = attrFloat(n, "epsilon", 1e-5f);
+  Shape axes;
+  for (int64_t i = axis; i < rank; ++i)
+    axes.push_back(i);
+  Type et = elemOf(x);
+  Value mean = reduceMean(x, axes);
+  Value centered = binary<tosa::SubOp>(x, mean);
+  Value var = reduceMean(mul(centered, centered), axes);
+  Value varEps = binary<tosa::AddOp>(var, scalarConst(et, eps, rank));
+  Value inv = tosa::RsqrtOp::create(b, loc, varEps.getType(), varEps);
+  Value y = mul(mul(centered, inv), get(n, 1));
+  if (hasInput(n, 2))
+    y = binary<tosa::AddOp>(y, get(n, 2));
+  setValue(n, 0, y);
+  setValue(n, 1, mean);
+  setValue(n, 2, inv);
+  return success();
+}
+
+LogicalResult Importer::importReduce(const onnx::NodeProto &n) {
+  const std::string &op = n.op_type();
+  Value x = get(n, 0);
+  Shape s = shapeOf(x);
+  int64_t rank = s.size();
+  std::optional<Shape> axesOpt;
+  if (failed(intsFromInputOrAttr(n, 1, "axes", axesOpt)))
+    return failure();
+  bool keep = attrInt(n, "keepdims", 1) != 0;
+  Shape axes;
+  if (!axesOpt || axesOpt->empty()) {
+    if (attrInt(n, "noop_with_empty_axes", 0)) {
+      setValue(n, 0, x);
+      return success();
+    }
+    for (int64_t i = 0; i < rank; ++i)
+      axes.push_back(i);
+  } else {
+    for (int64_t a : *axesOpt) {
+      if (a < 0)
+        a += rank;
+      if (a < 0 || a >= rank)
+        return fail(op + ": axis out of range");
+      if (!llvm::is_contained(axes, a))
+        axes.push_back(a);
+    }
+  }
+  llvm::sort(axes);
+  Value r;
+  if (op == "ReduceSum")
+    r = reduce<tosa::ReduceSumOp>(x, axes);
+  else if (op == "ReduceMean")
+    r = reduceMean(x, axes);
+  else if (op == "ReduceMax")
+    r = reduce<tosa::ReduceMaxOp>(x, axes);
+  else if (op == "ReduceMin")
+    r = reduce<tosa::ReduceMinOp>(x, axes);
+  else if (op == "ReduceProd")
+    r = reduce<tosa::ReduceProductOp>(x, axes);
+  else if (op == "ReduceSumSquare")
+    r = reduce<tosa::ReduceSumOp>(mul(x, x), axes);
+  if (!keep) {
+    Shape out;
+    for (int64_t i = 0; i < rank; ++i)
+      if (!llvm::is_contained(axes, i))
+        out.push_back(s[i]);
+    r = reshape(r, out);
+  }
+  setValue(n, 0, r);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Layout
+//===----------------------------------------------------------------------===//
+
+LogicalResult Importer::reshapeLike(const onnx::NodeProto &n,
+                                    ArrayRef<int64_t> shape) {
+  if (const ConstTensor *c = getConst(n, 0)) {
+    setConst(n, 0, c->reshaped(shape));
+    return success();
+  }
+  setValue(n, 0, reshape(get(n, 0), shape));
+  return success();
+}
+
+static Shape inputShape(const ConstTensor *c, Value v) {
+  return c ? Shape(c->shape())
+           : Shape(cast<RankedTensorType>(v.getType()).getShape());
+}
+
+LogicalResult Importer::importTranspose(const onnx::NodeProto &n) {
+  const ConstTensor *c = getConst(n, 0);
+  Shape s = inputShape(c, c ? Value() : get(n, 0));
+  std::optional<Shape> perm = attrInts(n, "perm");
+  Shape p;
+  if (perm && !perm->empty()) {
+    p = *perm;
+  } else {
+    for (int64_t i = s.size() - 1; i >= 0; --i)
+      p.push_back(i);
+  }
+  if (p.size() != s.size())
+    return fail("Transpose: perm has the wrong length");
+  if (c) {
+    setConst(n, 0, c->transposed(p));
+    return success();
+  }
+  setValue(n, 0, transpose(get(n, 0), p));
+  return success();
+}
+
+LogicalResult Importer::importReshape(const onnx::NodeProto &n) {
+  const ConstTensor *c = getConst(n, 0);
+  Shape s = inputShape(c, c ? Value() : get(n, 0));
+  std::optional<Shape> target;
+  if (opset < 5)
+    target = attrInts(n, "shape");
+  else if (const ConstTensor *t = getConst(n, 1))
+    target = t->toInts();
+  if (!target)
+    return fail("Reshape: the target shape must be a constant");
+  bool allowZero = attrInt(n, "allowzero", 0) != 0;
+  Shape out;
+  int64_t inferIdx = -1, known = 1;
+  for (size_t i = 0; i < target->size(); ++i) {
+    int64_t d = (*target)[i];
+    if (d == 0 && !allowZero) {
+      if (i >= s.size())
+        return fail("Reshape: 0 refers to a missing input dimension");
+      d = s[i];
+    }
+    if (d == -1) {
+      if (inferIdx >= 0)
+        return fail("Reshape: more than one -1 in the shape");
+      inferIdx = i;
+      out.push_back(1);
+      continue;
+    }
+    if (d < 0)
+      return fail("Reshape: negative dimension in the shape");
+    known *= d;
+    out.push_back(d);
+  }
+  int64_t total = product(s);
+  if (inferIdx >= 0) {
+    if (known == 0 || total % known != 0)
+      return fail("Reshape: cannot infer the -1 dimension");
+    out[inferIdx] = total / known;
+  }
+  if (product(out) != total)
+    return fail("Reshape: element count mismatch");
+  return reshapeLike(n, out);
+}
+
+LogicalResult Importer::importFlatten(const onnx::NodeProto &n) {
+  const ConstTensor *c = getConst(n, 0);
+  Shape s = inputShape(c, c ? Value() : get(n, 0));
+  int64_t axis = attrInt(n, "axis", 1);
+  if (axis < 0)
+    axis += s.size();
+  int64_t outer = product(ArrayRef<int64_t>(s).take_front(axis));
+  return reshapeLike(n, {outer, product(s) / std::max<int64_t>(outer, 1)});
+}
+
+LogicalResult Importer::importSqueeze(const onnx::NodeProto &n) {
+  const ConstTensor *c = getConst(n, 0);
+  Shape s = inputShape(c, c ? Value() : get(n, 0));
+  std::optional<Shape> axes;
+  if (failed(intsFromInputOrAttr(n, 1, "axes", axes)))
+    return failure();
+  Shape out;
+  for (int64_t i = 0, r = s.size(); i < r; ++i) {
+    bool drop;
+    if (axes && !axes->empty())
+      drop = llvm::is_contained(*axes, i) || llvm::is_contained(*axes, i - r);
+    else
+      drop = s[i] == 1;
+    if (drop && s[i] != 1)
+      return fail("Squeeze: dimension " + Twine(i) + " is not 1");
+    if (!drop)
+      out.push_back(s[i]);
+  }
+  return reshapeLike(n, out);
+}
+
+LogicalResult Importer::importUnsqueeze(const onnx::NodeProto &n) {
+  const ConstTensor *c = getConst(n, 0);
+  Shape s = inputShape(c, c ? Value() : get(n, 0));
+  std::optional<Shape> axes;
+  if (failed(intsFromInputOrAttr(n, 1, "axes", axes)))
+    return failure();
+  if (!axes)
+    return fail("Unsqueeze: missing axes");
+  int64_t r = s.size() + axes->size();
+  SmallVector<bool> isNew(r, false);
+  for (int64_t a : *axes) {
+    if (a < 0)
+      a += r;
+    if (a < 0 || a >= r || isNew[a])
+      return fail("Unsqueeze: invalid axes");
+    isNew[a] = true;
+  }
+  Shape out;
+  size_t j = 0;
+  for (int64_t i = 0; i < r; ++i)
+    out.push_back(isNew[i] ? 1 : s[j++]);
+  return reshapeLike(n, out);
+}
+
+LogicalResult Importer::importConcat(const onnx::NodeProto &n) {
+  int64_t axis = attrInt(n, "axis", 0);
+  bool allConst = true;
+  for (int i = 0; i < n.input_size(); ++i)
+    allConst &= getConst(n, i) != nullptr;
+  if (allConst) {
+    const ConstTensor *first = getConst(n, 0);
+    int64_t rank = first->rank();
+    if (axis < 0)
+      axis += rank;
+    Shape out(first->shape());
+    out[axis] = 0;
+    for (int i = 0; i < n.input_size(); ++i)
+      out[axis] += getConst(n, i)->shape()[axis];
+    ConstTensor r = ConstTensor::allocate(first->dtype(), out);
+    int64_t outer = product(ArrayRef<int64_t>(out).take_front(axis));
+    size_t es = dtypeSize(first->dtype());
+    char *dst = r.mutableData();
+    for (int64_t o = 0; o < outer; ++o)
+      for (int i = 0; i < n.input_size(); ++i) {
+        const ConstTensor *t = getConst(n, i);
+        if (t->dtype() != first->dtype())
+          return fail("Concat: inputs have different types");
+        size_t chunk =
+            product(ArrayRef<int64_t>(t->shape()).drop_front(axis)) * es;
+        std::memcpy(dst, t->data() + o * chunk, chunk);
+        dst += chunk;
+      }
+    setConst(n, 0, r);
+    return success();
+  }
+  SmallVector<Value> ins;
+  for (int i = 0; i < n.input_size(); ++i) {
+    Value v = get(n, i);
+    if (product(shapeOf(v)) != 0)
+      ins.push_back(v);
+  }
+  int64_t rank = shapeOf(ins.front()).size();
+  if (axis < 0)
+    axis += rank;
+  Shape out = shapeOf(ins.front());
+  out[axis] = 0;
+  for (Value v : ins)
+    out[axis] += shapeOf(v)[axis];
+  Value r =
+      ins.size() == 1
+          ? ins.front()
+          : tosa::ConcatOp::create(b, loc, tensorType(out, elemOf(ins.front())),
+                                   ins, b.getI32IntegerAttr(axis))
+                .getResult();
+  setValue(n, 0, r);
+  return success();
+}
+
+LogicalResult Importer::importSplit(const onnx::NodeProto &n) {
+  const ConstTensor *c = getConst(n, 0);
+  Value x = c ? Value() : get(n, 0);
+  Shape s = inputShape(c, x);
+  int64_t rank = s.size();
+  int64_t axis = attrInt(n, "axis", 0);
+  if (axis < 0)
+    axis += rank;
+  if (axis < 0 || axis >= rank)
+    return fail("Split: axis out of range");
+  std::optional<Shape> sizes;
+  if (failed(intsFromInputOrAttr(n, 1, "split", sizes)))
+    return failure();
+  int outs = n.output_size();
+  Shape sz;
+  if (sizes && !sizes->empty()) {
+    sz = *sizes;
+  } else {
+    int64_t chunk = (s[axis] + outs - 1) / outs;
+    for (int i = 0; i < outs; ++i)
+      sz.push_back(std::min(chunk, s[axis] - i * chunk));
+  }
+  if ((int)sz.size() != outs)
+    return fail("Split: number of sizes does not match the outputs");
+  int64_t off = 0;
+  for (int i = 0; i < outs; ++i) {
+    Shape start(rank, 0), size = s;
+    start[axis] = off;
+    size[axis] = sz[i];
+    off += sz[i];
+    if (c) {
+      ConstTensor r = ConstTensor::allocate(c->dtype(), size);
+      forEachIndex(size, [&](ArrayRef<int64_t> idx, int64_t flat) {
+        int64_t src = 0;
+        for (int64_t d = 0; d < rank; ++d)
+          src = src * s[d] + idx[d] + start[d];
+        copyElement(*c, src, r, flat);
+      });
+      setConst(n, i, r);
+    } else {
+      setValue(n, i, slice(x, start, size));
+    }
+  }
+  if (off != s[axis])
+    return fail("Split: sizes do not add up to the dimension");
+  return success();
+}
+
+LogicalResult Importer::importSlice(const onnx::NodeProto &n) {
+  const ConstTensor *c = getConst(n, 0);
+  Value x = c ? Value() : get(n, 0);
+  Shape s = inputShape(c, x);
+  int64_t rank = s.size();
+  std::optional<Shape> starts, ends, axes, steps;
+  if (opset < 10) {
+    starts = attrInts(n, "starts");
+    ends = attrInts(n, "ends");
+    axes = attrInts(n, "axes");
+  } else {
+    for (int i = 1; i <= 4; ++i) {
+      if (!hasInput(n, i))
+        continue;
+      const ConstTensor *t = getConst(n, i);
+      if (!t)
+        return fail("Slice: starts/ends/axes/steps must be constants");
+      (i == 1 ? starts : i == 2 ? ends : i == 3 ? axes : steps) = t->toInts();
+    }
+  }
+  if (!starts || !ends || starts->size() != ends->size())
+    return fail("Slice: invalid starts/ends");
+  Shape start(rank, 0), size = s, step(rank, 1);
+  for (size_t i = 0; i < starts->size(); ++i) {
+    int64_t ax = axes && !axes->empty() ? (*axes)[i] : (int64_t)i;
+    if (ax < 0)
+      ax += rank;
+    if (ax < 0 || ax >= rank)
+      return fail("Slice: axis out of range");
+    int64_t dim = s[ax];
+    int64_t st = steps && !steps->empty() ? (*steps)[i] : 1;
+    if (st == 0)
+      return fail("Slice: step is zero");
+    int64_t b0 = (*starts)[i], e0 = (*ends)[i];
+    if (b0 < 0)
+      b0 += dim;
+    if (e0 < 0)
+      e0 += dim;
+    int64_t cnt;
+    if (st > 0) {
+      b0 = std::clamp<int64_t>(b0, 0, dim);
+      e0 = std::clamp<int64_t>(e0, 0, dim);
+      cnt = e0 > b0 ? (e0 - b0 + st - 1) / st : 0;
+    } else {
+      b0 = std::clamp<int64_t>(b0, 0, dim - 1);
+      e0 = std::clamp<int64_t>(e0, -1, dim - 1);
+      cnt = b0 > e0 ? (b0 - e0 + (-st) - 1) / (-st) : 0;
+    }
+    start[ax] = b0;
+    size[ax] = cnt;
+    step[ax] = st;
+  }
+  if (c) {
+    ConstTensor r = ConstTensor::allocate(c->dtype(), size);
+    forEachIndex(size, [&](ArrayRef<int64_t> idx, int64_t flat) {
+      int64_t src = 0;
+      for (int64_t d = 0; d < rank; ++d)
+        src = src * s[d] + start[d] + idx[d] * step[d];
+      copyElement(*c, src, r, flat);
+    });
+    setConst(n, 0, r);
+    return success();
+  }
+  if (product(size) == 0)
+    return fail("Slice: empty results are not supported");
+  // Negative steps: reverse the axis, then slice with a positive step.
+  for (int64_t d = 0; d < rank; ++d) {
+    if (step[d] > 0)
+      continue;
+    x = tosa::ReverseOp::create(b, loc, x.getType(), x, b.getI32IntegerAttr(d));
+    start[d] = s[d] - 1 - start[d];
+    step[d] = -step[d];
+  }
+  if (llvm::all_of(step, [](int64_t v) { return v == 1; })) {
+    setValue(n, 0, slice(x, start, size));
+    return success();
+  }
+  // TOSA slices have no stride: strided slices use tensor.extract_slice.
+  Value r = tensor::ExtractSliceOp::create(
+      b, loc, tensorType(size, elemOf(x)), x, ValueRange(), ValueRange(),
+      ValueRange(), b.getDenseI64ArrayAttr(start), b.getDenseI64ArrayAttr(size),
+      b.getDenseI64ArrayAttr(step));
+  setValue(n, 0, r);
+  return success();
+}
+
+LogicalResult Importer::importGather(const onnx::NodeProto &n) {
+  const ConstTensor *data = getConst(n, 0), *idx = getConst(n, 1);
+  Value dataV = data ? Value() : get(n, 0);
+  Shape ds = inputShape(data, dataV);
+  int64_t rank = ds.size();
+  int64_t axis = attrInt(n, "axis", 0);
+  if (axis < 0)
+    axis += rank;
+  if (axis < 0 || axis >= rank)
+    return fail("Gather: axis out of range");
+  int64_t k = ds[axis];
+  Shape is = idx ? Shape(idx->shape()) : shapeOf(get(n, 1));
+  Shape out(ds.begin(), ds.begin() + axis);
+  out.append(is.begin(), is.end());
+  out.append(ds.begin() + axis + 1, ds.end());
+  int64_t outer = product(ArrayRef<int64_t>(ds).take_front(axis));
+  int64_t inner = product(ArrayRef<int64_t>(ds).drop_front(axis + 1));
+  int64_t w = product(is);
+  if (idx) {
+    for (int64_t i = 0; i < w; ++i) {
+      int64_t v = idx->getInt(i);
+      if (v < -k || v >= k)
+        return fail("Gather: index " + Twine(v) + " out of range");
+    }
+  }
+  auto norm = [&](int64_t i) {
+    int64_t v = idx->getInt(i);
+    return v < 0 ? v + k : v;
+  };
+  if (data && idx) {
+    ConstTensor r = ConstTensor::allocate(data->dtype(), out);
+    size_t es = dtypeSize(data->dtype());
+    char *dst = r.mutableData();
+    for (int64_t o = 0; o < outer; ++o)
+      for (int64_t i = 0; i < w; ++i) {
+        std::memcpy(dst, data->data() + ((o * k + norm(i)) * inner) * es,
+                    inner * es);
+        dst += inner * es;
+      }
+    setConst(n, 0, r);
+    return success();
+  }
+  // tosa.gather: values [N, K, C], indices [N, W] (i32) -> [N, W, C].
+  Value values = reshape(dataV ? dataV : get(n, 0), {outer, k, inner});
+  Type i32 = b.getI32Type();
+  Value indices;
+  if (idx) {
+    ConstTensor t = ConstTensor::allocate(kInt32, {outer, w});
+    for (int64_t o = 0; o < outer; ++o)
+      for (int64_t i = 0; i < w; ++i)
+        t.setInt(o * w + i, norm(i));
+    indices = materialize(t, n.input(1) + "_i32");
+  } else {
+    Value iv = castTo(get(n, 1), i32);
+    iv = reshape(iv, {1, w});
+    // Negative indices count from the end.
+    Value neg =
+        binary<tosa::GreaterOp>(scalarConst(i32, 0, 2), iv, b.getI1Type());
+    Value wrapped = binary<tosa::AddOp>(iv, scalarConst(i32, k, 2));
+    iv = tosa::SelectOp::create(b, loc, iv.getType(), neg, wrapped, iv);
+    indices = broadcastTo(iv, {outer, w});
+  }
+  Value g = tosa::GatherOp::create(
+      b, loc, tensorType({outer, w, inner}, elemOf(values)), values, indices);
+  setValue(n, 0, reshape(g, out));
+  return success();
+}
+
+LogicalResult Importer::importWhere(const onnx::NodeProto &n) {
+  Value c = get(n, 0), x = get(n, 1), y = get(n, 2);
+  Shape s1, out;
+  if (!broadcastShapes(shapeOf(c), shapeOf(x), s1) ||
+      !broadcastShapes(s1, shapeOf(y), out))
+    return fail("Where: operand shapes are not broadcastable");
+  int64_t r = out.size();
+  Value sel = tosa::SelectOp::create(b, loc, tensorType(out, elemOf(x)),
+                                     toRank(c, r), toRank(x, r), toRank(y, r));
+  setValue(n, 0, sel);
+  return success();
+}
+
+LogicalResult Importer::importExpand(const onnx::NodeProto &n) {
+  const ConstTensor *shapeC = getConst(n, 1);
+  if (!shapeC)
+    return fail("Expand: the shape must be a constant");
+  const ConstTensor *c = getConst(n, 0);
+  Value x = c ? Value() : get(n, 0);
+  Shape s = inputShape(c, x), out;
+  if (!broadcastShapes(s, shapeC->toInts(), out))
+    return fail("Expand: shapes are not broadcastable");
+  if (c) {
+    ConstTensor r = ConstTensor::allocate(c->dtype(), out);
+    forEachIndex(out, [&](ArrayRef<int64_t> idx, int64_t flat) {
+      copyElement(*c, broadcastIndex(idx, s), r, flat);
+    });
+    setConst(n, 0, r);
+    return success();
+  }
+  setValue(n, 0, broadcastTo(x, out));
+  return success();
+}
+
+LogicalResult Importer::importTile(const onnx::NodeProto &n) {
+  const ConstTensor *rep = getConst(n, 1);
+  if (!rep)
+    return fail("Tile: repeats must be a constant");
+  Value x = get(n, 0);
+  Shape s = shapeOf(x), mult = rep->toInts(), out;
+  if (mult.size() != s.size())
+    return fail("Tile: repeats length does not match the rank");
+  for (size_t i = 0; i < s.size(); ++i)
+    out.push_back(s[i] * mult[i]);
+  setValue(n, 0,
+           tosa::TileOp::create(b, loc, tensorType(out, elemOf(x)), x,
+                                constShape(mult)));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Linear layers
+//===----------------------------------------------------------------------===//
+
+LogicalResult Importer::importMatMul(const onnx::NodeProto &n) {
+  const ConstTensor *w = getConst(n, 1);
+  if (w && w->rank() >= 2 && isFloatDType(w->dtype()) && !getConst(n, 0)) {
+    // Leading batch dims of size 1 on a constant weight are squeezed.
+    bool squeezable = true;
+    for (int64_t i = 0; i + 2 < w->rank(); ++i)
+      squeezable &= w->shape()[i] == 1;
+    Value x = get(n, 0);
+    Shape xs = shapeOf(x);
+    int64_t kdim = w->shape()[w->rank() - 2], ndim = w->shape().back();
+    if (squeezable && xs.back() == kdim &&
+        (int64_t)xs.size() >= w->rank() - 1) {
+      ConstTensor w2 = w->reshaped({kdim, ndim}).transposed({1, 0});
+      Value y = linear(x, w2, nullptr, layerName(n));
+      // Keep the rank numpy broadcasting would produce.
+      Shape ys = shapeOf(y);
+      if ((int64_t)ys.size() < w->rank())
+        y = toRank(y, w->rank());
+      setValue(n, 0, y);
+      return success();
+    }
+  }
+  if (smallConsts(getConst(n, 0), w) && getConst(n, 0)->rank() == 2 &&
+      w->rank() == 2 && isFloatDType(w->dtype())) {
+    // Constant x constant: fold (shape/scale computations).
+    const ConstTensor *a = getConst(n, 0);
+    int64_t m = a->shape()[0], k = a->shape()[1], nn = w->shape()[1];
+    ConstTensor r = ConstTensor::allocate(a->dtype(), {m, nn});
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < nn; ++j) {
+        double acc = 0;
+        for (int64_t q = 0; q < k; ++q)
+          acc += a->getDouble(i * k + q) * w->getDouble(q * nn + j);
+        r.setDouble(i * nn + j, acc);
+      }
+    setConst(n, 0, r);
+    return success();
+  }
+  Value y = hostMatMul(get(n, 0), get(n, 1));
+  if (!y)
+    return failure();
+  setValue(n, 0, y);
+  return success();
+}
+
+/// True when every w*s is exactly representable in `dtype`.
+static bool scaleIsExact(const ConstTensor &t, double s) {
+  for (int64_t i = 0, e = t.numElements(); i < e; ++i) {
+    double p = t.getDouble(i) * s;
+    if (!std::isfinite(p))
+      return false;
+    if (t.dtype() == kFloat && (double)(float)p != p)
+      return false;
+    if (t.dtype() != kFloat && t.dtype() != kDouble) {
+      ConstTensor one = ConstTensor::allocate(t.dtype(), {1});
+      one.setDouble(0, p);
+      if (one.getDouble(0) != p)
+        return false;
+    }
+  }
+  return true;
+}
+
+static ConstTensor scaled(const ConstTensor &t, double s) {
+  if (s == 1.0)
+    return t;
+  ConstTensor r = ConstTensor::allocate(t.dtype(), t.shape());
+  for (int64_t i = 0, e = t.numElements(); i < e; ++i)
+    r.setDouble(i, t.getDouble(i) * s);
+  return r;
+}
+
+LogicalResult Importer::importGemm(const onnx::NodeProto &n) {
+  double alpha = attrFloat(n, "alpha", 1.0f), beta = attrFloat(n, "beta", 1.0f);
+  bool transA = attrInt(n, "transA", 0), transB = attrInt(n, "transB", 0);
+  Value a = get(n, 0);
+  if (shapeOf(a).size() != 2)
+    return fail("Gemm: A must be 2-D");
+  if (transA)
+    a = transpose(a, {1, 0});
+  const ConstTensor *bc = getConst(n, 1);
+  const ConstTensor *cc = getConst(n, 2);
+  Value y;
+  bool alphaDone = false, biasDone = false;
+  if (bc && isFloatDType(bc->dtype()) && bc->rank() == 2) {
+    ConstTensor w = transB ? *bc : bc->transposed({1, 0}); // [N, K]
+    int64_t nOut = w.shape()[0];
+    if (alpha != 1.0 && scaleIsExact(w, alpha)) {
+      w = scaled(w, alpha);
+      alphaDone = true;
+    } else if (alpha == 1.0) {
+      alphaDone = true;
+    }
+    // C becomes the bias when it is a constant [N], [1, N], [1] or scalar
+    // and beta (and alpha, if it stays on the host) fold exactly.
+    std::optional<ConstTensor> bias;
+    if (cc && alphaDone && beta != 0.0 && cc->dtype() == w.dtype()) {
+      Shape cs(cc->shape());
+      bool rowVec =
+          (cs.size() == 1 && (cs[0] == nOut || cs[0] == 1)) ||
+          (cs.size() == 2 && cs[0] == 1 && (cs[1] == nOut || cs[1] == 1)) ||
+          cs.empty();
+      if (rowVec && scaleIsExact(*cc, beta)) {
+        ConstTensor bsc = scaled(*cc, beta);
+        ConstTensor full = ConstTensor::allocate(w.dtype(), {nOut});
+        for (int64_t i = 0; i < nOut; ++i)
+          copyElement(bsc, bsc.numElements() == 1 ? 0 : i, full, i);
+        bias = std::move(full);
+        biasDone = true;
+      }
+    }
+    y = linear(a, w, bias ? &*bias : nullptr, layerName(n));
+  } else {
+    Value bv = get(n, 1);
+    if (transB)
+      bv = transpose(bv, {1, 0});
+    y = hostMatMul(a, bv);
+    if (!y)
+      return failure();
+  }
+  Type et = elemOf(y);
+  if (!alphaDone && alpha != 1.0)
+    y = mul(y, scalarConst(et, alpha, 2));
+  if (hasInput(n, 2) && !biasDone && beta != 0.0) {
+    Value cv = get(n, 2);
+    if (beta != 1.0)
+      cv = mul(cv, scalarConst(et, beta, shapeOf(cv).size()));
+    y = binary<tosa::AddOp>(y, cv);
+  }
+  if (!y)
+    return failure();
+  setValue(n, 0, y);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Convolution, normalization, pooling (NCHW <-> NHWC around TOSA ops)
+//===----------------------------------------------------------------------===//
+
+namespace {
+struct Window {
+  Shape kernel, stride, dilation, padBegin, padEnd;
+  /// Trailing input elements no window reaches (cropped before the op).
+  Shape crop;
+};
+} // namespace
+
+/// Resolves pads (explicit or auto_pad) for a 2-D window over `in` (H, W).
+static LogicalResult resolveWindow(const onnx::NodeProto &n,
+                                   ArrayRef<int64_t> in, Window &w,
+                                   std::string &err, bool ceilMode) {
+  int64_t sp = in.size();
+  std::string autoPad;
+  Shape pads;
+  for (const auto &a : n.attribute()) {
+    if (a.name() == "strides")
+      w.stride.assign(a.ints().begin(), a.ints().end());
+    else if (a.name() == "dilations")
+      w.dilation.assign(a.ints().begin(), a.ints().end());
+    else if (a.name() == "pads")
+      pads.assign(a.ints().begin(), a.ints().end());
+    else if (a.name() == "auto_pad")
+      autoPad = a.s();
+  }
+  if (w.stride.empty())
+    w.stride.assign(sp, 1);
+  if (w.dilation.empty())
+    w.dilation.assign(sp, 1);
+  if (pads.empty())
+    pads.assign(2 * sp, 0);
+  if ((int64_t)w.kernel.size() != sp || (int64_t)w.stride.size() != sp ||
+      (int64_t)w.dilation.size() != sp || (int64_t)pads.size() != 2 * sp) {
+    err = "kernel/stride/dilation/pads do not match the spatial rank";
+    return failure();
+  }
+  w.crop.assign(sp, 0);
+  w.padBegin.assign(pads.begin(), pads.begin() + sp);
+  w.padEnd.assign(pads.begin() + sp, pads.end());
+  for (int64_t i = 0; i < sp; ++i) {
+    int64_t eff = (w.kernel[i] - 1) * w.dilation[i] + 1;
+    if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
+      int64_t out = (in[i] + w.stride[i] - 1) / w.stride[i];
+      int64_t total =
+          std::max<int64_t>(0, (out - 1) * w.stride[i] + eff - in[i]);
+      int64_t small = total / 2, big = total - small;
+      w.padBegin[i] = autoPad == "SAME_UPPER" ? small : big;
+      w.padEnd[i] = autoPad == "SAME_UPPER" ? big : small;
+    } else if (autoPad == "VALID") {
+      w.padBegin[i] = w.padEnd[i] = 0;
+    }
+    int64_t span = in[i] + w.padBegin[i] + w.padEnd[i] - eff;
+    if (span < 0) {
+      err = "the window is larger than the padded input";
+      return failure();
+    }
+    int64_t rem = span % w.stride[i];
+    if (ceilMode && rem != 0) {
+      int64_t extra = w.stride[i] - rem;
+      // ceil_mode: the last window must start inside the input or the
+      // begin padding.
+      int64_t lastStart = (span + extra) - w.padBegin[i];
+      if (lastStart < in[i])
+        w.padEnd[i] += extra;
+      else
+        w.padEnd[i] -= rem;
+    } else {
+      // TOSA needs exact division: drop the unused end padding, then crop
+      // input elements no window reaches.
+      int64_t fromPad = std::min(rem, w.padEnd[i]);
+      w.padEnd[i] -= fromPad;
+      w.crop[i] = rem - fromPad;
+    }
+  }
+  return success();
+}
+
+LogicalResult Importer::importConv(const onnx::NodeProto &n) {
+  Value x = get(n, 0);
+  Shape xs = shapeOf(x);
+  if (xs.size() != 4 && xs.size() != 3)
+    return fail("Conv: only 1-D and 2-D convolutions are supported");
+  bool is1d = xs.size() == 3;
+  if (is1d) {
+    x = reshape(x, {xs[0], xs[1], 1, xs[2]});
+    xs = shapeOf(x);
+  }
+  Value wv;
+  const ConstTensor *wc = getConst(n, 1);
+  Shape ws = wc ? Shape(wc->shape()) : shapeOf(get(n, 1));
+  if (is1d)
+    ws.insert(ws.begin() + 2, 1);
+  int64_t group = attrInt(n, "group", 1);
+  int64_t cin = xs[1], cout = ws[0];
+  if (cin % group || cout % group || ws[1] != cin / group)
+    return fail("Conv: inconsistent group/channel sizes");
+  Window win;
+  win.kernel = Shape(ws.begin() + 2, ws.end());
+  std::string err;
+  {
+    // 1-D attributes are widened to 2-D with a unit H dimension.
+    onnx::NodeProto n2 = n;
+    if (is1d) {
+      for (auto &a : *n2.mutable_attribute()) {
+        if (a.name() == "strides" || a.name() == "dilations")
+          a.mutable_ints()->Add(1),
+              std::rotate(a.mutable_ints()->begin(),
+                          a.mutable_ints()->end() - 1, a.mutable_ints()->end());
+        if (a.name() == "pads" && a.ints_size() == 2) {
+          int64_t p0 = a.ints(0), p1 = a.ints(1);
+          a.clear_ints();
+          for (int64_t v : {int64_t(0), p0, int64_t(0), p1})
+            a.add_ints(v);
+        }
+      }
+    }
+    if (failed(resolveWindow(n2, ArrayRef<int64_t>(xs).drop_front(2), win, err,
+                             false)))
+      return fail("Conv: " + err);
+  }
+  Type et = elemOf(x);
+  Value nhwc = transpose(x, {0, 2, 3, 1});
+  if (win.crop[0] || win.crop[1]) {
+    xs[2] -= win.crop[0];
+    xs[3] -= win.crop[1];
+    nhwc = slice(nhwc, {0, 0, 0, 0}, {xs[0], xs[2], xs[3], xs[1]});
+  }
+  int64_t oh = (xs[2] + win.padBegin[0] + win.padEnd[0] -
+                ((win.kernel[0] - 1) * win.dilation[0] + 1)) /
+                   win.stride[0] +
+               1;
+  int64_t ow = (xs[3] + win.padBegin[1] + win.padEnd[1] -
+                ((win.kernel[1] - 1) * win.dilation[1] + 1)) /
+                   win.stride[1] +
+               1;
+  Value bias;
+  if (hasInput(n, 2))
+    bias = get(n, 2);
+  else
+    bias = splatConst(et, 0.0, {cout});
+  Shape pad = {win.padBegin[0], win.padEnd[0], win.padBegin[1], win.padEnd[1]};
+  Value zp = splatConst(et, 0.0, {1});
+  auto convOne = [&](Value in, int64_t g, int64_t cinG, int64_t coutG,
+                     Value biasG) -> Value {
+    // Weight [O, I, KH, KW] -> TOSA [O, KH, KW, I].
+    Value w;
+    if (wc) {
+      ConstTensor t = wc->reshaped(ws);
+      if (group > 1) {
+        ConstTensor part =
+            ConstTensor::allocate(t.dtype(), {coutG, cinG, ws[2], ws[3]});
+        size_t bytes = part.numBytes();
+        std::memcpy(part.mutableData(), t.data() + g * bytes, bytes);
+        t = part;
+      }
+      w = materialize(t.transposed({0, 2, 3, 1}), n.input(1));
+    } else {
+      Value full = reshape(get(n, 1), ws);
+      if (group > 1)
+        full = slice(full, {g * coutG, 0, 0, 0}, {coutG, cinG, ws[2], ws[3]});
+      w = transpose(full, {0, 2, 3, 1});
+    }
+    return tosa::Conv2DOp::create(
+        b, loc, tensorType({xs[0], oh, ow, coutG}, et), in, w, biasG, zp, zp,
+        b.getDenseI64ArrayAttr(pad), b.getDenseI64ArrayAttr(win.stride),
+        b.getDenseI64ArrayAttr(win.dilation), TypeAttr::get(et));
+  };
+  Value y;
+  if (group == 1) {
+    y = convOne(nhwc, 0, cin, cout, bias);
+  } else {
+    int64_t cinG = cin / group, coutG = cout / group;
+    SmallVector<Value> parts;
+    for (int64_t g = 0; g < group; ++g) {
+      Value in = slice(nhwc, {0, 0, 0, g * cinG}, {xs[0], xs[2], xs[3], cinG});
+      Value bg = slice(bias, {g * coutG}, {coutG});
+      parts.push_back(convOne(in, g, cinG, coutG, bg));
+    }
+    y = tosa::ConcatOp::create(b, loc, tensorType({xs[0], oh, ow, cout}, et),
+                               parts, b.getI32IntegerAttr(3));
+  }
+  y = transpose(y, {0, 3, 1, 2});
+  if (is1d)
+    y = reshape(y, {xs[0], cout, ow});
+  setValue(n, 0, y);
+  return success();
+}
+
+LogicalResult Importer::importBatchNorm(const onnx::NodeProto &n) {
+  if (attrInt(n, "training_mode", 0) || hasOutput(n, 1))
+    return fail("BatchNormalization: only inference mode is supported");
+  Value x = get(n, 0);
+  Shape xs = shapeOf(x);
+  int64_t rank = xs.size();
+  if (rank < 2)
+    return fail("BatchNormalization: input must have a channel dimension");
+  int64_t c = xs[1];
+  double eps = attrFloat(n, "epsilon", 1e-5f);
+  Shape bshape(rank, 1);
+  bshape[1] = c;
+  const ConstTensor *scale = getConst(n, 1), *bias = getConst(n, 2),
+                    *mean = getConst(n, 3), *var = getConst(n, 4);
+  Value y;
+  if (scale && bias && mean && var) {
+    // Fold to y = x * a + b with a = scale / sqrt(var + eps) and
+    // b = bias - mean * a, computed in double and rounded once.
+    ConstTensor a = ConstTensor::allocate(scale->dtype(), bshape);
+    ConstTensor bb = ConstTensor::allocate(scale->dtype(), bshape);
+    for (int64_t i = 0; i < c; ++i) {
+      double ai = scale->getDouble(i) / std::sqrt(var->getDouble(i) + eps);
+      a.setDouble(i, ai);
+      bb.setDouble(i, bias->getDouble(i) - mean->getDouble(i) * ai);
+    }
+    y = binary<tosa::AddOp>(mul(x, materialize(a, n.name() + "_scale")),
+                            materialize(bb, n.name() + "_shift"));
+  } else {
+    Type et = elemOf(x);
+    Value m = reshape(get(n, 3), bshape), v = reshape(get(n, 4), bshape);
+    Value inv = binary<tosa::AddOp>(v, scalarConst(et, eps, rank));
+    inv = tosa::RsqrtOp::create(b, loc, inv.getType(), inv);
+    y = mul(mul(binary<tosa::SubOp>(x, m), inv), reshape(get(n, 1), bshape));
+    y = binary<tosa::AddOp>(y, reshape(get(n, 2), bshape));
+  }
+  setValue(n, 0, y);
+  return success();
+}
+
+LogicalResult Importer::importGlobalPool(const onnx::NodeProto &n) {
+  Value x = get(n, 0);
+  int64_t rank = shapeOf(x).size();
+  Shape axes;
+  for (int64_t i = 2; i < rank; ++i)
+    axes.push_back(i);
+  Value y = n.op_type() == "GlobalAveragePool"
+                ? reduceMean(x, axes)
+                : reduce<tosa::ReduceMaxOp>(x, axes);
+  setValue(n, 0, y);
+  return success();
+}
+
+LogicalResult Importer::importPool(const onnx::NodeProto &n) {
+  bool isMax = n.op_type() == "MaxPool";
+  if (isMax && hasOutput(n, 1))
+    return fail("MaxPool: the Indices output is not supported");
+  Value x = get(n, 0);
+  Shape xs = shapeOf(x);
+  bool is1d = xs.size() == 3;
+  if (xs.size() != 4 && !is1d)
+    return fail(n.op_type() + ": only 1-D and 2-D pooling is supported");
+  onnx::NodeProto n2 = n;
+  if (is1d) {
+    x = reshape(x, {xs[0], xs[1], 1, xs[2]});
+    xs = shapeOf(x);
+    for (auto &a : *n2.mutable_attribute()) {
+      if (a.name() == "strides" || a.name() == "dilations" ||
+          a.name() == "kernel_shape") {
+        a.mutable_ints()->Add(1);
+        std::rotate(a.mutable_ints()->begin(), a.mutable_ints()->end() - 1,
+                    a.mutable_ints()->end());
+      }
+      if (a.name() == "pads" && a.ints_size() == 2) {
+        int64_t p0 = a.ints(0), p1 = a.ints(1);
+        a.clear_ints();
+        for (int64_t v : {int64_t(0), p0, int64_t(0), p1})
+          a.add_ints(v);
+      }
+    }
+  }
+  Window win;
+  if (auto ks = attrInts(n2, "kernel_shape"))
+    win.kernel = *ks;
+  std::string err;
+  bool ceilMode = attrInt(n, "ceil_mode", 0) != 0;
+  if (failed(resolveWindow(n2, ArrayRef<int64_t>(xs).drop_front(2), win, err,
+                           ceilMode)))
+    return fail(n.op_type() + ": " + err);
+  if (llvm::any_of(win.dilation, [](int64_t d) { return d != 1; }))
+    return fail(n.op_type() + ": dilations are not supported");
+  Type et = elemOf(x);
+  Value nhwc = transpose(x, {0, 2, 3, 1});
+  if (win.crop[0] || win.crop[1]) {
+    xs[2] -= win.crop[0];
+    xs[3] -= win.crop[1];
+    nhwc = slice(nhwc, {0, 0, 0, 0}, {xs[0], xs[2], xs[3], xs[1]});
+  }
+  bool includePad = !isMax && attrInt(n, "count_include_pad", 0) != 0;
+  Shape pad = {win.padBegin[0], win.padEnd[0], win.padBegin[1], win.padEnd[1]};
+  if (includePad && llvm::any_of(pad, [](int64_t p) { return p != 0; })) {
+    // Padding counted in the average: pad with zeros explicitly first.
+    Shape padded = {xs[0], xs[2] + pad[0] + pad[1], xs[3] + pad[2] + pad[3],
+                    xs[1]};
+    Value padShape = constShape({0, 0, pad[0], pad[1], pad[2], pad[3], 0, 0});
+    nhwc = tosa::PadOp::create(b, loc, tensorType(padded, et), nhwc, padShape,
+                               splatConst(et, 0.0, {1}));
+    pad = {0, 0, 0, 0};
+    xs = {xs[0], xs[1], padded[1], padded[2]};
+  }
+  int64_t oh = (xs[2] + pad[0] + pad[1] - win.kernel[0]) / win.stride[0] + 1;
+  int64_t ow = (xs[3] + pad[2] + pad[3] - win.kernel[1]) / win.stride[1] + 1;
+  auto outType = tensorType({xs[0], oh, ow, xs[1]}, et);
+  Value y;
+  if (isMax) {
+    y = tosa::MaxPool2dOp::create(b, loc, outType, nhwc, win.kernel, win.stride,
+                                  pad);
+  } else {
+    Value zp = splatConst(et, 0.0, {1});
+    y = tosa::AvgPool2dOp::create(b, loc, outType, nhwc, zp, zp, win.kernel,
+                                  win.stride, pad, et);
+  }
+  y = transpose(y, {0, 3, 1, 2});
+  if (is1d)
+    y = reshape(y, {xs[0], xs[1], ow});
+  setValue(n, 0, y);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Driver
+//===----------------------------------------------------------------------===//
+
+const std::map<std::string, Importer::Handler> &Importer::handlers() {
+  static const std::map<std::string, Handler> table = [] {
+    std::map<std::string, Handler> t;
+    auto add = [&](std::initializer_list<const char *> ops, Handler h) {
+      for (const char *op : ops)
+        t[op] = h;
+    };
+    add({"Constant"}, &Importer::importConstant);
+    add({"Identity", "Dropout"}, &Importer::importIdentity);
+    add({"Cast"}, &Importer::importCast);
+    add({"Shape"}, &Importer::importShape);
+    add({"Size"}, &Importer::importSize);
+    add({"ConstantOfShape"}, &Importer::importConstantOfShape);
+    add({"Range"}, &Importer::importRange);
+    add({"Add", "Sub", "Mul", "Div", "Pow"}, &Importer::importBinary);
+    add({"Max", "Min", "Sum", "Mean"}, &Importer::importVariadic);
+    add({"Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And",
+         "Or", "Xor", "Not"},
+        &Importer::importCompare);
+    add({"Neg", "Abs", "Exp", "Log", "Tanh", "Sigmoid", "Erf", "Reciprocal",
+         "Floor", "Ceil", "Sin", "Cos", "Sqrt"},
+        &Importer::importUnary);
+    add({"Relu", "LeakyRelu", "HardSigmoid", "HardSwish", "Gelu"},
+        &Importer::importActivation);
+    add({"Clip"}, &Importer::importClip);
+    add({"Softmax", "LogSoftmax"}, &Importer::importSoftmax);
+    add({"LayerNormalization"}, &Importer::importLayerNorm);
+    add({"ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd",
+         "ReduceSumSquare"},
+        &Importer::importReduce);
+    add({"Transpose"}, &Importer::importTranspose);
+    add({"Reshape"}, &Importer::importReshape);
+    add({"Flatten"}, &Importer::importFlatten);
+    add({"Squeeze"}, &Importer::importSqueeze);
+    add({"Unsqueeze"}, &Importer::importUnsqueeze);
+    add({"Concat"}, &Importer::importConcat);
+    add({"Split"}, &Importer::importSplit);
+    add({"Slice"}, &Importer::importSlice);
+    add({"Gather"}, &Importer::importGather);
+    add({"Where"}, &Importer::importWhere);
+    add({"Expand"}, &Importer::importExpand);
+    add({"Tile"}, &Importer::importTile);
+    add({"MatMul"}, &Importer::importMatMul);
+    add({"Gemm"}, &Importer::importGemm);
+    add({"Conv"}, &Importer::importConv);
+    add({"BatchNormalization"}, &Importer::importBatchNorm);
+    add({"GlobalAveragePool", "GlobalMaxPool"}, &Importer::importGlobalPool);
+    add({"AveragePool", "MaxPool"}, &Importer::importPool);
+    return t;
+  }();
+  return table;
+}
+
+static std::string nodeLabel(const onnx::NodeProto &node, int index) {
+  if (!node.name().empty())
+    return node.name();
+  if (node.output_size() && !node.output(0).empty())
+    return node.op_type() + "->" + node.output(0);
+  return node.op_type() + "#" + std::to_string(index);
+}
+
+OwningOpRef<ModuleOp> Importer::run(onnx::ModelProto &model) {
+  onnx::GraphProto *graph = model.mutable_graph();
+  Location fileLoc = FileLineColLoc::get(ctx, fileName, 0, 0);
+
+  // Initializers first (they shadow graph inputs of the same name).
+  llvm::StringSet<> initNames;
+  for (auto &init : *graph->mutable_initializer()) {
+    ConstTensor t;
+    std::string err = loader.load(init, t);
+    if (!err.empty()) {
+      emitError(fileLoc) << "initializer: " << err;
+      return nullptr;
+    }
+    initNames.insert(init.name());
+    values[init.name()] = ImportedValue{Value(), std::move(t)};
+  }
+
+  // Function signature.
+  SmallVector<Type> argTypes;
+  SmallVector<std::string> argNames;
+  for (const auto &in : graph->input()) {
+    if (initNames.contains(in.name()))
+      continue;
+    if (!in.type().has_tensor_type()) {
+      emitError(fileLoc) << "graph input '" << in.name() << "' is not a tensor";
+      return nullptr;
+    }
+    const auto &tt = in.type().tensor_type();
+    Type elem = dtypeToType(ctx, tt.elem_type());
+    if (!elem) {
+      emitError(fileLoc) << "graph input '" << in.name()
+                         << "' has unsupported element type "
+                         << dtypeName(tt.elem_type());
+      return nullptr;
+    }
+    if (!tt.has_shape()) {
+      emitError(fileLoc) << "graph input '" << in.name()
+                         << "' has an unknown rank; pass --input-shape "
+                         << in.name() << "=AxBx...";
+      return nullptr;
+    }
+    Shape shape;
+    for (int i = 0; i < tt.shape().dim_size(); ++i) {
+      const auto &d = tt.shape().dim(i);
+      if (!d.has_dim_value() || d.dim_value() < 0) {
+        InFlightDiagnostic diag = emitError(fileLoc);
+        diag << "graph input '" << in.name() << "' has dynamic dimension " << i;
+        if (d.has_dim_param())
+          diag << " ('" << d.dim_param() << "')";
+        diag << "; pass --input-shape " << in.name() << "=AxBx...";
+        return nullptr;
+      }
+      shape.push_back(d.dim_value());
+    }
+    argTypes.push_back(RankedTensorType::get(shape, elem));
+    argNames.push_back(in.name());
+  }
+
+  OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc);
+  b.setInsertionPointToEnd(module->getBody());
+  std::string funcName = sanitize(graph->name(), "main_graph");
+  auto func = func::FuncOp::create(b, fileLoc, funcName,
+                                   b.getFunctionType(argTypes, {}));
+  Block *entry = func.addEntryBlock();
+  for (size_t i = 0; i < argNames.size(); ++i) {
+    values[argNames[i]] = ImportedValue{entry->getArgument(i), std::nullopt};
+    func.setArgAttr(i, "onnx.name", b.getStringAttr(argNames[i]));
+  }
+  b.setInsertionPointToEnd(entry);
+
+  const auto &table = handlers();
+  for (int i = 0; i < graph->node_size(); ++i) {
+    const onnx::NodeProto &node = graph->node(i);
+    std::string label = nodeLabel(node, i);
+    loc = NameLoc::get(b.getStringAttr(label),
+                       FileLineColLoc::get(ctx, fileName, i + 1, 0));
+    for (int j = 0; j < node.input_size(); ++j) {
+      if (!node.input(j).empty() && !lookup(node.input(j))) {
+        emitError(loc) << node.op_type() << ": input '" << node.input(j)
+                       << "' is not defined (graph not topologically sorted)";
+        return nullptr;
+      }
+    }
+    auto it = table.find(node.op_type());
+    assert(it != table.end() && "unsupported ops are rejected up front");
+    if (failed((this->*(it->second))(node)))
+      return nullptr;
+    for (int j = 0; j < node.output_size(); ++j) {
+      if (!node.output(j).empty() && !lookup(node.output(j))) {
+        emitError(loc) << node.op_type() << ": output " << j
+                       << " is not supported";
+        return nullptr;
+      }
+    }
+  }
+
+  // Results.
+  loc = fileLoc;
+  SmallVector<Value> results;
+  SmallVector<Type> resultTypes;
+  for (const auto &out : graph->output()) {
+    ImportedValue *v = lookup(out.name());
+    if (!v) {
+      emitError(fileLoc) << "graph output '" << out.name()
+                         << "' is not produced by any node";
+      return nullptr;
+    }
+    if (!v->value)
+      v->value = materialize(*v->cst, out.name());
+    results.push_back(v->value);
+    resultTypes.push_back(v->value.getType());
+  }
+  func::ReturnOp::create(b, fileLoc, results);
+  func.setType(b.getFunctionType(argTypes, resultTypes));
+  for (size_t i = 0; i < results.size(); ++i)
+    func.setResultAttr(i, "onnx.name",
+                       b.getStringAttr(graph->output(i).name()));
+
+  if (failed(verify(*module)))
+    return nullptr;
+  return module;
+}
+
+const llvm::StringSet<> &Importer::supportedOps() {
+  static const llvm::StringSet<> set = [] {
+    llvm::StringSet<> s;
+    for (const auto &kv : handlers())
+      s.insert(kv.first);
+    return s;
+  }();
+  return set;
+}
+
+//===----------------------------------------------------------------------===//
+// Public API
+//===----------------------------------------------------------------------===//
+
+LogicalResult mlir::bitmod::parseInputShapeSpec(StringRef spec,
+                                                std::string &name,
+                                                SmallVector<int64_t> &shape,
+                                                std::string &error) {
+  auto [n, dims] = spec.rsplit('=');
+  if (n.empty() || dims.empty() || !spec.contains('=')) {
+    error = "--input-shape expects name=AxBxC, got '" + spec.str() + "'";
+    return failure();
+  }
+  name = n.str();
+  shape.clear();
+  SmallVector<StringRef> parts;
+  dims.split(parts, 'x');
+  for (StringRef p : parts) {
+    int64_t d;
+    if (p.trim().getAsInteger(10, d) || d < 0) {
+      error = "--input-shape: invalid dimension '" + p.str() + "' in '" +
+              spec.str() + "'";
+      return failure();
+    }
+    shape.push_back(d);
+  }
+  return success();
+}
+
+void mlir::bitmod::registerONNXImportDialects(DialectRegistry &registry) {
+  registry.insert<func::FuncDialect, tosa::TosaDialect, arith::ArithDialect,
+                  math::MathDialect, tensor::TensorDialect,
+                  linalg::LinalgDialect, BitMoDDialect>();
+}
+
+OwningOpRef<ModuleOp>
+mlir::bitmod::importONNXModel(StringRef buffer, StringRef fileName,
+                              MLIRContext *context,
+                              const ONNXImportOptions &options) {
+  DialectRegistry registry;
+  registerONNXImportDialects(registry);
+  context->appendDialectRegistry(registry);
+  context->loadAllAvailableDialects();
+
+  Location fileLoc = FileLineColLoc::get(context, fileName, 0, 0);
+  onnx::ModelProto model;
+  std::string err = parseModel(buffer, model);
+  if (!err.empty()) {
+    emitError(fileLoc) << err;
+    return nullptr;
+  }
+  int64_t opset = getDefaultOpset(model);
+  if (opset < 9 || opset > 17) {
+    emitError(fileLoc) << "unsupported default-domain opset " << opset
+                       << " (opsets 9 to 17 are accepted)";
+    return nullptr;
+  }
+
+  // Every unsupported op, listed once with a node name each.
+  {
+    std::string list;
+    llvm::StringSet<> seen;
+    const auto &supported = Importer::supportedOps();
+    const auto &graph = model.graph();
+    for (int i = 0; i < graph.node_size(); ++i) {
+      const auto &node = graph.node(i);
+      bool defaultDomain = node.domain().empty() || node.domain() == "ai.onnx";
+      std::string type = defaultDomain ? node.op_type()
+                                       : node.domain() + "::" + node.op_type();
+      if (defaultDomain && supported.contains(node.op_type()))
+        continue;
+      if (!seen.insert(type).second)
+        continue;
+      list += "\n  " + type + " (node '" + nodeLabel(node, i) + "')";
+    }
+    if (!list.empty()) {
+      emitError(fileLoc) << "unsupported ONNX operators:" << list;
+      return nullptr;
+    }
+  }
+
+  std::string dir = ".";
+  if (fileName != "-" && !fileName.empty()) {
+    StringRef parent = llvm::sys::path::parent_path(fileName);
+    if (!parent.empty())
+      dir = parent.str();
+  }
+  TensorLoader loader(dir);
+
+  err = applyInputShapes(model, options);
+  if (!err.empty()) {
+    emitError(fileLoc) << err;
+    return nullptr;
+  }
+  std::string note;
+  if (convertVersion(model, options.targetOpset, note))
+    opset = getDefaultOpset(model);
+  {
+    onnx::ModelProto viewStorage;
+    onnx::ModelProto &view =
+        makeLibOnnxView(model, loader, viewStorage) ? viewStorage : model;
+    err = checkModel(view);
+    if (err.empty())
+      err = inferShapes(view);
+    if (!err.empty()) {
+      emitError(fileLoc) << err;
+      return nullptr;
+    }
+  }
+  Importer importer(context, options, fileName, loader, opset);
+  return importer.run(model);
+}

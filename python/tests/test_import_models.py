@@ -1,0 +1,115 @@
+"""bitmod-translate --import-onnx on the Python-built models."""
+
+import os
+import subprocess
+
+import numpy as np
+import pytest
+from onnx import TensorProto, helper
+
+from bitmod import onnx_models
+from test_node_sweep import _translate
+
+TOOL = _translate()
+
+
+def _run(*args):
+    return subprocess.run([TOOL, "--import-onnx", *map(str, args)],
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _need_tool():
+    if subprocess.run(["sh", "-c", "command -v '%s'" % TOOL],
+                      capture_output=True).returncode != 0:
+        pytest.skip("bitmod-translate not built")
+
+
+@pytest.mark.parametrize("weights", ["initializer", "constant"])
+def test_decoder_seven_linears(tmp_path, weights):
+    path = onnx_models.save(onnx_models.llama_decoder_layer(weights=weights),
+                            str(tmp_path / "dec.onnx"))
+    r = _run(path)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.count("bitmod.linear ") == 7
+    assert r.stdout.count("tosa.matmul ") == 2
+
+
+def test_decoder_external_data_same_ir(tmp_path):
+    model = onnx_models.llama_decoder_layer(hidden=32, heads=2,
+                                            intermediate=64, seq=4)
+    a = onnx_models.save(model, str(tmp_path / "a.onnx"))
+    os.mkdir(tmp_path / "ext")
+    b = onnx_models.save(model, str(tmp_path / "ext" / "b.onnx"),
+                         external=True)
+    ra, rb = _run(a), _run(b)
+    assert ra.returncode == 0 and rb.returncode == 0, ra.stderr + rb.stderr
+    assert ra.stdout == rb.stdout
+
+
+def test_missing_external_data_file(tmp_path):
+    os.mkdir(tmp_path / "ext")
+    path = onnx_models.save(onnx_models.llama_decoder_layer(),
+                            str(tmp_path / "ext" / "m.onnx"), external=True)
+    os.remove(path + ".data")
+    r = _run(path)
+    assert r.returncode != 0
+    assert "cannot open external data file" in r.stderr
+
+
+def test_convnet(tmp_path):
+    path = onnx_models.save(onnx_models.small_convnet(),
+                            str(tmp_path / "c.onnx"))
+    r = _run(path)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.count("bitmod.linear ") == 2
+    assert r.stdout.count("tosa.conv2d ") == 2
+
+
+def test_dynamic_seq_needs_input_shape(tmp_path):
+    path = onnx_models.save(
+        onnx_models.llama_decoder_layer(dynamic_seq=True),
+        str(tmp_path / "d.onnx"))
+    r = _run(path)
+    assert r.returncode != 0
+    assert "graph input 'x' has dynamic dimension 1 ('seq')" in r.stderr
+    r = _run(path, "--input-shape", "x=1x8x64")
+    assert r.returncode == 0, r.stderr
+
+
+@pytest.mark.parametrize("data", [b"", b"\x08\x07\x12\xff\xff",
+                                  np.random.default_rng(1).bytes(2048)])
+def test_corrupt_files(tmp_path, data):
+    path = tmp_path / "bad.onnx"
+    path.write_bytes(data)
+    out = tmp_path / "out.mlir"
+    r = _run(path, "-o", out)
+    assert r.returncode > 0 and "error:" in r.stderr
+    assert not out.exists()
+
+
+def test_truncated_decoder(tmp_path):
+    full = onnx_models.llama_decoder_layer().SerializeToString()
+    path = tmp_path / "t.onnx"
+    path.write_bytes(full[: len(full) // 2])
+    r = _run(path)
+    assert r.returncode > 0 and "error:" in r.stderr
+
+
+def test_unsupported_ops_listed_once(tmp_path):
+    nodes = [helper.make_node("Einsum", ["x"], ["a"], name="e1",
+                              equation="ij->ij"),
+             helper.make_node("Einsum", ["a"], ["b"], name="e2",
+                              equation="ij->ij"),
+             helper.make_node("Det", ["b"], ["y"], name="det")]
+    g = helper.make_graph(
+        nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT,
+                                                   [2, 2])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [])])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    path = onnx_models.save(m, str(tmp_path / "u.onnx"))
+    r = _run(path)
+    assert r.returncode > 0
+    assert r.stderr.count("error:") == 1
+    assert "Einsum (node 'e1')" in r.stderr and "Det (node 'det')" in r.stderr
+    assert "e2" not in r.stderr
