@@ -21,7 +21,7 @@ def BitMoDQuantize : Pass<"bitmod-quantize"> {
     ```json
     {"default": "bitmod3",
      "layers": [{"match": "*mlp*", "dtype": "int6"},
-                {"match": "lm_head", "dtype": "fp16"}]}
+                {"match": "lm_head", "dtype": "fp16"} ] }
     ```
 
     `match` is a glob against the layer name (the op's `name` attribute, or
