@@ -7,6 +7,8 @@
 
 #include "bitmod/Dialect/BitMoD/IR/BitMoDDialect.h"
 #include "bitmod/Dialect/BitMoD/Transforms/Passes.h"
+#include "bitmod/Dialect/BitMoDHW/IR/BitMoDHWDialect.h"
+#include "bitmod/Dialect/BitMoDHW/Transforms/Passes.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/InitAllDialects.h"
@@ -16,11 +18,13 @@
 int main(int argc, char **argv) {
   mlir::registerAllPasses();
   mlir::bitmod::registerBitMoDPasses();
+  mlir::bitmod::registerBitMoDHWPasses();
 
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);
-  registry.insert<mlir::bitmod::BitMoDDialect>();
+  registry
+      .insert<mlir::bitmod::BitMoDDialect, mlir::bitmod::hw::BitMoDHWDialect>();
 
-  return mlir::asMainReturnCode(mlir::MlirOptMain(
-      argc, argv, "BitMoD optimizer driver\n", registry));
+  return mlir::asMainReturnCode(
+      mlir::MlirOptMain(argc, argv, "BitMoD optimizer driver\n", registry));
 }

@@ -20,10 +20,10 @@ using namespace mlir::bitmod::hw;
 static_assert(static_cast<unsigned>(Queue::store) ==
                   static_cast<unsigned>(::bitmod::isa::Queue::Store),
               "bitmod_hw queue and isa::Queue must share their values");
-static_assert(static_cast<unsigned>(Arrangement::gen) ==
-                  static_cast<unsigned>(
-                      ::bitmod::sim::ArrayArrangement::Generative),
-              "bitmod_hw arrangement and sim::ArrayArrangement must agree");
+static_assert(
+    static_cast<unsigned>(Arrangement::gen) ==
+        static_cast<unsigned>(::bitmod::sim::ArrayArrangement::Generative),
+    "bitmod_hw arrangement and sim::ArrayArrangement must agree");
 
 void BitMoDHWDialect::initialize() {
   addAttributes<
@@ -65,9 +65,8 @@ AccelAttr hw::getAccelAttr(MLIRContext *ctx,
   return AccelAttr::get(
       ctx, c.numTiles, c.tileRows, c.tileCols, c.discGridRows, c.discGridCols,
       c.genGridRows, c.genGridCols, c.dotProductWidth, c.actBufferBytes,
-      c.wgtBufferBytes, c.actBufferBanks, c.wgtBufferBanks,
-      c.dramBytesPerCycle, c.dramLatencyCycles,
-      unsigned(c.frequencyGHz * 1000.0 + 0.5));
+      c.wgtBufferBytes, c.actBufferBanks, c.wgtBufferBanks, c.dramBytesPerCycle,
+      c.dramLatencyCycles, unsigned(c.frequencyGHz * 1000.0 + 0.5));
 }
 
 ::bitmod::sim::AccelConfig hw::getAccelConfig(Operation *op) {
@@ -77,14 +76,15 @@ AccelAttr hw::getAccelAttr(MLIRContext *ctx,
   return ::bitmod::sim::AccelConfig();
 }
 
-LogicalResult AccelAttr::verify(
-    function_ref<InFlightDiagnostic()> emitError, unsigned numTiles,
-    unsigned tileRows, unsigned tileCols, unsigned discGridRows,
-    unsigned discGridCols, unsigned genGridRows, unsigned genGridCols,
-    unsigned dotProductWidth, uint64_t actBufferBytes, uint64_t wgtBufferBytes,
-    unsigned actBufferBanks, unsigned wgtBufferBanks,
-    unsigned dramBytesPerCycle, unsigned dramLatencyCycles,
-    unsigned frequencyMhz) {
+LogicalResult
+AccelAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                  unsigned numTiles, unsigned tileRows, unsigned tileCols,
+                  unsigned discGridRows, unsigned discGridCols,
+                  unsigned genGridRows, unsigned genGridCols,
+                  unsigned dotProductWidth, uint64_t actBufferBytes,
+                  uint64_t wgtBufferBytes, unsigned actBufferBanks,
+                  unsigned wgtBufferBanks, unsigned dramBytesPerCycle,
+                  unsigned dramLatencyCycles, unsigned frequencyMhz) {
   if (frequencyMhz == 0)
     return emitError() << "frequency_mhz must be positive";
   ::bitmod::sim::AccelConfig c;
@@ -104,6 +104,7 @@ LogicalResult AccelAttr::verify(
   c.dramLatencyCycles = dramLatencyCycles;
   c.frequencyGHz = frequencyMhz / 1000.0;
   if (llvm::Error e = c.validate())
-    return emitError() << "invalid accelerator: " << llvm::toString(std::move(e));
+    return emitError() << "invalid accelerator: "
+                       << llvm::toString(std::move(e));
   return success();
 }

@@ -5,6 +5,7 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/Format.h"
 
@@ -43,7 +44,9 @@ static ParseResult parseTokens(OpAsmParser &parser, UnitAttr &popPrev,
     *slot = b.getUnitAttr();
     return success();
   };
-  return parser.parseCommaSeparatedList(parseOne) || parser.parseRSquare();
+  if (parser.parseCommaSeparatedList(parseOne) || parser.parseRSquare())
+    return failure();
+  return success();
 }
 
 static void printTokens(OpAsmPrinter &p, Operation *, UnitAttr popPrev,
@@ -106,8 +109,7 @@ static void printDType(OpAsmPrinter &p, Operation *, DTypeAttr attr) {
 // Conversion to isa::Instruction
 //===----------------------------------------------------------------------===//
 
-template <typename OpTy>
-static isa::TokenFlags getTokens(OpTy op) {
+template <typename OpTy> static isa::TokenFlags getTokens(OpTy op) {
   isa::TokenFlags t;
   t.popPrev = op.getPopPrev();
   t.popNext = op.getPopNext();
@@ -121,7 +123,7 @@ isa::Instruction ConfigOp::toInstruction() {
   inst.opcode = isa::Opcode::Config;
   inst.tokens = getTokens(*this);
   isa::ConfigFields &c = inst.config;
-  c.dtype = toQuantType(getDtype().getValue());
+  c.dtype = toQuantType(getDtype());
   c.groupSize = uint32_t(getGroupSize());
   c.scaleBits = uint32_t(getScaleBits());
   ArrayRef<int8_t> sv = getSv();
@@ -132,8 +134,7 @@ isa::Instruction ConfigOp::toInstruction() {
   return inst;
 }
 
-template <typename OpTy>
-static isa::DmaFields getDma(OpTy op) {
+template <typename OpTy> static isa::DmaFields getDma(OpTy op) {
   isa::DmaFields d;
   d.dramAddr = uint64_t(op.getDram());
   d.bufOffset = uint32_t(op.getBuf());
@@ -204,8 +205,8 @@ isa::Instruction HaltOp::toInstruction() {
 }
 
 bool hw::isInstructionOp(Operation *op) {
-  return isa<ConfigOp, LoadActOp, LoadWgtOp, MatmulOp, StoreOp, SyncOp,
-             HaltOp>(op);
+  return isa<ConfigOp, LoadActOp, LoadWgtOp, MatmulOp, StoreOp, SyncOp, HaltOp>(
+      op);
 }
 
 isa::Instruction hw::toInstruction(Operation *op) {
@@ -236,8 +237,7 @@ static LogicalResult verifyFieldRanges(Operation *op) {
     if (na.getName() != "dram" && na.getName() != "cycles" &&
         uint64_t(v) > UINT32_MAX)
       return op->emitOpError("field '")
-             << na.getName().getValue() << "' = " << v
-             << " exceeds 32 bits";
+             << na.getName().getValue() << "' = " << v << " exceeds 32 bits";
   }
   return success();
 }
@@ -252,17 +252,19 @@ static LogicalResult verifyEncoding(Operation *op) {
   return success();
 }
 
+static std::string hex(uint64_t v) {
+  return "0x" + llvm::utohexstr(v, /*LowerCase=*/true);
+}
+
 static InFlightDiagnostic emitRangeError(Operation *op, StringRef buffer,
                                          uint64_t begin, uint64_t end,
                                          uint64_t size) {
-  return op->emitOpError()
-         << buffer << " buffer range [0x" << llvm::format_hex_no_prefix(begin, 1)
-         << ", 0x" << llvm::format_hex_no_prefix(end, 1) << ") exceeds the "
-         << size << "-byte " << buffer << " buffer";
+  return op->emitOpError() << buffer << " buffer range [" << hex(begin) << ", "
+                           << hex(end) << ") exceeds the " << size << "-byte "
+                           << buffer << " buffer";
 }
 
-template <typename OpTy>
-static LogicalResult verifyDma(OpTy op) {
+template <typename OpTy> static LogicalResult verifyDma(OpTy op) {
   if (failed(verifyEncoding(op)))
     return failure();
   ::bitmod::sim::AccelConfig cfg = getAccelConfig(op);
@@ -280,7 +282,8 @@ LogicalResult ConfigOp::verify() {
   if (failed(verifyEncoding(*this)))
     return failure();
   ::bitmod::sim::AccelConfig cfg = getAccelConfig(*this);
-  auto disc = cfg.getArrayShape(::bitmod::sim::ArrayArrangement::Discriminative);
+  auto disc =
+      cfg.getArrayShape(::bitmod::sim::ArrayArrangement::Discriminative);
   auto gen = cfg.getArrayShape(::bitmod::sim::ArrayArrangement::Generative);
   uint64_t t = getTokenLanes(), c = getChannelLanes();
   if (!(t == disc.tokenLanes && c == disc.channelLanes) &&
@@ -328,9 +331,9 @@ LogicalResult MatmulOp::verify() {
   if (end > cfg.actBufferBytes)
     return emitRangeError(*this, "activation", begin, end, cfg.actBufferBytes);
   if (uint64_t(getWgt()) >= cfg.wgtBufferBytes)
-    return emitOpError("weight offset 0x")
-           << llvm::format_hex_no_prefix(getWgt(), 1) << " is outside the "
-           << cfg.wgtBufferBytes << "-byte weight buffer";
+    return emitOpError("weight offset ")
+           << hex(getWgt()) << " is outside the " << cfg.wgtBufferBytes
+           << "-byte weight buffer";
   return success();
 }
 
@@ -351,8 +354,8 @@ LogicalResult LaunchOp::verify() {
                        "and [M, N]");
   if (inTy.getDimSize(1) != wTy.getCols())
     return emitOpError("input has K = ")
-           << inTy.getDimSize(1) << " but the weights have K = "
-           << wTy.getCols();
+           << inTy.getDimSize(1)
+           << " but the weights have K = " << wTy.getCols();
   if (outTy.getDimSize(0) != inTy.getDimSize(0) ||
       outTy.getDimSize(1) != wTy.getRows())
     return emitOpError("result shape must be [")
@@ -425,8 +428,8 @@ LogicalResult LaunchOp::verifyRegions() {
     for (unsigned to = 0; to < 3; ++to)
       if (pushed[from][to] != popped[from][to])
         return emitOpError("unbalanced tokens from the ")
-               << names[from] << " queue to the " << names[to] << " queue: "
-               << pushed[from][to] << " pushed, " << popped[from][to]
-               << " popped";
+               << names[from] << " queue to the " << names[to]
+               << " queue: " << pushed[from][to] << " pushed, "
+               << popped[from][to] << " popped";
   return success();
 }

@@ -1,0 +1,644 @@
+//===- Schedule.cpp - --bitmod-bit-serial-schedule ------------------------===//
+//
+// Expands every tiled grouped matmul into a bitmod_hw.launch holding its
+// instruction sequence. The schedule is built as a list of instructions with
+// data dependencies (buffer read-after-write and write-after-read hazards);
+// dependency tokens are then derived from the dependencies, channel by
+// channel, so that the k-th pop of a queue consumes the k-th push of its
+// neighbour (docs/hw-dialect.md, "Tokens").
+//
+//===----------------------------------------------------------------------===//
+
+#include "TilingUtils.h"
+
+#include "bitmod/Dialect/BitMoDHW/Transforms/Passes.h"
+#include "bitmod/ISA/WeightBlock.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Verifier.h"
+#include "llvm/ADT/StringSet.h"
+
+#include <array>
+
+namespace mlir {
+namespace bitmod {
+#define GEN_PASS_DEF_BITMODBITSERIALSCHEDULE
+#include "bitmod/Dialect/BitMoDHW/Transforms/Passes.h.inc"
+} // namespace bitmod
+} // namespace mlir
+
+using namespace mlir;
+using namespace mlir::bitmod;
+using namespace mlir::bitmod::hw;
+namespace isa = ::bitmod::isa;
+namespace sim = ::bitmod::sim;
+
+namespace {
+
+/// One weight block of the blob.
+struct WeightBlockRef {
+  uint64_t n0, n, g0, kGroups;
+  uint64_t offset; // in the launch's part of the blob
+  uint64_t bytes;
+};
+
+struct SchedInst {
+  isa::Instruction inst;
+  std::optional<std::array<int64_t, 4>> block;
+  uint64_t cycles = 0;
+  SmallVector<int, 3> deps; // instructions that must complete first
+};
+
+/// The instruction list of one launch.
+class LaunchSchedule {
+public:
+  LaunchSchedule(const GemmInfo &g, const Blocking &b, const BufferPlan &p,
+                 const sim::AccelConfig &cfg)
+      : g(g), b(b), p(p), cfg(cfg), shape(getShape(cfg, b.arrangement)) {
+    uint64_t Nb = std::min(b.blockChannels, g.N);
+    uint64_t kg = std::min(b.blockGroups, g.numGroups);
+    uint64_t off = 0;
+    for (uint64_t n0 = 0; n0 < g.N; n0 += Nb)
+      for (uint64_t g0 = 0; g0 < g.numGroups; g0 += kg) {
+        WeightBlockRef r{n0,  std::min(Nb, g.N - n0),
+                         g0,  std::min(kg, g.numGroups - g0),
+                         off, 0};
+        auto l = isa::getWeightBlockLayout(g.config, uint32_t(r.n),
+                                           uint32_t(r.kGroups));
+        // planBuffers() already accepted every block shape.
+        r.bytes = l ? l->totalBytes : 0;
+        if (!l)
+          llvm::consumeError(l.takeError());
+        off += r.bytes;
+        blocks.push_back(r);
+      }
+    blobBytes = off;
+  }
+
+  uint64_t getBlobBytes() const { return blobBytes; }
+
+  /// Builds the instructions for DRAM addresses of the weight blob part,
+  /// the input and the output.
+  void build(uint64_t weightBase, uint64_t xAddr, uint64_t yAddr);
+
+  std::vector<SchedInst> insts;
+
+private:
+  int add(SchedInst s) {
+    insts.push_back(std::move(s));
+    return int(insts.size()) - 1;
+  }
+  uint64_t dmaCycles(uint64_t bytes) const {
+    return cfg.dramLatencyCycles + sim::getDramTransferCycles(cfg, bytes);
+  }
+  int addConfig();
+  int addLoadAct(uint64_t m0, uint64_t rows, uint64_t k0, uint64_t kElems,
+                 uint64_t buf);
+  int addLoadWgt(const WeightBlockRef &r, uint64_t buf);
+  int addMatmul(uint64_t act, uint64_t wgt, uint64_t out, uint64_t m,
+                const WeightBlockRef &r, bool accumulate);
+  int addStore(uint64_t m0, uint64_t rows, uint64_t n0, uint64_t n,
+               uint64_t buf);
+  void addBarrier(int lastStore);
+  void assignTokens();
+
+  const GemmInfo &g;
+  const Blocking &b;
+  const BufferPlan &p;
+  const sim::AccelConfig &cfg;
+  sim::ArrayShape shape;
+  std::vector<WeightBlockRef> blocks;
+  uint64_t blobBytes = 0;
+  uint64_t weightBase = 0, xAddr = 0, yAddr = 0;
+};
+
+} // namespace
+
+int LaunchSchedule::addConfig() {
+  SchedInst s;
+  s.inst.opcode = isa::Opcode::Config;
+  s.inst.config = g.config;
+  s.inst.config.tokenLanes = shape.tokenLanes;
+  s.inst.config.channelLanes = shape.channelLanes;
+  s.cycles = 1;
+  return add(s);
+}
+
+int LaunchSchedule::addLoadAct(uint64_t m0, uint64_t rows, uint64_t k0,
+                               uint64_t kElems, uint64_t buf) {
+  SchedInst s;
+  s.inst.opcode = isa::Opcode::LoadAct;
+  s.inst.dma.dramAddr = xAddr + (m0 * g.K + k0) * 2;
+  s.inst.dma.bufOffset = uint32_t(buf);
+  s.inst.dma.rows = uint32_t(rows);
+  s.inst.dma.rowBytes = uint32_t(kElems * 2);
+  s.inst.dma.dramStride = uint32_t(g.K * 2);
+  s.inst.dma.bufPitch = uint32_t(p.xPitch);
+  s.cycles = dmaCycles(rows * kElems * 2);
+  return add(s);
+}
+
+int LaunchSchedule::addLoadWgt(const WeightBlockRef &r, uint64_t buf) {
+  SchedInst s;
+  s.inst.opcode = isa::Opcode::LoadWgt;
+  s.inst.loadWgt.dramAddr = weightBase + r.offset;
+  s.inst.loadWgt.bufOffset = uint32_t(buf);
+  s.inst.loadWgt.bytes = uint32_t(r.bytes);
+  s.block = std::array<int64_t, 4>{int64_t(r.n0), int64_t(r.n), int64_t(r.g0),
+                                   int64_t(r.kGroups)};
+  s.cycles = dmaCycles(r.bytes);
+  return add(s);
+}
+
+int LaunchSchedule::addMatmul(uint64_t act, uint64_t wgt, uint64_t out,
+                              uint64_t m, const WeightBlockRef &r,
+                              bool accumulate) {
+  SchedInst s;
+  s.inst.opcode = isa::Opcode::MatMul;
+  isa::MatMulFields &f = s.inst.matmul;
+  f.actOffset = uint32_t(act);
+  f.actPitch = uint32_t(p.xPitch);
+  f.wgtOffset = uint32_t(wgt);
+  f.outOffset = uint32_t(out);
+  f.outPitch = uint32_t(p.outPitch);
+  f.m = uint32_t(m);
+  f.n = uint32_t(r.n);
+  f.kGroups = uint32_t(r.kGroups);
+  f.accumulate = accumulate;
+  f.outFormat = g.outElem == 2 ? isa::OutFormat::F16 : isa::OutFormat::F32;
+  s.cycles = ceilDiv(m, shape.tokenLanes) * ceilDiv(r.n, shape.channelLanes) *
+             sim::getPassCycles(cfg, sim::AcceleratorKind::BitMoD,
+                                r.kGroups * g.G, g.spec);
+  return add(s);
+}
+
+int LaunchSchedule::addStore(uint64_t m0, uint64_t rows, uint64_t n0,
+                             uint64_t n, uint64_t buf) {
+  SchedInst s;
+  s.inst.opcode = isa::Opcode::Store;
+  s.inst.dma.dramAddr = yAddr + (m0 * g.N + n0) * g.outElem;
+  s.inst.dma.bufOffset = uint32_t(buf);
+  s.inst.dma.rows = uint32_t(rows);
+  s.inst.dma.rowBytes = uint32_t(n * g.outElem);
+  s.inst.dma.dramStride = uint32_t(g.N * g.outElem);
+  s.inst.dma.bufPitch = uint32_t(p.outPitch);
+  s.cycles = dmaCycles(rows * n * g.outElem);
+  return add(s);
+}
+
+/// Quiesces the launch: the compute queue waits for the last store, the load
+/// queue for the compute queue, so the next launch's loads cannot overwrite
+/// buffers this launch still reads.
+void LaunchSchedule::addBarrier(int lastStore) {
+  SchedInst c;
+  c.inst.opcode = isa::Opcode::Sync;
+  c.inst.sync.queue = isa::Queue::Compute;
+  c.cycles = 1;
+  c.deps.push_back(lastStore);
+  int ci = add(c);
+  SchedInst l;
+  l.inst.opcode = isa::Opcode::Sync;
+  l.inst.sync.queue = isa::Queue::Load;
+  l.cycles = 1;
+  l.deps.push_back(ci);
+  add(l);
+}
+
+void LaunchSchedule::build(uint64_t wBase, uint64_t x, uint64_t y) {
+  weightBase = wBase;
+  xAddr = x;
+  yAddr = y;
+  insts.clear();
+  const uint64_t Mb = std::min(b.blockTokens, g.M);
+  const uint64_t numKBlocks = ceilDiv(g.numGroups, b.blockGroups);
+  const uint64_t kPad = g.numGroups * g.G;
+  addConfig();
+  std::vector<int> stores;
+  auto outSlot = [&](size_t tile) {
+    return p.outBase + (tile % 2) * p.outSlotBytes;
+  };
+  int lastMM = -1;
+  if (b.order == BlockingOrder::act_resident) {
+    std::vector<int> mmOfLoad; // MATMUL reading weight load i
+    for (uint64_t m0 = 0; m0 < g.M; m0 += Mb) {
+      uint64_t rows = std::min(Mb, g.M - m0);
+      int la = addLoadAct(m0, rows, 0, g.K, 0);
+      if (lastMM >= 0)
+        insts[la].deps.push_back(lastMM); // single X slot
+      (void)kPad;
+      for (size_t bi = 0; bi < blocks.size(); bi += numKBlocks) {
+        size_t tile = stores.size();
+        int mm = -1;
+        for (uint64_t kb = 0; kb < numKBlocks; ++kb) {
+          const WeightBlockRef &r = blocks[bi + kb];
+          size_t i = mmOfLoad.size();
+          uint64_t slot = (i % 2) * p.wgtSlotBytes;
+          int lw = addLoadWgt(r, slot);
+          if (i >= 2)
+            insts[lw].deps.push_back(mmOfLoad[i - 2]);
+          mm = addMatmul(r.g0 * g.G * 2, slot, outSlot(tile), rows, r, kb > 0);
+          insts[mm].deps.append({lw, la});
+          if (kb == 0 && tile >= 2)
+            insts[mm].deps.push_back(stores[tile - 2]);
+          mmOfLoad.push_back(mm);
+        }
+        int st = addStore(m0, rows, blocks[bi].n0, blocks[bi].n, outSlot(tile));
+        insts[st].deps.push_back(mm);
+        stores.push_back(st);
+      }
+      lastMM = mmOfLoad.back();
+    }
+  } else {
+    std::vector<int> mmOfX; // MATMUL reading X chunk j
+    for (size_t bi = 0; bi < blocks.size(); bi += numKBlocks) {
+      SmallVector<int> lws;
+      for (uint64_t kb = 0; kb < numKBlocks; ++kb) {
+        int lw = addLoadWgt(blocks[bi + kb], p.wgtBlockOffsets[kb]);
+        if (lastMM >= 0)
+          insts[lw].deps.push_back(lastMM); // resident block replaced
+        lws.push_back(lw);
+      }
+      for (uint64_t m0 = 0; m0 < g.M; m0 += Mb) {
+        uint64_t rows = std::min(Mb, g.M - m0);
+        size_t tile = stores.size();
+        int mm = -1;
+        for (uint64_t kb = 0; kb < numKBlocks; ++kb) {
+          const WeightBlockRef &r = blocks[bi + kb];
+          size_t j = mmOfX.size();
+          uint64_t xSlot = (j % 2) * p.xSlotBytes;
+          uint64_t k0 = r.g0 * g.G;
+          uint64_t kElems = std::min(r.kGroups * g.G, g.K - k0);
+          int la = addLoadAct(m0, rows, k0, kElems, xSlot);
+          if (j >= 2)
+            insts[la].deps.push_back(mmOfX[j - 2]);
+          mm = addMatmul(xSlot, p.wgtBlockOffsets[kb], outSlot(tile), rows, r,
+                         kb > 0);
+          insts[mm].deps.append({la, lws[kb]});
+          if (kb == 0 && tile >= 2)
+            insts[mm].deps.push_back(stores[tile - 2]);
+          mmOfX.push_back(mm);
+        }
+        int st = addStore(m0, rows, blocks[bi].n0, blocks[bi].n, outSlot(tile));
+        insts[st].deps.push_back(mm);
+        stores.push_back(st);
+      }
+      lastMM = mmOfX.back();
+    }
+  }
+  addBarrier(stores.back());
+  assignTokens();
+}
+
+/// Per channel (producer queue -> consumer queue), walks the consumers in
+/// program order; a consumer pops only when its latest producer is later
+/// than everything the channel already waited for, and that producer pushes.
+/// Pops and pushes are then both increasing in program order, so the k-th
+/// pop consumes exactly the k-th push.
+void LaunchSchedule::assignTokens() {
+  int lastWaited[3][3];
+  for (auto &row : lastWaited)
+    for (int &v : row)
+      v = -1;
+  for (size_t i = 0; i < insts.size(); ++i) {
+    unsigned q = unsigned(insts[i].inst.getQueue());
+    int latest[3] = {-1, -1, -1};
+    for (int d : insts[i].deps) {
+      unsigned fq = unsigned(insts[d].inst.getQueue());
+      if (fq != q)
+        latest[fq] = std::max(latest[fq], d);
+    }
+    for (unsigned fq = 0; fq < 3; ++fq) {
+      int d = latest[fq];
+      if (d < 0 || d <= lastWaited[fq][q])
+        continue;
+      assert((fq + 1 == q || q + 1 == fq) && "dependency between queues that "
+                                             "do not share a token channel");
+      lastWaited[fq][q] = d;
+      if (fq < q) {
+        insts[i].inst.tokens.popPrev = true;
+        insts[d].inst.tokens.pushNext = true;
+      } else {
+        insts[i].inst.tokens.popNext = true;
+        insts[d].inst.tokens.pushPrev = true;
+      }
+    }
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// IR construction
+//===----------------------------------------------------------------------===//
+
+static void addTokenAttrs(OpBuilder &b, const isa::TokenFlags &t,
+                          SmallVectorImpl<NamedAttribute> &attrs) {
+  if (t.popPrev)
+    attrs.push_back(b.getNamedAttr("pop_prev", b.getUnitAttr()));
+  if (t.popNext)
+    attrs.push_back(b.getNamedAttr("pop_next", b.getUnitAttr()));
+  if (t.pushPrev)
+    attrs.push_back(b.getNamedAttr("push_prev", b.getUnitAttr()));
+  if (t.pushNext)
+    attrs.push_back(b.getNamedAttr("push_next", b.getUnitAttr()));
+}
+
+static void buildInstOp(OpBuilder &b, Location loc, const SchedInst &s) {
+  SmallVector<NamedAttribute> attrs;
+  auto i64 = [&](StringRef name, uint64_t v) {
+    attrs.push_back(b.getNamedAttr(name, b.getI64IntegerAttr(int64_t(v))));
+  };
+  const isa::Instruction &in = s.inst;
+  addTokenAttrs(b, in.tokens, attrs);
+  i64("cycles", s.cycles);
+  switch (in.opcode) {
+  case isa::Opcode::Config: {
+    const isa::ConfigFields &c = in.config;
+    attrs.push_back(b.getNamedAttr(
+        "dtype", DTypeAttr::get(b.getContext(), fromQuantType(c.dtype))));
+    i64("group_size", c.groupSize);
+    i64("scale_bits", c.scaleBits);
+    attrs.push_back(b.getNamedAttr(
+        "sv", b.getDenseI8ArrayAttr(ArrayRef<int8_t>(c.sv.data(), 4))));
+    i64("token_lanes", c.tokenLanes);
+    i64("channel_lanes", c.channelLanes);
+    ConfigOp::create(b, loc, TypeRange{}, ValueRange{}, attrs);
+    return;
+  }
+  case isa::Opcode::LoadAct:
+  case isa::Opcode::Store: {
+    const isa::DmaFields &d = in.dma;
+    i64("dram", d.dramAddr);
+    i64("buf", d.bufOffset);
+    i64("rows", d.rows);
+    i64("row_bytes", d.rowBytes);
+    i64("stride", d.dramStride);
+    i64("pitch", d.bufPitch);
+    if (in.opcode == isa::Opcode::LoadAct)
+      LoadActOp::create(b, loc, TypeRange{}, ValueRange{}, attrs);
+    else
+      StoreOp::create(b, loc, TypeRange{}, ValueRange{}, attrs);
+    return;
+  }
+  case isa::Opcode::LoadWgt:
+    i64("dram", in.loadWgt.dramAddr);
+    i64("buf", in.loadWgt.bufOffset);
+    i64("bytes", in.loadWgt.bytes);
+    if (s.block)
+      attrs.push_back(
+          b.getNamedAttr("block", b.getDenseI64ArrayAttr(*s.block)));
+    LoadWgtOp::create(b, loc, TypeRange{}, ValueRange{}, attrs);
+    return;
+  case isa::Opcode::MatMul: {
+    const isa::MatMulFields &m = in.matmul;
+    i64("act", m.actOffset);
+    i64("act_pitch", m.actPitch);
+    i64("wgt", m.wgtOffset);
+    i64("out", m.outOffset);
+    i64("out_pitch", m.outPitch);
+    i64("m", m.m);
+    i64("n", m.n);
+    i64("kgroups", m.kGroups);
+    if (m.accumulate)
+      attrs.push_back(b.getNamedAttr("accumulate", b.getUnitAttr()));
+    if (m.outFormat == isa::OutFormat::F16)
+      attrs.push_back(b.getNamedAttr("out_f16", b.getUnitAttr()));
+    MatmulOp::create(b, loc, TypeRange{}, ValueRange{}, attrs);
+    return;
+  }
+  case isa::Opcode::Sync:
+    attrs.push_back(b.getNamedAttr(
+        "queue",
+        QueueAttr::get(b.getContext(), static_cast<Queue>(in.sync.queue))));
+    SyncOp::create(b, loc, TypeRange{}, ValueRange{}, attrs);
+    return;
+  case isa::Opcode::Halt:
+    HaltOp::create(b, loc, TypeRange{}, ValueRange{}, attrs);
+    return;
+  }
+}
+
+/// y[..., n] += bias[n] on the host.
+static Value addBias(OpBuilder &b, Location loc, Value y, Value bias) {
+  auto ty = cast<RankedTensorType>(y.getType());
+  unsigned rank = ty.getRank();
+  MLIRContext *ctx = b.getContext();
+  AffineMap id = AffineMap::getMultiDimIdentityMap(rank, ctx);
+  AffineMap last = AffineMap::get(rank, 0, b.getAffineDimExpr(rank - 1), ctx);
+  Value init =
+      tensor::EmptyOp::create(b, loc, ty.getShape(), ty.getElementType());
+  SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{ty}, ValueRange{y, bias}, ValueRange{init},
+      ArrayRef<AffineMap>{id, last, id}, iters,
+      [&](OpBuilder &nb, Location nl, ValueRange args) {
+        Value bv = args[1];
+        if (bv.getType() != args[0].getType())
+          bv = arith::ExtFOp::create(nb, nl, args[0].getType(), bv);
+        Value sum = arith::AddFOp::create(nb, nl, args[0], bv);
+        linalg::YieldOp::create(nb, nl, sum);
+      });
+  return generic.getResult(0);
+}
+
+namespace {
+struct Pending {
+  GroupedMatmulOp op;
+  GemmInfo info;
+  Blocking blocking;
+  BufferPlan buffers;
+  std::unique_ptr<LaunchSchedule> schedule;
+  uint64_t weightBase = 0, xAddr = 0, yAddr = 0;
+  std::string name;
+};
+
+struct SchedulePass
+    : public mlir::bitmod::impl::BitMoDBitSerialScheduleBase<SchedulePass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    sim::AccelConfig cfg = getAccelConfig(module);
+    if (!module->getAttr(kAccelAttrName))
+      module->setAttr(kAccelAttrName, getAccelAttr(&getContext(), cfg));
+    bool alreadyScheduled = false;
+    module.walk([&](LaunchOp) { alreadyScheduled = true; });
+    if (alreadyScheduled) {
+      module.emitError("the module already holds bitmod_hw.launch ops; "
+                       "--bitmod-bit-serial-schedule plans DRAM for the whole "
+                       "module and runs once");
+      return signalPassFailure();
+    }
+
+    // Phase 1: schedules and weight blob sizes.
+    std::vector<Pending> pending;
+    llvm::StringSet<> names;
+    bool failedAny = false;
+    module.walk([&](GroupedMatmulOp op) {
+      auto tiling = op->getAttrOfType<TilingAttr>(kTilingAttrName);
+      if (!tiling)
+        return;
+      Pending pd;
+      pd.op = op;
+      std::string base = op.getName() ? op.getName()->str() : "gemm";
+      pd.name = base;
+      for (unsigned i = 1; names.contains(pd.name); ++i)
+        pd.name = base + "_" + std::to_string(i);
+      names.insert(pd.name);
+      auto info = getGemmInfo(op, pd.name, cfg);
+      if (!info) {
+        op.emitOpError() << "layer '" << pd.name
+                         << "': " << llvm::toString(info.takeError());
+        failedAny = true;
+        return;
+      }
+      pd.info = *info;
+      if (tiling.getM() != info->M || tiling.getN() != info->N ||
+          tiling.getK() != info->K) {
+        op.emitOpError() << "layer '" << pd.name
+                         << "': tiling is for a different GEMM shape";
+        failedAny = true;
+        return;
+      }
+      sim::ArrayShape s = getShape(cfg, tiling.getArrangement());
+      if (s.tokenLanes != tiling.getTokenLanes() ||
+          s.channelLanes != tiling.getChannelLanes()) {
+        op.emitOpError() << "layer '" << pd.name
+                         << "': tiling lanes do not match the accelerator";
+        failedAny = true;
+        return;
+      }
+      pd.blocking.arrangement = tiling.getArrangement();
+      pd.blocking.order = tiling.getOrder();
+      pd.blocking.blockTokens = tiling.getBlockTokens();
+      pd.blocking.blockChannels = tiling.getBlockChannels();
+      pd.blocking.blockGroups = tiling.getBlockGroups();
+      auto buffers = planBuffers(pd.info, pd.blocking, cfg);
+      if (!buffers) {
+        op.emitOpError() << "layer '" << pd.name
+                         << "' does not fit the accelerator: "
+                         << llvm::toString(buffers.takeError());
+        failedAny = true;
+        return;
+      }
+      pd.buffers = *buffers;
+      pending.push_back(std::move(pd));
+    });
+    if (failedAny)
+      return signalPassFailure();
+    for (Pending &pd : pending)
+      pd.schedule = std::make_unique<LaunchSchedule>(pd.info, pd.blocking,
+                                                     pd.buffers, cfg);
+
+    // Phase 2: DRAM plan (bump allocator): the weight blob, then every
+    // launch's input and output, 64-byte aligned.
+    auto align64 = [](uint64_t v) { return (v + 63) / 64 * 64; };
+    uint64_t cursor = 0;
+    for (Pending &pd : pending) {
+      pd.weightBase = cursor;
+      cursor = alignTo16(cursor + pd.schedule->getBlobBytes());
+    }
+    uint64_t weightBytes = cursor;
+    cursor = align64(cursor);
+    for (Pending &pd : pending) {
+      pd.xAddr = cursor;
+      cursor = align64(cursor + pd.info.M * pd.info.K * 2);
+      pd.yAddr = cursor;
+      cursor = align64(cursor + pd.info.M * pd.info.N * pd.info.outElem);
+    }
+    if (cursor > isa::kMaxDramAddr) {
+      module.emitError() << "the DRAM image needs " << cursor
+                         << " bytes, more than the 36-bit address space";
+      return signalPassFailure();
+    }
+
+    // Phase 3: IR.
+    for (Pending &pd : pending) {
+      pd.schedule->build(pd.weightBase, pd.xAddr, pd.yAddr);
+      if (failed(materialize(pd, cfg)))
+        return signalPassFailure();
+    }
+    OpBuilder b(&getContext());
+    module->setAttr(
+        kMemoryAttrName,
+        b.getDictionaryAttr(
+            {b.getNamedAttr("weight_bytes", b.getI64IntegerAttr(weightBytes)),
+             b.getNamedAttr("dram_bytes", b.getI64IntegerAttr(cursor))}));
+  }
+
+  LogicalResult materialize(Pending &pd, const sim::AccelConfig &cfg) {
+    GroupedMatmulOp op = pd.op;
+    OpBuilder b(op);
+    Location loc = op.getLoc();
+    const GemmInfo &g = pd.info;
+    auto inTy = op.getInput().getType();
+    auto outTy = op.getResult().getType();
+    Value x = op.getInput();
+    int64_t rank = inTy.getRank();
+    auto flatIn = RankedTensorType::get({int64_t(g.M), int64_t(g.K)},
+                                        inTy.getElementType());
+    auto flatOut = RankedTensorType::get({int64_t(g.M), int64_t(g.N)},
+                                         outTy.getElementType());
+    if (rank > 2) {
+      SmallVector<ReassociationIndices> re{{}, {rank - 1}};
+      for (int64_t d = 0; d + 1 < rank; ++d)
+        re[0].push_back(d);
+      x = tensor::CollapseShapeOp::create(b, loc, flatIn, x, re);
+    } else if (rank == 1) {
+      x = tensor::ExpandShapeOp::create(
+          b, loc, flatIn, x, SmallVector<ReassociationIndices>{{0, 1}});
+    }
+    auto estimate = sim::estimate(cfg, sim::AcceleratorKind::BitMoD,
+                                  {g.M, g.N, g.K}, g.spec,
+                                  pd.blocking.arrangement == Arrangement::gen
+                                      ? sim::ArrayArrangement::Generative
+                                      : sim::ArrayArrangement::Discriminative);
+    if (!estimate)
+      return op.emitOpError()
+             << "layer '" << pd.name
+             << "': cost model: " << llvm::toString(estimate.takeError());
+    SmallVector<NamedAttribute> attrs;
+    auto i64 = [&](StringRef n, uint64_t v) {
+      attrs.push_back(b.getNamedAttr(n, b.getI64IntegerAttr(int64_t(v))));
+    };
+    attrs.push_back(b.getNamedAttr("sym_name", b.getStringAttr(pd.name)));
+    attrs.push_back(b.getNamedAttr("tiling", op->getAttr(kTilingAttrName)));
+    i64("dram_input", pd.xAddr);
+    i64("dram_output", pd.yAddr);
+    i64("weight_base", pd.weightBase);
+    i64("weight_bytes", pd.schedule->getBlobBytes());
+    i64("estimate", estimate->totalCycles);
+    i64("compute_cycles", estimate->computeCycles);
+    i64("dram_cycles", estimate->dramCycles);
+    auto launch = LaunchOp::create(b, loc, TypeRange{flatOut},
+                                   ValueRange{x, op.getWeights()}, attrs);
+    Block &body = launch.getBody().emplaceBlock();
+    OpBuilder ib = OpBuilder::atBlockEnd(&body);
+    for (const SchedInst &s : pd.schedule->insts)
+      buildInstOp(ib, loc, s);
+    if (failed(mlir::verify(launch)))
+      return failure();
+
+    Value y = launch.getResult();
+    if (rank != 2) {
+      SmallVector<ReassociationIndices> re;
+      if (rank == 1) {
+        re.push_back({0, 1});
+      } else {
+        re.push_back({});
+        for (int64_t d = 0; d + 1 < rank; ++d)
+          re[0].push_back(d);
+        re.push_back({rank - 1});
+      }
+      y = tensor::ExpandShapeOp::create(b, loc, outTy, y, re);
+    }
+    if (Value bias = op.getBias())
+      y = addBias(b, loc, y, bias);
+    op.replaceAllUsesWith(y);
+    op.erase();
+    return success();
+  }
+};
+} // namespace

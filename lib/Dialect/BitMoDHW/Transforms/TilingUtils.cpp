@@ -1,0 +1,158 @@
+//===- TilingUtils.cpp - Shared blocking arithmetic of the HW passes ------===//
+
+#include "TilingUtils.h"
+
+#include "bitmod/ISA/WeightBlock.h"
+
+#include "llvm/Support/FormatVariadic.h"
+
+using namespace mlir;
+using namespace mlir::bitmod;
+using namespace mlir::bitmod::hw;
+namespace isa = ::bitmod::isa;
+namespace sim = ::bitmod::sim;
+
+static llvm::Error makeError(const llvm::Twine &msg) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), msg.str());
+}
+
+llvm::Expected<GemmInfo> hw::getGemmInfo(GroupedMatmulOp op, StringRef name,
+                                         const sim::AccelConfig &cfg) {
+  GemmInfo g;
+  g.name = name.str();
+  auto inTy = op.getInput().getType();
+  auto outTy = op.getResult().getType();
+  auto wTy = op.getWeights().getType();
+  if (!inTy.hasStaticShape() || !outTy.hasStaticShape())
+    return makeError("dynamic shapes cannot be tiled");
+  g.K = uint64_t(wTy.getCols());
+  g.N = uint64_t(wTy.getRows());
+  g.M = 1;
+  for (int64_t d : inTy.getShape().drop_back())
+    g.M *= uint64_t(d);
+  if (g.M == 0 || g.N == 0 || g.K == 0)
+    return makeError("empty GEMM");
+  Type elem = outTy.getElementType();
+  if (!elem.isF32() && !elem.isF16())
+    return makeError("result element type must be f32 or f16");
+  g.outElem = elem.isF16() ? 2 : 4;
+  ::bitmod::quant::DataType dtype = toQuantType(wTy.getDtype());
+  if (dtype == ::bitmod::quant::DataType::fp16)
+    return makeError("fp16 weights cannot run on the bit-serial array");
+  g.G = wTy.getGroupSize();
+  g.numGroups = uint64_t(wTy.getNumGroups());
+  g.config.dtype = dtype;
+  g.config.groupSize = g.G;
+  g.config.scaleBits = wTy.getScaleBits();
+  g.config.sv = isa::getDefaultSpecialValues(dtype);
+  auto spec = sim::getBitMoDWeightSpec(cfg, dtype, g.G);
+  if (!spec)
+    return spec.takeError();
+  g.spec = *spec;
+  // The cost model assumes cfg.scaleBits-bit group scales; float scales
+  // (scale_bits = 0) are 32 bits.
+  if (!::bitmod::quant::isMXType(dtype)) {
+    unsigned bits = wTy.getScaleBits() ? wTy.getScaleBits() : 32;
+    g.spec.bitsPerWeight += (double(bits) - double(cfg.scaleBits)) / g.G;
+  }
+  return g;
+}
+
+sim::ArrayShape hw::getShape(const sim::AccelConfig &cfg,
+                             Arrangement arrangement) {
+  return cfg.getArrayShape(arrangement == Arrangement::gen
+                               ? sim::ArrayArrangement::Generative
+                               : sim::ArrayArrangement::Discriminative);
+}
+
+llvm::Expected<BufferPlan> hw::planBuffers(const GemmInfo &g, const Blocking &b,
+                                           const sim::AccelConfig &cfg) {
+  const uint64_t maxM = (1u << isa::kMatMulMBits) - 1;
+  const uint64_t maxN = (1u << isa::kMatMulNBits) - 1;
+  const uint64_t maxKG = (1u << isa::kMatMulKGroupsBits) - 1;
+  if (b.blockTokens == 0 || b.blockTokens > maxM)
+    return makeError(llvm::formatv("block of {0} tokens outside the MATMUL m "
+                                   "field range 1..{1}",
+                                   b.blockTokens, maxM));
+  if (b.blockChannels == 0 || b.blockChannels > maxN)
+    return makeError(llvm::formatv("block of {0} channels outside the MATMUL "
+                                   "n field range 1..{1}",
+                                   b.blockChannels, maxN));
+  if (b.blockGroups == 0 || b.blockGroups > maxKG)
+    return makeError(llvm::formatv("block of {0} groups outside the MATMUL "
+                                   "kgroups field range 1..{1}",
+                                   b.blockGroups, maxKG));
+  isa::ConfigFields config = g.config;
+  BufferPlan p;
+  uint64_t Mb = std::min(b.blockTokens, g.M);
+  uint64_t Nb = std::min(b.blockChannels, g.N);
+  uint64_t kg = std::min(b.blockGroups, g.numGroups);
+  p.outPitch = alignTo16(Nb * g.outElem);
+  p.outSlotBytes = alignTo16(Mb * p.outPitch);
+  if (Nb * g.outElem > (1u << isa::kDmaRowBytesBits) - 1)
+    return makeError(llvm::formatv("an output row of {0} bytes exceeds the "
+                                   "STORE row_bytes field",
+                                   Nb * g.outElem));
+  auto blockBytes = [&](uint64_t n, uint64_t k) -> llvm::Expected<uint64_t> {
+    auto l = isa::getWeightBlockLayout(config, uint32_t(n), uint32_t(k));
+    if (!l)
+      return l.takeError();
+    return uint64_t(l->totalBytes);
+  };
+  if (b.order == BlockingOrder::act_resident) {
+    p.numXSlots = 1;
+    p.xPitch = alignTo16(g.numGroups * g.G * 2);
+    if (g.K * 2 > (1u << isa::kDmaRowBytesBits) - 1)
+      return makeError(llvm::formatv("an activation row of {0} bytes exceeds "
+                                     "the LOAD_ACT row_bytes field",
+                                     g.K * 2));
+    p.xSlotBytes = Mb * p.xPitch;
+    p.wgtSlotBytes = cfg.wgtBufferBytes / 2 / 16 * 16;
+    auto bytes = blockBytes(Nb, kg);
+    if (!bytes)
+      return bytes.takeError();
+    if (*bytes > p.wgtSlotBytes)
+      return makeError(llvm::formatv(
+          "a weight block of {0} channels x {1} groups needs {2} bytes, more "
+          "than half the {3}-byte weight buffer",
+          Nb, kg, *bytes, cfg.wgtBufferBytes));
+    p.wgtBytesUsed = 2 * p.wgtSlotBytes;
+  } else {
+    p.numXSlots = 2;
+    p.xPitch = alignTo16(kg * g.G * 2);
+    p.xSlotBytes = Mb * p.xPitch;
+    uint64_t kBlocks = ceilDiv(g.numGroups, kg), off = 0;
+    for (uint64_t kb = 0; kb < kBlocks; ++kb) {
+      auto bytes = blockBytes(Nb, std::min(kg, g.numGroups - kb * kg));
+      if (!bytes)
+        return bytes.takeError();
+      p.wgtBlockOffsets.push_back(off);
+      p.wgtBlockBytes.push_back(*bytes);
+      off += *bytes;
+    }
+    if (off > cfg.wgtBufferBytes)
+      return makeError(llvm::formatv(
+          "{0} resident channels x {1} groups need {2} bytes, more than the "
+          "{3}-byte weight buffer",
+          Nb, g.numGroups, off, cfg.wgtBufferBytes));
+    p.wgtBytesUsed = off;
+  }
+  if (p.xPitch > isa::kMaxPitch || p.outPitch > isa::kMaxPitch)
+    return makeError(llvm::formatv("a buffer row pitch of {0} bytes exceeds "
+                                   "the {1}-byte pitch field",
+                                   std::max(p.xPitch, p.outPitch),
+                                   isa::kMaxPitch));
+  p.outBase = alignTo16(p.numXSlots * p.xSlotBytes);
+  p.actBytesUsed = p.outBase + 2 * p.outSlotBytes;
+  if (p.actBytesUsed > cfg.actBufferBytes)
+    return makeError(llvm::formatv(
+        "{0} activation slot(s) of {1} rows x {2} bytes and two output tiles "
+        "of {1} x {3} bytes need {4} bytes, more than the {5}-byte activation "
+        "buffer",
+        p.numXSlots, Mb, p.xPitch, p.outPitch, p.actBytesUsed,
+        cfg.actBufferBytes));
+  if (p.actBytesUsed > isa::kMaxBufferOffset + 16 ||
+      p.wgtBytesUsed > isa::kMaxBufferOffset + 16)
+    return makeError("buffer offsets exceed the 18-bit offset field");
+  return p;
+}

@@ -1,0 +1,84 @@
+//===- TilingUtils.h - Shared blocking arithmetic of the HW passes -*- C++
+//-*-===//
+//
+// Private to the bitmod_hw passes: the GEMM view of a grouped matmul and the
+// buffer layout of a blocking, shared by --bitmod-tile (which chooses the
+// blocking) and --bitmod-bit-serial-schedule (which re-checks and emits it).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LIB_DIALECT_BITMODHW_TRANSFORMS_TILINGUTILS_H
+#define LIB_DIALECT_BITMODHW_TRANSFORMS_TILINGUTILS_H
+
+#include "bitmod/Dialect/BitMoD/IR/BitMoDOps.h"
+#include "bitmod/Dialect/BitMoDHW/IR/BitMoDHWOps.h"
+#include "bitmod/ISA/Instruction.h"
+#include "bitmod/Sim/AccelConfig.h"
+#include "bitmod/Sim/CostModel.h"
+
+#include "llvm/Support/Error.h"
+
+#include <string>
+#include <vector>
+
+namespace mlir {
+namespace bitmod {
+namespace hw {
+
+/// Y[M, N] = X[M, K] W[N, K]^T of one grouped matmul.
+struct GemmInfo {
+  std::string name;
+  uint64_t M = 0, N = 0, K = 0;
+  unsigned G = 0;
+  uint64_t numGroups = 0;
+  ::bitmod::isa::ConfigFields config; // lanes filled by setArrangement()
+  ::bitmod::sim::WeightSpec spec;
+  unsigned outElem = 4; // bytes per output element (f32 or f16)
+};
+
+/// The GEMM of `op` (input leading dims flattened). Fails with a message for
+/// dynamic shapes and for data types the datapath cannot run (fp16).
+llvm::Expected<GemmInfo> getGemmInfo(GroupedMatmulOp op, StringRef name,
+                                     const ::bitmod::sim::AccelConfig &cfg);
+
+/// Lanes of an arrangement.
+::bitmod::sim::ArrayShape getShape(const ::bitmod::sim::AccelConfig &cfg,
+                                   Arrangement arrangement);
+
+struct Blocking {
+  Arrangement arrangement = Arrangement::disc;
+  BlockingOrder order = BlockingOrder::act_resident;
+  uint64_t blockTokens = 0, blockChannels = 0, blockGroups = 0;
+};
+
+/// Buffer addresses of a blocking (bytes).
+struct BufferPlan {
+  // Activation buffer.
+  uint64_t xPitch = 0;     // row pitch of the X block / chunk
+  uint64_t xSlotBytes = 0; // one X slot
+  unsigned numXSlots = 1;  // 1 (act_resident) or 2 (wgt_resident)
+  uint64_t outPitch = 0;
+  uint64_t outSlotBytes = 0;
+  uint64_t outBase = 0; // first of the two output slots
+  uint64_t actBytesUsed = 0;
+  // Weight buffer.
+  uint64_t wgtSlotBytes = 0; // act_resident: two slots of this size
+  /// wgt_resident: offset of the weight block of every K block.
+  std::vector<uint64_t> wgtBlockOffsets;
+  std::vector<uint64_t> wgtBlockBytes; // per K block (full channel block)
+  uint64_t wgtBytesUsed = 0;
+};
+
+/// Checks `b` against the buffers and the instruction fields and computes
+/// its buffer layout; the error says what does not fit.
+llvm::Expected<BufferPlan> planBuffers(const GemmInfo &g, const Blocking &b,
+                                       const ::bitmod::sim::AccelConfig &cfg);
+
+inline uint64_t alignTo16(uint64_t v) { return (v + 15) / 16 * 16; }
+inline uint64_t ceilDiv(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
+
+} // namespace hw
+} // namespace bitmod
+} // namespace mlir
+
+#endif // LIB_DIALECT_BITMODHW_TRANSFORMS_TILINGUTILS_H

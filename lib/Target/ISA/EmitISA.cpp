@@ -1,0 +1,170 @@
+//===- EmitISA.cpp - bitmod_hw launches -> isa::Program -------------------===//
+
+#include "bitmod/Target/ISA/EmitISA.h"
+
+#include "bitmod/Dialect/BitMoD/IR/BitMoDDialect.h"
+#include "bitmod/Dialect/BitMoD/Transforms/WeightsUtils.h"
+#include "bitmod/Dialect/BitMoDHW/IR/BitMoDHWDialect.h"
+#include "bitmod/Dialect/BitMoDHW/IR/BitMoDHWOps.h"
+#include "bitmod/ISA/Assembly.h"
+#include "bitmod/ISA/WeightBlock.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Tools/mlir-translate/Translation.h"
+#include "llvm/ADT/DenseSet.h"
+
+using namespace mlir;
+using namespace mlir::bitmod;
+using namespace mlir::bitmod::hw;
+namespace isa = ::bitmod::isa;
+namespace sim = ::bitmod::sim;
+
+FailureOr<isa::Program> mlir::bitmod::buildISAProgram(ModuleOp module) {
+  isa::Program p;
+  sim::AccelConfig cfg = getAccelConfig(module);
+  p.actBufferBytes = uint32_t(cfg.actBufferBytes);
+  p.wgtBufferBytes = uint32_t(cfg.wgtBufferBytes);
+  p.accelConfig = sim::toJSONString(cfg);
+  auto memory = module->getAttrOfType<DictionaryAttr>(kMemoryAttrName);
+  auto weightBytes =
+      memory ? memory.getAs<IntegerAttr>("weight_bytes") : IntegerAttr();
+  auto dramBytes =
+      memory ? memory.getAs<IntegerAttr>("dram_bytes") : IntegerAttr();
+  if (!weightBytes || !dramBytes)
+    return module.emitError() << "module has no '" << kMemoryAttrName
+                              << "' DRAM plan {weight_bytes, dram_bytes}; run "
+                                 "--bitmod-bit-serial-schedule first";
+  p.weightBase = 0;
+  p.weights.assign(uint64_t(weightBytes.getInt()), 0);
+  p.dramSize = uint64_t(dramBytes.getInt());
+
+  SmallVector<LaunchOp> launches;
+  module.walk([&](LaunchOp l) { launches.push_back(l); });
+  if (launches.empty())
+    return module.emitError("module holds no bitmod_hw.launch");
+  for (auto [index, launch] : llvm::enumerate(launches)) {
+    auto w = launch.getWeights().getDefiningOp<WeightsOp>();
+    if (!w)
+      return launch.emitOpError("weights must be a bitmod.weights constant");
+    FailureOr<::bitmod::quant::PackedWeights> packed = getPackedWeights(w);
+    if (failed(packed))
+      return failure();
+    if (!launch.getDramInput() || !launch.getDramOutput())
+      return launch.emitOpError("needs dram_input and dram_output");
+    uint32_t first = uint32_t(p.instructions.size());
+    std::optional<isa::ConfigFields> config;
+    llvm::DenseSet<uint64_t> packedBlocks;
+    for (Operation &op : launch.getBody().front()) {
+      isa::Instruction inst = toInstruction(&op);
+      if (inst.opcode == isa::Opcode::Config)
+        config = inst.config;
+      if (inst.opcode == isa::Opcode::Halt && index + 1 != launches.size())
+        return op.emitOpError("halt is only allowed in the last launch");
+      if (auto lw = dyn_cast<LoadWgtOp>(op)) {
+        std::optional<ArrayRef<int64_t>> block = lw.getBlock();
+        if (!block)
+          return lw.emitOpError("needs a `block` to pack its weight bytes");
+        if (!config)
+          return lw.emitOpError("needs a preceding bitmod_hw.config");
+        uint64_t dram = uint64_t(lw.getDram());
+        if (dram + uint64_t(lw.getBytes()) > p.weights.size())
+          return lw.emitOpError("reads outside the ")
+                 << p.weights.size() << "-byte weight blob";
+        if (packedBlocks.insert(dram).second) {
+          auto bytes = isa::packWeightBlock(*packed, *config, (*block)[0],
+                                            uint32_t((*block)[1]), (*block)[2],
+                                            uint32_t((*block)[3]));
+          if (!bytes)
+            return lw.emitOpError("cannot pack weight block: ")
+                   << llvm::toString(bytes.takeError());
+          if (bytes->size() != uint64_t(lw.getBytes()))
+            return lw.emitOpError("weight block packs to ")
+                   << bytes->size() << " bytes, but the instruction loads "
+                   << lw.getBytes();
+          std::copy(bytes->begin(), bytes->end(), p.weights.begin() + dram);
+        }
+      }
+      p.instructions.push_back(inst);
+    }
+    auto inTy = launch.getInput().getType();
+    auto outTy = launch.getResult().getType();
+    int64_t M = inTy.getDimSize(0), K = inTy.getDimSize(1),
+            N = outTy.getDimSize(1);
+    std::string name = launch.getSymName().str();
+    isa::LayerRange layer;
+    layer.name = name;
+    layer.firstInst = first;
+    layer.numInsts = uint32_t(p.instructions.size()) - first;
+    layer.gemmM = uint64_t(M);
+    layer.gemmN = uint64_t(N);
+    layer.gemmK = uint64_t(K);
+    p.layers.push_back(layer);
+    isa::ElemType outElem = outTy.getElementType().isF16() ? isa::ElemType::F16
+                                                           : isa::ElemType::F32;
+    p.symbols.push_back({name + ".x",
+                         isa::SymbolKind::Input,
+                         isa::ElemType::F16,
+                         {M, K},
+                         uint64_t(*launch.getDramInput()),
+                         uint64_t(M * K * 2)});
+    p.symbols.push_back({name + ".y",
+                         isa::SymbolKind::Output,
+                         outElem,
+                         {M, N},
+                         uint64_t(*launch.getDramOutput()),
+                         uint64_t(M * N) * isa::getElemBytes(outElem)});
+  }
+  if (p.instructions.empty() ||
+      p.instructions.back().opcode != isa::Opcode::Halt) {
+    isa::Instruction halt;
+    halt.opcode = isa::Opcode::Halt;
+    p.instructions.push_back(halt);
+  }
+  if (llvm::Error e = isa::verifyProgram(p))
+    return module.emitError("invalid program: ")
+           << llvm::toString(std::move(e));
+  return p;
+}
+
+static void registerDialects(DialectRegistry &registry) {
+  registry.insert<arith::ArithDialect, func::FuncDialect, linalg::LinalgDialect,
+                  tensor::TensorDialect, BitMoDDialect, BitMoDHWDialect>();
+}
+
+void mlir::bitmod::registerBitMoDISATranslations() {
+  static bool registered = [] {
+    TranslateFromMLIRRegistration emitIsa(
+        "emit-isa", "Emit the BitMoD instruction stream as a .bmod file",
+        [](Operation *op, raw_ostream &os) -> LogicalResult {
+          auto module = dyn_cast<ModuleOp>(op);
+          if (!module)
+            return op->emitError("expected a builtin.module");
+          FailureOr<isa::Program> p = buildISAProgram(module);
+          if (failed(p))
+            return failure();
+          if (llvm::Error e = isa::writeBmod(*p, os))
+            return module.emitError("cannot write .bmod: ")
+                   << llvm::toString(std::move(e));
+          return success();
+        },
+        registerDialects);
+    TranslateFromMLIRRegistration emitAsm(
+        "emit-asm", "Emit the BitMoD assembly listing",
+        [](Operation *op, raw_ostream &os) -> LogicalResult {
+          auto module = dyn_cast<ModuleOp>(op);
+          if (!module)
+            return op->emitError("expected a builtin.module");
+          FailureOr<isa::Program> p = buildISAProgram(module);
+          if (failed(p))
+            return failure();
+          isa::printAssembly(*p, os);
+          return success();
+        },
+        registerDialects);
+    return true;
+  }();
+  (void)registered;
+}
