@@ -52,8 +52,8 @@ TEST_P(QuantizePassTest, DequantizedWeightsEqualFakeQuant) {
   auto xType = RankedTensorType::get({3, kK}, b.getF32Type());
   auto wType = RankedTensorType::get({kN, kK}, b.getF32Type());
   auto yType = RankedTensorType::get({3, kN}, b.getF32Type());
-  auto func = func::FuncOp::create(b, loc, "f",
-                                   b.getFunctionType({xType}, {yType}));
+  auto func =
+      func::FuncOp::create(b, loc, "f", b.getFunctionType({xType}, {yType}));
   b.setInsertionPointToEnd(func.addEntryBlock());
   Value w = arith::ConstantOp::create(
       b, loc, DenseElementsAttr::get(wType, ArrayRef<float>(weights)));

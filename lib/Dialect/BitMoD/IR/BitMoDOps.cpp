@@ -31,8 +31,7 @@ static LogicalResult verifyLinearShapes(Operation *op, RankedTensorType input,
     int64_t in = input.getDimSize(i), out = result.getDimSize(i);
     if (!ShapedType::isDynamic(in) && !ShapedType::isDynamic(out) && in != out)
       return op->emitOpError("result dimension ")
-             << i << " (" << out << ") does not match the input (" << in
-             << ")";
+             << i << " (" << out << ") does not match the input (" << in << ")";
   }
   int64_t resultN = result.getShape().back();
   if (!ShapedType::isDynamic(resultN) && !ShapedType::isDynamic(n) &&
@@ -110,8 +109,8 @@ LogicalResult WeightsOp::verify() {
   llvm::raw_string_ostream(codeLayout)
       << "N x ceil(" << groups << " groups * " << layout.groupSize << " * "
       << layout.codeBits << " bits / 8) bytes";
-  if (failed(verifyByteTensor(*this, "codes", getCodes(),
-                              {layout.codeBytes}, codeLayout)))
+  if (failed(verifyByteTensor(*this, "codes", getCodes(), {layout.codeBytes},
+                              codeLayout)))
     return failure();
 
   auto scalesType = cast<ShapedType>(getScales().getType());
@@ -121,10 +120,10 @@ LogicalResult WeightsOp::verify() {
         scalesType.getShape() != ArrayRef<int64_t>(groupShape))
       return emitOpError("with scale_bits = 0 the scales must be tensor<")
              << n << "x" << groups << "xf32>, got " << scalesType;
-  } else if (failed(verifyByteTensor(
-                 *this, "scales", getScales(), groupShape,
-                 type.isMX() ? "one shared exponent per group"
-                             : "one integer scale per group"))) {
+  } else if (failed(verifyByteTensor(*this, "scales", getScales(), groupShape,
+                                     type.isMX()
+                                         ? "one shared exponent per group"
+                                         : "one integer scale per group"))) {
     return failure();
   }
 

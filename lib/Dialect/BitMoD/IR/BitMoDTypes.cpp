@@ -58,8 +58,7 @@ Type QWeightsType::parse(AsmParser &parser) {
   if (parser.parseGreater())
     return {};
   return parser.getChecked<QWeightsType>(parser.getContext(), dims[0], dims[1],
-                                         *dtype, groupSize,
-                                         scaleBits);
+                                         *dtype, groupSize, scaleBits);
 }
 
 void QWeightsType::print(AsmPrinter &printer) const {
@@ -81,10 +80,9 @@ static quant::QuantConfig makeQuantConfig(DType dtype, unsigned groupSize,
   return config;
 }
 
-LogicalResult
-QWeightsType::verify(function_ref<InFlightDiagnostic()> emitError,
-                     int64_t rows, int64_t cols, DType dtype,
-                     unsigned groupSize, unsigned scaleBits) {
+LogicalResult QWeightsType::verify(function_ref<InFlightDiagnostic()> emitError,
+                                   int64_t rows, int64_t cols, DType dtype,
+                                   unsigned groupSize, unsigned scaleBits) {
   if (dtype == DType::fp16)
     return emitError() << "'fp16' is the unquantized type; quantized weights "
                           "need a quantized data type";

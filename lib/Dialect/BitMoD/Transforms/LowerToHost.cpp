@@ -41,9 +41,8 @@ static Value buildContraction(OpBuilder &b, Location loc, Value input,
     else
       dynamicSizes.push_back(tensor::DimOp::create(b, loc, input, i));
   }
-  Value empty =
-      tensor::EmptyOp::create(b, loc, resultType.getShape(), elementType,
-                              dynamicSizes);
+  Value empty = tensor::EmptyOp::create(b, loc, resultType.getShape(),
+                                        elementType, dynamicSizes);
   Value init;
   if (bias) {
     SmallVector<int64_t> broadcastDims;
@@ -69,10 +68,9 @@ static Value buildContraction(OpBuilder &b, Location loc, Value input,
   AffineExpr k = getAffineDimExpr(rank, ctx);
   inputExprs.push_back(k);
   outputExprs.push_back(n);
-  SmallVector<AffineMap> maps = {
-      AffineMap::get(numLoops, 0, inputExprs, ctx),
-      AffineMap::get(numLoops, 0, {n, k}, ctx),
-      AffineMap::get(numLoops, 0, outputExprs, ctx)};
+  SmallVector<AffineMap> maps = {AffineMap::get(numLoops, 0, inputExprs, ctx),
+                                 AffineMap::get(numLoops, 0, {n, k}, ctx),
+                                 AffineMap::get(numLoops, 0, outputExprs, ctx)};
   SmallVector<utils::IteratorType> iterators(numLoops,
                                              utils::IteratorType::parallel);
   iterators.back() = utils::IteratorType::reduction;
@@ -105,13 +103,13 @@ struct LowerGroupedMatmul : OpRewritePattern<GroupedMatmulOp> {
   LogicalResult matchAndRewrite(GroupedMatmulOp op,
                                 PatternRewriter &rewriter) const override {
     QWeightsType type = op.getWeights().getType();
-    auto floatType = RankedTensorType::get(
-        {type.getRows(), type.getCols()}, op.getType().getElementType());
-    Value weight = DequantizeOp::create(rewriter, op.getLoc(), floatType,
-                                        op.getWeights());
-    rewriter.replaceOp(op, buildContraction(rewriter, op.getLoc(),
-                                            op.getInput(), weight,
-                                            op.getBias(), op.getType()));
+    auto floatType = RankedTensorType::get({type.getRows(), type.getCols()},
+                                           op.getType().getElementType());
+    Value weight =
+        DequantizeOp::create(rewriter, op.getLoc(), floatType, op.getWeights());
+    rewriter.replaceOp(op,
+                       buildContraction(rewriter, op.getLoc(), op.getInput(),
+                                        weight, op.getBias(), op.getType()));
     return success();
   }
 };

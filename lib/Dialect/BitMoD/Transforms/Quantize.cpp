@@ -167,8 +167,7 @@ struct BitMoDQuantizePass
     if (!weightType.getElementType().isF32())
       return op.emitOpError("can only quantize f32 weights, got ")
              << weightType.getElementType();
-    FailureOr<std::vector<char>> bytes =
-        getRawBytes(op, weightAttr, "weight");
+    FailureOr<std::vector<char>> bytes = getRawBytes(op, weightAttr, "weight");
     if (failed(bytes))
       return failure();
 
@@ -192,9 +191,9 @@ struct BitMoDQuantizePass
     OpBuilder builder(op);
     WeightsOp weightsOp =
         buildWeightsOp(builder, op.getLoc(), *packed, layerName);
-    auto matmul = GroupedMatmulOp::create(
-        builder, op.getLoc(), op.getType(), op.getInput(),
-        weightsOp.getResult(), op.getBias(), op.getNameAttr());
+    auto matmul = GroupedMatmulOp::create(builder, op.getLoc(), op.getType(),
+                                          op.getInput(), weightsOp.getResult(),
+                                          op.getBias(), op.getNameAttr());
     op.replaceAllUsesWith(matmul.getResult());
     Operation *weightDef = op.getWeight().getDefiningOp();
     op.erase();

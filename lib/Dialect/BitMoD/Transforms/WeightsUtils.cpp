@@ -3,8 +3,8 @@
 #include "bitmod/Dialect/BitMoD/Transforms/WeightsUtils.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
-#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/BuiltinDialect.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 
 #include <cstring>
 
@@ -19,8 +19,8 @@ ElementsAttr mlir::bitmod::makeElementsAttr(ShapedType type,
     (void)DenseElementsAttr::isValidRawBuffer(type, bytes, detectedSplat);
     return DenseElementsAttr::getFromRawBuffer(type, bytes);
   }
-  AsmResourceBlob blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(
-      bytes, alignof(uint64_t));
+  AsmResourceBlob blob =
+      HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes, alignof(uint64_t));
   return DenseResourceElementsAttr::get(type, blobName, std::move(blob));
 }
 
@@ -29,15 +29,15 @@ mlir::bitmod::getRawBytes(Operation *op, ElementsAttr attr, StringRef what) {
   auto type = cast<ShapedType>(attr.getType());
   int64_t bitWidth = type.getElementTypeBitWidth();
   if (bitWidth % 8 != 0)
-    return op->emitOpError() << what << ": unsupported element type "
-                             << type.getElementType();
+    return op->emitOpError()
+           << what << ": unsupported element type " << type.getElementType();
   size_t expected = static_cast<size_t>(type.getNumElements()) * bitWidth / 8;
   if (auto resource = dyn_cast<DenseResourceElementsAttr>(attr)) {
     AsmResourceBlob *blob = resource.getRawHandle().getBlob();
     if (!blob)
-      return op->emitOpError() << what << ": resource blob '"
-                               << resource.getRawHandle().getKey()
-                               << "' is missing its data";
+      return op->emitOpError()
+             << what << ": resource blob '" << resource.getRawHandle().getKey()
+             << "' is missing its data";
     ArrayRef<char> data = blob->getData();
     if (data.size() != expected)
       return op->emitOpError()
@@ -75,8 +75,8 @@ WeightsOp mlir::bitmod::buildWeightsOp(OpBuilder &builder, Location loc,
   unsigned typeScaleBits =
       quant::isMXType(packed.dtype) ? 8u : packed.scaleBits;
   auto type = QWeightsType::get(ctx, packed.rows, packed.cols,
-                                fromQuantType(packed.dtype),
-                                layout.groupSize, typeScaleBits);
+                                fromQuantType(packed.dtype), layout.groupSize,
+                                typeScaleBits);
   std::string prefix = layerName.empty() ? "weights" : layerName.str();
   Type u8 = IntegerType::get(ctx, 8, IntegerType::Unsigned);
   Type i8 = IntegerType::get(ctx, 8);
@@ -95,9 +95,9 @@ WeightsOp mlir::bitmod::buildWeightsOp(OpBuilder &builder, Location loc,
     scales = makeElementsAttr(RankedTensorType::get({n, groups}, f32),
                               asBytes(packed.groupScales), prefix + ".scales");
   else
-    scales = makeElementsAttr(RankedTensorType::get({n, groups}, i8),
-                              asBytes(packed.groupScaleCodes),
-                              prefix + ".scales");
+    scales =
+        makeElementsAttr(RankedTensorType::get({n, groups}, i8),
+                         asBytes(packed.groupScaleCodes), prefix + ".scales");
   ElementsAttr channelScales, selectors, zeroPoints;
   if (type.hasChannelScales())
     channelScales =

@@ -43,9 +43,8 @@ FailureOr<quant::PackedWeights> getPackedWeights(WeightsOp op);
 
 /// The dequantized float weights of `op` as an elements attribute of
 /// `resultType` (f32 only).
-FailureOr<ElementsAttr> dequantizeToAttr(WeightsOp op,
-                                         RankedTensorType resultType,
-                                         StringRef blobName);
+FailureOr<ElementsAttr>
+dequantizeToAttr(WeightsOp op, RankedTensorType resultType, StringRef blobName);
 
 } // namespace bitmod
 } // namespace mlir
