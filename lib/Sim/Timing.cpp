@@ -43,9 +43,9 @@ sim::getConfigArrangement(const AccelConfig &cfg,
       g.tokenLanes, g.channelLanes));
 }
 
-Expected<uint64_t> sim::getMatMulCycles(const AccelConfig &cfg,
-                                        const isa::ConfigFields &config,
-                                        const isa::MatMulFields &mm) {
+Expected<MatMulPipeline> sim::getMatMulPipeline(const AccelConfig &cfg,
+                                                const isa::ConfigFields &config,
+                                                const isa::MatMulFields &mm) {
   auto arr = getConfigArrangement(cfg, config);
   if (!arr)
     return arr.takeError();
@@ -55,9 +55,21 @@ Expected<uint64_t> sim::getMatMulCycles(const AccelConfig &cfg,
   ArrayShape s = cfg.getArrayShape(*arr);
   uint64_t passes = ceilDiv(mm.m, s.tokenLanes) * ceilDiv(mm.n, s.channelLanes);
   uint64_t group = getGroupCycles(cfg, config.groupSize, *terms);
-  return passes * mm.kGroups * group +
-         getFillCycles(cfg, AcceleratorKind::BitMoD, *arr) +
-         getDrainCycles(cfg, AcceleratorKind::BitMoD, *arr);
+  MatMulPipeline pl;
+  pl.issueCycles = passes * mm.kGroups * group;
+  pl.passCycles = uint64_t(mm.kGroups) * group;
+  pl.fillCycles = getFillCycles(cfg, AcceleratorKind::BitMoD, *arr);
+  pl.drainCycles = getDrainCycles(cfg, AcceleratorKind::BitMoD, *arr);
+  return pl;
+}
+
+Expected<uint64_t> sim::getMatMulCycles(const AccelConfig &cfg,
+                                        const isa::ConfigFields &config,
+                                        const isa::MatMulFields &mm) {
+  auto pl = getMatMulPipeline(cfg, config, mm);
+  if (!pl)
+    return pl.takeError();
+  return pl->getLatency();
 }
 
 uint64_t sim::getDmaBusCycles(const AccelConfig &cfg, uint64_t bytes,
@@ -114,6 +126,22 @@ Expected<TimingResult> sim::simulateTiming(const isa::Program &p,
     configOf[i] = cur;
   }
 
+  // MATMUL pipelines (need the CONFIG in effect).
+  std::vector<MatMulPipeline> pipes(numInsts);
+  for (size_t i = 0; i < numInsts; ++i) {
+    if (p.instructions[i].opcode != Opcode::MatMul)
+      continue;
+    if (configOf[i] < 0)
+      return makeError("instruction " + llvm::Twine(i) +
+                       " (matmul): no CONFIG before it");
+    auto pl = getMatMulPipeline(cfg, p.instructions[configOf[i]].config,
+                                p.instructions[i].matmul);
+    if (!pl)
+      return makeError("instruction " + llvm::Twine(i) +
+                       " (matmul): " + llvm::toString(pl.takeError()));
+    pipes[i] = *pl;
+  }
+
   std::deque<size_t> queues[isa::kNumQueues];
   for (size_t i = 0; i < numInsts; ++i)
     queues[unsigned(p.instructions[i].getQueue())].push_back(i);
@@ -122,6 +150,8 @@ Expected<TimingResult> sim::simulateTiming(const isa::Program &p,
   size_t popped[4] = {0, 0, 0, 0};
   uint64_t queueFree[isa::kNumQueues] = {0, 0, 0};
   uint64_t dramFree = 0;
+  uint64_t matmulDone = 0; // completion of every MATMUL issued so far
+  uint64_t arrayBusyUntil = 0;
   uint64_t numPEs = cfg.getNumPEs();
   ArrayArrangement arrangement = ArrayArrangement::Discriminative;
   double usefulTermSteps = 0;
@@ -160,6 +190,17 @@ Expected<TimingResult> sim::simulateTiming(const isa::Program &p,
       if (inst.opcode == Opcode::Halt)
         for (unsigned o = 0; o < isa::kNumQueues; ++o)
           ready &= o == q || queues[o].empty();
+      if (Queue(q) == Queue::Compute) {
+        if (inst.opcode != Opcode::MatMul) {
+          start = std::max(start, matmulDone);
+        } else if (inst.matmul.accumulate) {
+          // The first old output is read after fill + one pass.
+          const MatMulPipeline &pl = pipes[queues[q].front()];
+          uint64_t lead = pl.fillCycles + pl.passCycles;
+          if (matmulDone > lead)
+            start = std::max(start, matmulDone - lead);
+        }
+      }
       if (!ready)
         continue;
       if (best < 0 || start < bestStart) {
@@ -210,6 +251,7 @@ Expected<TimingResult> sim::simulateTiming(const isa::Program &p,
       uint64_t busStart = std::max(t.start, dramFree);
       dramFree = busStart + bus;
       r.dramBusyCycles += bus;
+      t.issueEnd = busStart + bus;
       t.end = busStart + bus + cfg.dramLatencyCycles;
       t.dramBytes = bytes;
       if (inst.opcode == Opcode::Store) {
@@ -227,11 +269,9 @@ Expected<TimingResult> sim::simulateTiming(const isa::Program &p,
     case Opcode::MatMul: {
       const isa::MatMulFields &mm = inst.matmul;
       const isa::ConfigFields &config = p.instructions[configOf[i]].config;
-      auto cycles = getMatMulCycles(cfg, config, mm);
-      if (!cycles)
-        return makeError("instruction " + llvm::Twine(i) +
-                         " (matmul): " + llvm::toString(cycles.takeError()));
-      duration = *cycles;
+      duration = pipes[i].getLatency();
+      t.issueEnd = t.start + pipes[i].issueCycles;
+      matmulDone = std::max(matmulDone, t.start + duration);
       auto layout = isa::getWeightBlockLayout(config, mm.n, mm.kGroups);
       if (!layout)
         return layout.takeError();
@@ -246,7 +286,14 @@ Expected<TimingResult> sim::simulateTiming(const isa::Program &p,
           ceilDiv(ceilDiv(mm.n, s.channelLanes) * mm.m * kPad * 16, actPort) +
           (mm.accumulate ? ceilDiv(outBits, actPort) : 0);
       local.actWrites = ceilDiv(outBits, actPort);
-      local.peActiveCycles = numPEs * duration;
+      // The whole array is clocked from the first issue to the last
+      // completion of a run of MATMULs: count the union of their intervals
+      // (fill/drain overlapped by the next MATMUL are not counted twice).
+      uint64_t busyFrom = std::max(t.start, arrayBusyUntil);
+      local.peActiveCycles =
+          numPEs *
+          (t.start + duration > busyFrom ? t.start + duration - busyFrom : 0);
+      arrayBusyUntil = std::max(arrayBusyUntil, t.start + duration);
       t.macs = uint64_t(mm.m) * mm.n * kPad;
       auto terms = getTermsPerWeight(config.dtype);
       if (!terms)
@@ -262,8 +309,11 @@ Expected<TimingResult> sim::simulateTiming(const isa::Program &p,
     if (inst.opcode != Opcode::LoadAct && inst.opcode != Opcode::LoadWgt &&
         inst.opcode != Opcode::Store)
       t.end = t.start + duration;
-    queueFree[best] = t.end;
-    r.queueBusyCycles[best] += t.end - t.start;
+    if (inst.opcode != Opcode::LoadAct && inst.opcode != Opcode::LoadWgt &&
+        inst.opcode != Opcode::Store && inst.opcode != Opcode::MatMul)
+      t.issueEnd = t.end;
+    queueFree[best] = t.issueEnd;
+    r.queueBusyCycles[best] += t.issueEnd - t.start;
     for (int c = 0; c < 4; ++c)
       if (pushes[c])
         pushTimes[c].push_back(t.end);
@@ -298,7 +348,7 @@ Expected<TimingResult> sim::simulateTiming(const isa::Program &p,
       else
         lt.dramReadBytes += t.dramBytes;
       if (inst.opcode == Opcode::MatMul)
-        lt.peBusyCycles += t.end - t.start;
+        lt.peBusyCycles += t.issueEnd - t.start;
     }
     lt.cycles = lt.end - lt.start;
   }

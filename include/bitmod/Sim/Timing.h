@@ -8,11 +8,20 @@
 // resources are arbitrated first-come first-served:
 //  * DRAM: one bus of dramBytesPerCycle (limited by the buffer port width
 //    if narrower); a transfer holds the bus for ceil(bytes / rate) cycles and
-//    ends dramLatencyCycles later (the latency pipelines with other
-//    transfers).
-//  * PE array: MATMUL cycles = passes * kGroups * groupCycles + fill + drain
-//    with the CostModel formulas (getGroupCycles/getFillCycles/
-//    getDrainCycles), passes = ceil(m / tokenLanes) * ceil(n / channelLanes).
+//    ends dramLatencyCycles later. The DMA engines keep several requests in
+//    flight: a load/store queue issues its next transfer when the bus is
+//    free, so the latency is paid once per dependency chain, not per
+//    transfer. Tokens are pushed at completion (end).
+//  * PE array: a MATMUL issues for passes * kGroups * groupCycles cycles
+//    (passes = ceil(m / tokenLanes) * ceil(n / channelLanes)) and completes
+//    fill + drain cycles later (CostModel getGroupCycles/getFillCycles/
+//    getDrainCycles). Back-to-back MATMULs stream through the pipeline: the
+//    next one issues when the previous one stops issuing, so fill/drain are
+//    paid once per uninterrupted run, as in the analytic model. An
+//    accumulating MATMUL (acc=1) additionally waits until its first old
+//    output read (after fill + one pass) cannot precede the completion of
+//    the MATMULs in flight; other compute instructions (CONFIG, SYNC, HALT)
+//    wait for every MATMUL to complete.
 // Buffer accesses are counted at the CostModel port widths for energy.
 //
 //===----------------------------------------------------------------------===//
@@ -34,7 +43,10 @@ namespace bitmod {
 namespace sim {
 
 struct InstTiming {
-  uint64_t start = 0, end = 0; // cycles; end is exclusive
+  uint64_t start = 0, end = 0; // cycles; end is exclusive (completion)
+  /// When the queue could issue its next instruction (DMA: bus released,
+  /// MATMUL: last pass issued; else end).
+  uint64_t issueEnd = 0;
   isa::Queue queue = isa::Queue::Compute;
   uint64_t dramBytes = 0; // LOAD_*/STORE
   uint64_t macs = 0;      // MATMUL: m * n * kGroups * G
@@ -47,7 +59,7 @@ struct LayerTiming {
   uint64_t cycles = 0; // end - start
   uint64_t macs = 0;
   uint64_t dramReadBytes = 0, dramWriteBytes = 0;
-  uint64_t peBusyCycles = 0; // compute-queue MATMUL cycles
+  uint64_t peBusyCycles = 0; // MATMUL issue cycles (fill/drain excluded)
   ActivityCounts activity;
   EnergyBreakdown energy;
   uint64_t gemmM = 0, gemmN = 0, gemmK = 0;
@@ -57,6 +69,8 @@ struct TimingResult {
   uint64_t totalCycles = 0;
   std::vector<InstTiming> insts; // one per instruction
   std::vector<LayerTiming> layers;
+  /// Per queue, sum of issueEnd - start (DMA latency and MATMUL fill/drain
+  /// overlap with the next instruction and are not counted).
   uint64_t queueBusyCycles[isa::kNumQueues] = {0, 0, 0};
   uint64_t dramBusyCycles = 0;
   uint64_t macs = 0;
@@ -66,7 +80,22 @@ struct TimingResult {
   EnergyBreakdown energy;
 };
 
-/// Cycles of one MATMUL under `config` (the CONFIG in effect).
+/// Pipeline view of one MATMUL: the array accepts the next MATMUL after
+/// `issueCycles`; results are complete `fillCycles + drainCycles` later.
+struct MatMulPipeline {
+  uint64_t issueCycles = 0; // passes * kGroups * groupCycles
+  uint64_t passCycles = 0;  // kGroups * groupCycles (one output tile)
+  uint64_t fillCycles = 0, drainCycles = 0;
+  /// Start to completion of a MATMUL that runs alone.
+  uint64_t getLatency() const { return issueCycles + fillCycles + drainCycles; }
+};
+
+/// Pipeline of one MATMUL under `config` (the CONFIG in effect).
+llvm::Expected<MatMulPipeline>
+getMatMulPipeline(const AccelConfig &cfg, const isa::ConfigFields &config,
+                  const isa::MatMulFields &mm);
+/// Cycles of one MATMUL alone under `config`: passes * kGroups * groupCycles
+/// + fill + drain (= MatMulPipeline::getLatency()).
 llvm::Expected<uint64_t> getMatMulCycles(const AccelConfig &cfg,
                                          const isa::ConfigFields &config,
                                          const isa::MatMulFields &mm);

@@ -215,7 +215,6 @@ void LaunchSchedule::build(uint64_t wBase, uint64_t x, uint64_t y) {
   insts.clear();
   const uint64_t Mb = std::min(b.blockTokens, g.M);
   const uint64_t numKBlocks = ceilDiv(g.numGroups, b.blockGroups);
-  const uint64_t kPad = g.numGroups * g.G;
   addConfig();
   std::vector<int> stores;
   auto outSlot = [&](size_t tile) {
@@ -223,34 +222,96 @@ void LaunchSchedule::build(uint64_t wBase, uint64_t x, uint64_t y) {
   };
   int lastMM = -1;
   if (b.order == BlockingOrder::act_resident) {
-    std::vector<int> mmOfLoad; // MATMUL reading weight load i
-    for (uint64_t m0 = 0; m0 < g.M; m0 += Mb) {
-      uint64_t rows = std::min(Mb, g.M - m0);
-      int la = addLoadAct(m0, rows, 0, g.K, 0);
-      if (lastMM >= 0)
-        insts[la].deps.push_back(lastMM); // single X slot
-      (void)kPad;
-      for (size_t bi = 0; bi < blocks.size(); bi += numKBlocks) {
+    // X[Mb, K] resident as K chunks (one per weight K block) in a ring of
+    // p.numXSlots slots; weights streamed through a ring of p.numWgtSlots
+    // slots. Chunks of the next token block whose slot was freed before the
+    // current token block are prefetched half way through it; the others
+    // (their slot is freed by the last column of the current block) are
+    // loaded just before the weight block they pair with, so the in-order
+    // load queue does not hold back weight loads behind them.
+    auto tokenBlocks = getTokenBlocks(g.M, Mb, shape.tokenLanes);
+    const size_t numTB = tokenBlocks.size();
+    const size_t numCols = blocks.size() / numKBlocks;
+    const size_t R = p.numXSlots;
+    std::vector<int> lastReader(numTB * numKBlocks, -1); // per X chunk
+    std::vector<int> xLoad(numTB * numKBlocks, -1);
+    auto xSlot = [&](size_t j) { return (j % R) * p.xSlotBytes; };
+    // The chunk whose slot chunk j reuses, if any.
+    auto prevUser = [&](size_t j) -> int64_t {
+      return j >= R ? int64_t(j - R) : -1;
+    };
+    auto emitX = [&](size_t j) {
+      if (xLoad[j] >= 0)
+        return;
+      size_t tb = j / numKBlocks, kb = j % numKBlocks;
+      uint64_t k0 = kb * b.blockGroups * g.G;
+      uint64_t kElems = std::min(b.blockGroups * g.G, g.K - k0);
+      int la = addLoadAct(tokenBlocks[tb].first, tokenBlocks[tb].second, k0,
+                          kElems, xSlot(j));
+      if (int64_t pu = prevUser(j); pu >= 0)
+        insts[la].deps.push_back(lastReader[pu]);
+      xLoad[j] = la;
+    };
+    std::vector<int> lastReaderOfLoad; // latest MATMUL reading weight load i
+    std::vector<int> loadInst;         // instruction of weight load i
+    std::vector<int> loadOfBlock(blocks.size(), -1); // latest load of a block
+    // Whole columns still in the weight ring at the end of a token block:
+    // the next token block starts with them (columns in rotated order, so
+    // the ring stays first in, first out) instead of loading them again.
+    const size_t reuseCols =
+        numCols > 1 ? std::min<size_t>(p.numWgtSlots / numKBlocks, numCols - 1)
+                    : 0;
+    size_t firstCol = 0;
+    size_t numLoads = 0;
+    for (size_t tb = 0; tb < numTB; ++tb) {
+      uint64_t rows = tokenBlocks[tb].second;
+      if (tb > 0)
+        firstCol = (firstCol + numCols - reuseCols) % numCols;
+      for (size_t ci = 0; ci < numCols; ++ci) {
+        size_t col = (firstCol + ci) % numCols;
+        size_t bi = col * numKBlocks;
+        // Prefetch the chunks of the next token block whose slots are free.
+        if (tb + 1 < numTB && ci == numCols / 2)
+          for (size_t kb = 0; kb < numKBlocks; ++kb) {
+            size_t j = (tb + 1) * numKBlocks + kb;
+            int64_t pu = prevUser(j);
+            if (pu < 0 || size_t(pu) / numKBlocks < tb)
+              emitX(j);
+          }
         size_t tile = stores.size();
         int mm = -1;
         for (uint64_t kb = 0; kb < numKBlocks; ++kb) {
           const WeightBlockRef &r = blocks[bi + kb];
-          size_t i = mmOfLoad.size();
-          uint64_t slot = (i % 2) * p.wgtSlotBytes;
-          int lw = addLoadWgt(r, slot);
-          if (i >= 2)
-            insts[lw].deps.push_back(mmOfLoad[i - 2]);
-          mm = addMatmul(r.g0 * g.G * 2, slot, outSlot(tile), rows, r, kb > 0);
-          insts[mm].deps.append({lw, la});
+          size_t j = tb * numKBlocks + kb;
+          emitX(j);
+          // Reuse the block if it is among the last numWgtSlots loads.
+          int li = loadOfBlock[bi + kb];
+          bool resident = tb > 0 && ci < reuseCols && li >= 0 &&
+                          numLoads - size_t(li) <= p.numWgtSlots;
+          if (!resident) {
+            size_t i = numLoads++;
+            uint64_t slot = (i % p.numWgtSlots) * p.wgtSlotBytes;
+            int lw = addLoadWgt(r, slot);
+            if (i >= p.numWgtSlots)
+              insts[lw].deps.push_back(lastReaderOfLoad[i - p.numWgtSlots]);
+            li = int(i);
+            loadOfBlock[bi + kb] = li;
+            loadInst.push_back(lw);
+            lastReaderOfLoad.push_back(-1);
+          }
+          uint64_t slot = (size_t(li) % p.numWgtSlots) * p.wgtSlotBytes;
+          mm = addMatmul(xSlot(j), slot, outSlot(tile), rows, r, kb > 0);
+          insts[mm].deps.append({loadInst[li], xLoad[j]});
           if (kb == 0 && tile >= 2)
             insts[mm].deps.push_back(stores[tile - 2]);
-          mmOfLoad.push_back(mm);
+          lastReaderOfLoad[li] = mm;
+          lastReader[j] = mm;
         }
-        int st = addStore(m0, rows, blocks[bi].n0, blocks[bi].n, outSlot(tile));
+        int st = addStore(tokenBlocks[tb].first, rows, blocks[bi].n0,
+                          blocks[bi].n, outSlot(tile));
         insts[st].deps.push_back(mm);
         stores.push_back(st);
       }
-      lastMM = mmOfLoad.back();
     }
   } else {
     std::vector<int> mmOfX; // MATMUL reading X chunk j

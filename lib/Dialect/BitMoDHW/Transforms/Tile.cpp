@@ -91,7 +91,12 @@ static FailureOr<Blocking> fitBlocking(const GemmInfo &g,
     // One channel-lane column of weights per block: the smallest block that
     // keeps the array busy, so weight loads overlap the matmuls.
     uint64_t nb = std::min(g.N, C);
-    for (uint64_t kg = kgAll; kg >= 1; kg = kg / 2) {
+    // K blocks of about a quarter of K (when K has 8 groups or more): the
+    // resident X is then loaded and replaced chunk by chunk, and the first
+    // and last weight blocks (not overlapped with compute) are short.
+    uint64_t kgPref =
+        g.numGroups >= 8 ? std::min(kgAll, ceilDiv(g.numGroups, 4)) : kgAll;
+    for (uint64_t kg = kgPref; kg >= 1; kg = kg / 2) {
       for (uint64_t mb : mbs)
         if (tryIt(mb, nb, kg))
           return b;

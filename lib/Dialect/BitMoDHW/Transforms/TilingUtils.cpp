@@ -65,6 +65,26 @@ sim::ArrayShape hw::getShape(const sim::AccelConfig &cfg,
                                : sim::ArrayArrangement::Discriminative);
 }
 
+std::vector<std::pair<uint64_t, uint64_t>>
+hw::getTokenBlocks(uint64_t M, uint64_t blockTokens, uint64_t tokenLanes) {
+  std::vector<std::pair<uint64_t, uint64_t>> blocks;
+  uint64_t Mb = std::min(blockTokens, M);
+  uint64_t nb = ceilDiv(M, Mb), tiles = ceilDiv(M, tokenLanes);
+  if (nb == 1 || Mb % tokenLanes != 0 || tiles < nb) {
+    for (uint64_t m0 = 0; m0 < M; m0 += Mb)
+      blocks.push_back({m0, std::min(Mb, M - m0)});
+    return blocks;
+  }
+  // Block i gets ceil((i+1) t / nb) - ceil(i t / nb) tiles: at most Mb / T,
+  // the shorter blocks spread out (each follows a full one).
+  for (uint64_t i = 0; i < nb; ++i) {
+    uint64_t t0 = ceilDiv(i * tiles, nb), t1 = ceilDiv((i + 1) * tiles, nb);
+    uint64_t m0 = t0 * tokenLanes;
+    blocks.push_back({m0, std::min(t1 * tokenLanes, M) - m0});
+  }
+  return blocks;
+}
+
 llvm::Expected<BufferPlan> hw::planBuffers(const GemmInfo &g, const Blocking &b,
                                            const sim::AccelConfig &cfg) {
   const uint64_t maxM = (1u << isa::kMatMulMBits) - 1;
@@ -100,23 +120,35 @@ llvm::Expected<BufferPlan> hw::planBuffers(const GemmInfo &g, const Blocking &b,
     return uint64_t(l->totalBytes);
   };
   if (b.order == BlockingOrder::act_resident) {
-    p.numXSlots = 1;
-    p.xPitch = alignTo16(g.numGroups * g.G * 2);
-    if (g.K * 2 > (1u << isa::kDmaRowBytesBits) - 1)
+    // X[Mb, K] resident as K chunks of kg groups in a ring of slots.
+    const uint64_t kBlocks = ceilDiv(g.numGroups, kg);
+    const uint64_t chunkElems = std::min(kg * g.G, g.K);
+    p.xPitch = alignTo16(kg * g.G * 2);
+    if (chunkElems * 2 > (1u << isa::kDmaRowBytesBits) - 1)
       return makeError(llvm::formatv("an activation row of {0} bytes exceeds "
                                      "the LOAD_ACT row_bytes field",
-                                     g.K * 2));
+                                     chunkElems * 2));
     p.xSlotBytes = Mb * p.xPitch;
-    p.wgtSlotBytes = cfg.wgtBufferBytes / 2 / 16 * 16;
+    uint64_t chunks = ceilDiv(g.M, Mb) * kBlocks;
+    uint64_t free = cfg.actBufferBytes > 2 * p.outSlotBytes
+                        ? cfg.actBufferBytes - 2 * p.outSlotBytes
+                        : 0;
+    p.numXSlots =
+        unsigned(std::max(kBlocks, std::min(chunks, free / p.xSlotBytes)));
     auto bytes = blockBytes(Nb, kg);
     if (!bytes)
       return bytes.takeError();
-    if (*bytes > p.wgtSlotBytes)
+    uint64_t half = cfg.wgtBufferBytes / 2 / 16 * 16;
+    if (*bytes > half)
       return makeError(llvm::formatv(
           "a weight block of {0} channels x {1} groups needs {2} bytes, more "
           "than half the {3}-byte weight buffer",
           Nb, kg, *bytes, cfg.wgtBufferBytes));
-    p.wgtBytesUsed = 2 * p.wgtSlotBytes;
+    uint64_t loads = ceilDiv(g.N, Nb) * kBlocks * ceilDiv(g.M, Mb);
+    uint64_t fit = cfg.wgtBufferBytes / alignTo16(*bytes);
+    p.numWgtSlots = unsigned(std::max<uint64_t>(2, std::min(fit, loads)));
+    p.wgtSlotBytes = cfg.wgtBufferBytes / p.numWgtSlots / 16 * 16;
+    p.wgtBytesUsed = p.numWgtSlots * p.wgtSlotBytes;
   } else {
     p.numXSlots = 2;
     p.xPitch = alignTo16(kg * g.G * 2);

@@ -54,20 +54,32 @@ struct Blocking {
 /// Buffer addresses of a blocking (bytes).
 struct BufferPlan {
   // Activation buffer.
-  uint64_t xPitch = 0;     // row pitch of the X block / chunk
-  uint64_t xSlotBytes = 0; // one X slot
-  unsigned numXSlots = 1;  // 1 (act_resident) or 2 (wgt_resident)
+  uint64_t xPitch = 0;     // row pitch of an X chunk (block_groups groups)
+  uint64_t xSlotBytes = 0; // one X slot (block_tokens rows of one chunk)
+  /// act_resident: a ring of X chunk slots, at least the chunks of one token
+  /// block, plus spare slots (as many as fit, up to the number of chunks) so
+  /// the next token block is prefetched; wgt_resident: 2 (double buffer).
+  unsigned numXSlots = 1;
   uint64_t outPitch = 0;
   uint64_t outSlotBytes = 0;
   uint64_t outBase = 0; // first of the two output slots
   uint64_t actBytesUsed = 0;
   // Weight buffer.
-  uint64_t wgtSlotBytes = 0; // act_resident: two slots of this size
+  /// act_resident: a ring of numWgtSlots weight slots of this size (at
+  /// least 2, as many blocks as fit up to the number of loads).
+  uint64_t wgtSlotBytes = 0;
+  unsigned numWgtSlots = 2;
   /// wgt_resident: offset of the weight block of every K block.
   std::vector<uint64_t> wgtBlockOffsets;
   std::vector<uint64_t> wgtBlockBytes; // per K block (full channel block)
   uint64_t wgtBytesUsed = 0;
 };
+
+/// The token blocks of an act_resident schedule as (first row, rows): as
+/// many blocks as ceil(M / block_tokens), with the token-lane tiles spread
+/// evenly (no short tail block that would be DRAM bound).
+std::vector<std::pair<uint64_t, uint64_t>>
+getTokenBlocks(uint64_t M, uint64_t blockTokens, uint64_t tokenLanes);
 
 /// Checks `b` against the buffers and the instruction fields and computes
 /// its buffer layout; the error says what does not fit.
