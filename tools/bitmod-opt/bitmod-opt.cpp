@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "bitmod/Conversion/Passes.h"
 #include "bitmod/Dialect/BitMoD/IR/BitMoDDialect.h"
 #include "bitmod/Dialect/BitMoD/Transforms/Passes.h"
 #include "bitmod/Dialect/BitMoDHW/IR/BitMoDHWDialect.h"
@@ -12,6 +13,7 @@
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 
@@ -19,9 +21,12 @@ int main(int argc, char **argv) {
   mlir::registerAllPasses();
   mlir::bitmod::registerBitMoDPasses();
   mlir::bitmod::registerBitMoDHWPasses();
+  mlir::bitmod::registerBitMoDConversionPasses();
+  mlir::bitmod::registerHostToEmitCPipeline();
 
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);
+  mlir::registerAllExtensions(registry);
   registry
       .insert<mlir::bitmod::BitMoDDialect, mlir::bitmod::hw::BitMoDHWDialect>();
 

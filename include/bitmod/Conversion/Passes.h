@@ -1,0 +1,56 @@
+//===- Passes.h - BitMoD host lowering passes -------------------*- C++ -*-===//
+//
+// Host lowering: a compiled module (host tosa/linalg/arith/tensor/math ops and
+// runtime launches of accelerator layers) to EmitC, then C++ through
+// mlir::emitc::translateToCpp. See docs/host-lowering.md.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef BITMOD_CONVERSION_PASSES_H
+#define BITMOD_CONVERSION_PASSES_H
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/EmitC/IR/EmitC.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Pass/Pass.h"
+#include "mlir/Pass/PassManager.h"
+
+namespace mlir {
+namespace bitmod {
+
+#define GEN_PASS_DECL
+#include "bitmod/Conversion/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "bitmod/Conversion/Passes.h.inc"
+
+/// Attribute names shared with the runtime driver.
+/// `bitmod.io` on a model entry: [{name, kind, shape}] in argument order.
+constexpr llvm::StringLiteral kHostIOAttrName = "bitmod.io";
+/// `bitmod.rt_launch = "L"` on the private declaration standing for
+/// launches of layer L until --bitmod-runtime-to-emitc.
+constexpr llvm::StringLiteral kRtLaunchAttrName = "bitmod.rt_launch";
+/// Prefix of the C entry points: bitmod_model_<func name>.
+constexpr llvm::StringLiteral kModelEntryPrefix = "bitmod_model_";
+
+/// Options of the host-to-EmitC pipeline.
+struct HostToEmitCOptions {
+  /// Constants up to this many bytes become C++ array initializers.
+  uint64_t maxInlineBytes = uint64_t(64) << 20;
+};
+
+/// Host ops + bitmod_hw.launch (or host ops only) -> EmitC. The result is
+/// printed to C++ with mlir::emitc::translateToCpp (or --mlir-to-cpp).
+void buildHostToEmitCPipeline(OpPassManager &pm,
+                              const HostToEmitCOptions &options = {});
+
+/// Registers the `bitmod-host-to-emitc` pass pipeline.
+void registerHostToEmitCPipeline();
+
+} // namespace bitmod
+} // namespace mlir
+
+#endif // BITMOD_CONVERSION_PASSES_H

@@ -1,0 +1,112 @@
+//===- Passes.td - BitMoD host lowering passes -------------*- tablegen -*-===//
+
+#ifndef BITMOD_CONVERSION_PASSES_TD
+#define BITMOD_CONVERSION_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def BitMoDHostEntry : Pass<"bitmod-host-entry", "::mlir::ModuleOp"> {
+  let summary = "Give every public function the C ABI of a host model entry";
+  let description = [{
+    Every public `func.func` with a body becomes
+    `bitmod_model_<name>(ctx, in0, ..., inN) -> (out0, ...)`: a first
+    argument `ctx` of type `!emitc.ptr<!emitc.opaque<"void">>` is added, and
+    every input and result is flattened to a 1-D `f32` tensor (a
+    `tensor.expand_shape` after the entry, a `tensor.collapse_shape` before
+    the return) so that after bufferization and EmitC conversion each buffer
+    is a `float *` in row-major order. The graph interface is recorded in a
+    `bitmod.io` attribute on the function: an array of
+    `{name, kind = "input"|"output", shape}` dictionaries in argument order
+    (names from `onnx.name` argument/result attributes, else `in<i>` /
+    `out<i>`). Inputs and results must be statically shaped `f32` tensors;
+    anything else is an error naming the argument or result.
+  }];
+  let dependentDialects = ["::mlir::emitc::EmitCDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+def BitMoDLaunchToRuntime : Pass<"bitmod-launch-to-runtime",
+                                 "::mlir::ModuleOp"> {
+  let summary = "Replace bitmod_hw.launch ops by runtime launch calls";
+  let description = [{
+    Every `%y = bitmod_hw.launch @L(%x, %w) -> tensor<...xf32>` becomes
+    `%y = func.call @__bitmod_rt_launch_L(%ctx, %x)` on a private declaration
+    tagged `bitmod.rt_launch = "L"`. The launch body (its instructions) and
+    the weights operand are dropped: they live in the `.bmod` file. After
+    bufferization, `--bitmod-prepare-host-buffers` and
+    `--bitmod-runtime-to-emitc` turn the call into
+    `bitmod_rt_launch(ctx, "L", x, x_elems, y, y_elems)`
+    (`include/bitmod/Runtime/RuntimeABI.h`). Must run after
+    `--bitmod-host-entry` (the call passes the entry's `ctx`).
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect"];
+}
+
+def BitMoDPrepareHostBuffers : Pass<"bitmod-prepare-host-buffers",
+                                    "::mlir::ModuleOp"> {
+  let summary = "Make bufferized host IR expressible in EmitC";
+  let description = [{
+    Runs after one-shot bufferization and `buffer-results-to-out-params`:
+
+    * runtime launch calls get their result as an out-parameter and
+      contiguous identity-layout operands (views are resolved to their base
+      buffer; strided views are copied first);
+    * `memref.copy` becomes a loop nest of loads and stores (views are then
+      folded by `fold-memref-alias-ops`);
+    * every static `memref.alloc` in a function body becomes a private
+      module-level buffer (`memref.global`, zero-initialized, one per
+      allocation site): no malloc/free, no stack limit;
+    * `dense_resource` initializers of constant globals are decoded into
+      dense literals up to `max-inline-bytes`; larger ones are an error.
+  }];
+  let options = [
+    Option<"maxInlineBytes", "max-inline-bytes", "uint64_t",
+           /*default=*/"uint64_t(64) << 20",
+           "Largest constant (bytes) emitted as a C++ array initializer">,
+  ];
+  let dependentDialects = ["::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
+def BitMoDMathToLibm : Pass<"bitmod-math-to-libm"> {
+  let summary = "Lower math ops EmitC lacks to C math library calls";
+  let description = [{
+    `math.erf`, `math.tanh`, `math.sqrt`, `math.log` and the other unary
+    math ops without an upstream EmitC lowering become
+    `emitc.call_opaque "erff"(...)` (`f32`, the `float` overloads of
+    `<math.h>`) or `"erf"` (`f64`); `math.rsqrt` becomes `1 / sqrtf(x)` and
+    `math.powf` `powf(x, y)`. Other element types are left to the upstream
+    patterns (and fail there with their own diagnostic).
+  }];
+  let dependentDialects = ["::mlir::emitc::EmitCDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
+def BitMoDRuntimeToEmitC : Pass<"bitmod-runtime-to-emitc",
+                                "::mlir::ModuleOp"> {
+  let summary = "Lower runtime launch calls to bitmod_rt_launch in EmitC";
+  let description = [{
+    Rewrites `func.call @__bitmod_rt_launch_L(%ctx, %x, %y)` (memrefs) into
+    `emitc.call_opaque "bitmod_rt_launch"(%ctx, "L", &x[0]..., n_x,
+    &y[0]..., n_y)` and erases the declarations. Adds
+    `#include "bitmod/Runtime/RuntimeABI.h"` when a launch exists.
+  }];
+  let dependentDialects = ["::mlir::emitc::EmitCDialect"];
+}
+
+def BitMoDFinalizeHostCpp : Pass<"bitmod-finalize-host-cpp",
+                                 "::mlir::ModuleOp"> {
+  let summary = "Add includes and C linkage to the EmitC host module";
+  let description = [{
+    Adds `<math.h>`, `<stdint.h>` and `<stddef.h>` includes and marks model
+    entries (functions with `bitmod.io`) `extern "C"` so the runtime can
+    declare them as `void bitmod_model_<name>(void *, float *, ...)`.
+    Module attributes `bitmod_hw.*` (accelerator description, DRAM map) are
+    removed: they are in the `.bmod`, and without them the host module
+    prints and parses with upstream dialects only.
+  }];
+  let dependentDialects = ["::mlir::emitc::EmitCDialect"];
+}
+
+#endif // BITMOD_CONVERSION_PASSES_TD

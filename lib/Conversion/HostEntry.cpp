@@ -1,0 +1,192 @@
+//===- HostEntry.cpp - C ABI of host model entries ------------------------===//
+//
+// --bitmod-host-entry: public functions become
+//   bitmod_model_<name>(ctx, flat f32 inputs...) -> (flat f32 outputs...)
+// with a `bitmod.io` descriptor (docs/host-lowering.md).
+//
+//===----------------------------------------------------------------------===//
+
+#include "bitmod/Conversion/Passes.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/SymbolTable.h"
+
+namespace mlir {
+namespace bitmod {
+#define GEN_PASS_DEF_BITMODHOSTENTRY
+#include "bitmod/Conversion/Passes.h.inc"
+} // namespace bitmod
+} // namespace mlir
+
+using namespace mlir;
+using namespace mlir::bitmod;
+
+namespace {
+
+std::string sanitizeCName(StringRef name) {
+  std::string out;
+  for (char c : name)
+    out.push_back(llvm::isAlnum(c) || c == '_' ? c : '_');
+  return out;
+}
+
+/// The flattened buffer type of a graph input/output, or an error.
+FailureOr<RankedTensorType> getFlatType(func::FuncOp func, Type type,
+                                        StringRef kind, unsigned index,
+                                        StringRef name) {
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  if (!tensor || !tensor.hasStaticShape() || !tensor.getElementType().isF32()) {
+    func.emitError() << "host entry @" << func.getSymName() << ": " << kind
+                     << " #" << index << " ('" << name << "') has type " << type
+                     << "; graph inputs and outputs must be statically shaped "
+                        "f32 tensors";
+    return failure();
+  }
+  return RankedTensorType::get({tensor.getNumElements()},
+                               tensor.getElementType());
+}
+
+/// Reassociation collapsing all dims of `rank` into one (empty for rank 0).
+SmallVector<ReassociationIndices> collapseAll(int64_t rank) {
+  SmallVector<ReassociationIndices> r;
+  if (rank == 0)
+    return r;
+  ReassociationIndices all;
+  for (int64_t i = 0; i < rank; ++i)
+    all.push_back(i);
+  r.push_back(all);
+  return r;
+}
+
+struct HostEntryPass
+    : public mlir::bitmod::impl::BitMoDHostEntryBase<HostEntryPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SmallVector<func::FuncOp> entries;
+    for (auto func : module.getOps<func::FuncOp>())
+      if (func.isPublic() && !func.isExternal() &&
+          !func->hasAttr(kHostIOAttrName))
+        entries.push_back(func);
+    for (func::FuncOp func : entries)
+      if (failed(convert(module, func)))
+        return signalPassFailure();
+  }
+
+  LogicalResult convert(ModuleOp module, func::FuncOp func) {
+    MLIRContext *ctx = &getContext();
+    FunctionType oldType = func.getFunctionType();
+    Block &entry = func.getBody().front();
+    if (!func.getBody().hasOneBlock())
+      return func.emitError() << "host entry @" << func.getSymName()
+                              << " must have a single block";
+
+    auto nameOf = [&](DictionaryAttr attrs, StringRef fallback,
+                      unsigned i) -> std::string {
+      if (attrs)
+        if (auto n = attrs.getAs<StringAttr>("onnx.name"))
+          return n.str();
+      return (fallback + Twine(i)).str();
+    };
+
+    SmallVector<Attribute> io;
+    auto describe = [&](StringRef name, StringRef kind, RankedTensorType type) {
+      Builder b(ctx);
+      io.push_back(b.getDictionaryAttr(
+          {b.getNamedAttr("name", b.getStringAttr(name)),
+           b.getNamedAttr("kind", b.getStringAttr(kind)),
+           b.getNamedAttr("shape", b.getI64ArrayAttr(type.getShape()))}));
+    };
+
+    // Inputs: flatten and re-expand at the top of the body.
+    SmallVector<Type> newInputs;
+    Type ctxType = emitc::PointerType::get(emitc::OpaqueType::get(ctx, "void"));
+    newInputs.push_back(ctxType);
+    OpBuilder b(ctx);
+    b.setInsertionPointToStart(&entry);
+    for (unsigned i = 0; i < oldType.getNumInputs(); ++i) {
+      std::string name = nameOf(func.getArgAttrDict(i), "in", i);
+      FailureOr<RankedTensorType> flat =
+          getFlatType(func, oldType.getInput(i), "input", i, name);
+      if (failed(flat))
+        return failure();
+      auto type = cast<RankedTensorType>(oldType.getInput(i));
+      describe(name, "input", type);
+      newInputs.push_back(*flat);
+      BlockArgument arg = entry.getArgument(i);
+      arg.setType(*flat);
+      if (type.getRank() == 1)
+        continue;
+      Value shaped;
+      if (type.getRank() == 0)
+        shaped = tensor::CollapseShapeOp::create(b, arg.getLoc(), type, arg,
+                                                 collapseAll(0));
+      else
+        shaped = tensor::ExpandShapeOp::create(b, arg.getLoc(), type, arg,
+                                               collapseAll(type.getRank()));
+      arg.replaceAllUsesExcept(shaped, shaped.getDefiningOp());
+    }
+    Location loc = func.getLoc();
+    BlockArgument ctxArg = entry.insertArgument(0u, ctxType, loc);
+    (void)ctxArg;
+
+    // Outputs: collapse before every return.
+    SmallVector<Type> newResults;
+    for (unsigned i = 0; i < oldType.getNumResults(); ++i) {
+      std::string name = nameOf(func.getResultAttrDict(i), "out", i);
+      FailureOr<RankedTensorType> flat =
+          getFlatType(func, oldType.getResult(i), "output", i, name);
+      if (failed(flat))
+        return failure();
+      describe(name, "output", cast<RankedTensorType>(oldType.getResult(i)));
+      newResults.push_back(*flat);
+    }
+    auto ret = cast<func::ReturnOp>(entry.getTerminator());
+    b.setInsertionPoint(ret);
+    for (unsigned i = 0; i < ret.getNumOperands(); ++i) {
+      Value v = ret.getOperand(i);
+      auto type = cast<RankedTensorType>(v.getType());
+      if (type.getRank() == 1)
+        continue;
+      Value flat;
+      if (type.getRank() == 0)
+        flat = tensor::ExpandShapeOp::create(b, v.getLoc(), newResults[i], v,
+                                             collapseAll(0));
+      else
+        flat = tensor::CollapseShapeOp::create(b, v.getLoc(), newResults[i], v,
+                                               collapseAll(type.getRank()));
+      ret.setOperand(i, flat);
+    }
+
+    // Argument attributes: keep the existing ones shifted by ctx.
+    SmallVector<DictionaryAttr> argAttrs;
+    argAttrs.push_back(DictionaryAttr::get(ctx));
+    for (unsigned i = 0; i < oldType.getNumInputs(); ++i)
+      argAttrs.push_back(func.getArgAttrDict(i) ? func.getArgAttrDict(i)
+                                                : DictionaryAttr::get(ctx));
+    func.setType(FunctionType::get(ctx, newInputs, newResults));
+    func.setAllArgAttrs(argAttrs);
+    func->setAttr(kHostIOAttrName, ArrayAttr::get(ctx, io));
+
+    std::string newName =
+        (kModelEntryPrefix + sanitizeCName(func.getSymName())).str();
+    if (newName != func.getSymName()) {
+      if (SymbolTable::lookupSymbolIn(module, newName))
+        return func.emitError()
+               << "host entry name '" << newName << "' is already taken";
+      if (failed(SymbolTable::replaceAllSymbolUses(
+              func, StringAttr::get(ctx, newName), module)))
+        return func.emitError() << "cannot rename host entry to " << newName;
+      func.setSymName(newName);
+    }
+    // Other calls of the function would now have a different signature.
+    if (auto uses = SymbolTable::getSymbolUses(func, module))
+      for (const SymbolTable::SymbolUse &use : *uses)
+        return use.getUser()->emitError()
+               << "host entry @" << func.getSymName()
+               << " is referenced here; model entries cannot be called";
+    return success();
+  }
+};
+
+} // namespace

@@ -1,0 +1,102 @@
+//===- LaunchToRuntime.cpp - bitmod_hw.launch -> runtime calls ------------===//
+//
+// --bitmod-launch-to-runtime: every accelerator launch becomes a call of a
+// private declaration standing for bitmod_rt_launch(ctx, "L", ...). The
+// instructions are in the .bmod; the weights operand is dropped.
+//
+//===----------------------------------------------------------------------===//
+
+#include "bitmod/Conversion/Passes.h"
+#include "bitmod/Dialect/BitMoDHW/IR/BitMoDHWOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/SymbolTable.h"
+
+namespace mlir {
+namespace bitmod {
+#define GEN_PASS_DEF_BITMODLAUNCHTORUNTIME
+#include "bitmod/Conversion/Passes.h.inc"
+} // namespace bitmod
+} // namespace mlir
+
+using namespace mlir;
+using namespace mlir::bitmod;
+
+namespace {
+
+bool isCtxType(Type type) {
+  auto ptr = dyn_cast<emitc::PointerType>(type);
+  if (!ptr)
+    return false;
+  auto opaque = dyn_cast<emitc::OpaqueType>(ptr.getPointee());
+  return opaque && opaque.getValue() == "void";
+}
+
+struct LaunchToRuntimePass
+    : public mlir::bitmod::impl::BitMoDLaunchToRuntimeBase<
+          LaunchToRuntimePass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SymbolTable symbols(module);
+    SmallVector<hw::LaunchOp> launches;
+    module.walk([&](hw::LaunchOp op) { launches.push_back(op); });
+    llvm::StringMap<func::FuncOp> decls;
+    for (hw::LaunchOp launch : launches) {
+      auto func = launch->getParentOfType<func::FuncOp>();
+      if (!func || func.getNumArguments() == 0 ||
+          !isCtxType(func.getArgument(0).getType()) ||
+          !func->hasAttr(kHostIOAttrName)) {
+        launch.emitError() << "bitmod_hw.launch @" << launch.getSymName()
+                           << " is not in a host model entry; run "
+                              "--bitmod-host-entry first (launches must be "
+                              "in public functions)";
+        return signalPassFailure();
+      }
+      auto inType = cast<RankedTensorType>(launch.getInput().getType());
+      auto outType = cast<RankedTensorType>(launch.getResult().getType());
+      if (!inType.getElementType().isF32() ||
+          !outType.getElementType().isF32() || !inType.hasStaticShape() ||
+          !outType.hasStaticShape()) {
+        launch.emitError() << "bitmod_rt_launch takes static f32 buffers; "
+                              "launch @"
+                           << launch.getSymName() << " maps " << inType
+                           << " to " << outType;
+        return signalPassFailure();
+      }
+      std::string declName =
+          ("__bitmod_rt_launch_" + launch.getSymName()).str();
+      FunctionType fnType = FunctionType::get(
+          &getContext(), {func.getArgument(0).getType(), inType}, {outType});
+      func::FuncOp decl = decls.lookup(declName);
+      if (!decl) {
+        if (symbols.lookup(declName)) {
+          launch.emitError() << "symbol @" << declName << " already exists";
+          return signalPassFailure();
+        }
+        OpBuilder b(module.getBodyRegion());
+        b.setInsertionPointToStart(module.getBody());
+        decl = func::FuncOp::create(b, launch.getLoc(), declName, fnType);
+        decl.setPrivate();
+        decl->setAttr(kRtLaunchAttrName, launch.getSymNameAttr());
+        symbols.insert(decl);
+        decls[declName] = decl;
+      } else if (decl.getFunctionType() != fnType) {
+        launch.emitError() << "launch @" << launch.getSymName()
+                           << " appears twice with different types";
+        return signalPassFailure();
+      }
+      OpBuilder b(launch);
+      auto call = func::CallOp::create(
+          b, launch.getLoc(), decl,
+          ValueRange{func.getArgument(0), launch.getInput()});
+      Value weights = launch.getWeights();
+      launch.getResult().replaceAllUsesWith(call.getResult(0));
+      launch.erase();
+      if (Operation *def = weights.getDefiningOp())
+        if (def->use_empty() && isa<BitMoDDialect>(def->getDialect()))
+          def->erase();
+    }
+  }
+};
+
+} // namespace

@@ -1,0 +1,21 @@
+// RUN: bitmod-opt %s --bitmod-math-to-libm | FileCheck %s
+
+// CHECK-LABEL: func.func @f
+// CHECK: emitc.call_opaque "erff"(%arg0) : (f32) -> f32
+// CHECK: emitc.call_opaque "tanhf"(%arg0) : (f32) -> f32
+// CHECK: %[[S:.*]] = emitc.call_opaque "sqrtf"(%arg0) : (f32) -> f32
+// CHECK: %[[ONE:.*]] = arith.constant 1.000000e+00 : f32
+// CHECK: arith.divf %[[ONE]], %[[S]] : f32
+// CHECK: emitc.call_opaque "log"(%arg1) : (f64) -> f64
+// CHECK: emitc.call_opaque "powf"(%arg0, %arg0) : (f32, f32) -> f32
+// f16 is left to the upstream patterns.
+// CHECK: math.erf %arg2 : f16
+func.func @f(%a: f32, %b: f64, %h: f16) -> (f32, f32, f32, f64, f32, f16) {
+  %0 = math.erf %a : f32
+  %1 = math.tanh %a : f32
+  %2 = math.rsqrt %a : f32
+  %3 = math.log %b : f64
+  %4 = math.powf %a, %a : f32
+  %5 = math.erf %h : f16
+  return %0, %1, %2, %3, %4, %5 : f32, f32, f32, f64, f32, f16
+}
