@@ -18,6 +18,12 @@ struct ImportCLOptions {
       llvm::cl::desc("Static shape of a graph input for --import-onnx: "
                      "name=AxBxC (repeatable)"),
       llvm::cl::value_desc("name=AxBxC")};
+  llvm::cl::list<std::string> bindInputs{
+      "bind-input",
+      llvm::cl::desc("--import-onnx: replace a graph input by the constant "
+                     "in a TensorProto (.pb) or numpy (.npy) file "
+                     "(repeatable)"),
+      llvm::cl::value_desc("name=file")};
   llvm::cl::opt<int64_t> denseLimit{
       "import-dense-limit",
       llvm::cl::desc("--import-onnx: constants with more elements are "
@@ -49,6 +55,14 @@ void mlir::bitmod::registerBitMoDImportTranslation() {
             return nullptr;
           }
           options.inputShapes.emplace_back(name, shape);
+        }
+        for (const std::string &spec : cl.bindInputs) {
+          std::string name, path, error;
+          if (failed(parseBindInputSpec(spec, name, path, error))) {
+            emitError(UnknownLoc::get(context)) << error;
+            return nullptr;
+          }
+          options.boundInputs.emplace_back(name, path);
         }
         return importONNXModel(buffer->getBuffer(),
                                buffer->getBufferIdentifier(), context, options);

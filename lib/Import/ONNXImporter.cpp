@@ -227,6 +227,7 @@ private:
   LogicalResult importClip(const onnx::NodeProto &n);
   LogicalResult importSoftmax(const onnx::NodeProto &n);
   LogicalResult importLayerNorm(const onnx::NodeProto &n);
+  LogicalResult importInstanceNorm(const onnx::NodeProto &n);
   LogicalResult importReduce(const onnx::NodeProto &n);
   LogicalResult importTranspose(const onnx::NodeProto &n);
   LogicalResult importReshape(const onnx::NodeProto &n);
@@ -246,6 +247,8 @@ private:
   LogicalResult importBatchNorm(const onnx::NodeProto &n);
   LogicalResult importGlobalPool(const onnx::NodeProto &n);
   LogicalResult importPool(const onnx::NodeProto &n);
+  LogicalResult importPoolUnrolled(const onnx::NodeProto &n, Value x,
+                                   bool isMax);
 
   /// Emits `op` for a layout op (reshape-like): folds constants.
   LogicalResult reshapeLike(const onnx::NodeProto &n, ArrayRef<int64_t> shape);
@@ -272,6 +275,10 @@ ImportedValue *Importer::lookup(const std::string &name) {
 }
 
 Value Importer::materialize(const ConstTensor &t, StringRef name) {
+  // TOSA constants cannot be empty; an empty tensor has no contents anyway.
+  if (t.numElements() == 0)
+    return tensor::EmptyOp::create(b, loc, t.shape(),
+                                   dtypeToType(ctx, t.dtype()));
   ElementsAttr attr =
       t.toAttr(ctx, sanitize(name, "cst"), options.denseElementLimit);
   return tosa::ConstOp::create(b, loc, attr.getType(), attr);
@@ -357,6 +364,8 @@ Value Importer::constShape(ArrayRef<int64_t> v) {
 Value Importer::reshape(Value v, ArrayRef<int64_t> shape) {
   if (typeOf(v).getShape() == shape)
     return v;
+  if (product(shape) == 0)
+    return tensor::EmptyOp::create(b, loc, shape, elemOf(v));
   return tosa::ReshapeOp::create(b, loc, tensorType(shape, elemOf(v)), v,
                                  constShape(shape));
 }
@@ -722,6 +731,20 @@ Importer::foldBinary(const onnx::NodeProto &n,
   forEachIndex(out, [&](ArrayRef<int64_t> idx, int64_t flat) {
     int64_t i = broadcastIndex(idx, x->shape());
     int64_t j = broadcastIndex(idx, y->shape());
+    if (isInt && n.op_type() == "Pow") {
+      // Integer base: the result keeps the base type (numpy semantics).
+      if (!isFloatDType(y->dtype())) {
+        int64_t base = x->getInt(i), e = y->getInt(j), v = 1;
+        if (e < 0)
+          v = base == 1 ? 1 : base == -1 ? (e % 2 ? -1 : 1) : 0;
+        for (int64_t k = 0; k < e && k < 64; ++k)
+          v *= base;
+        r.setInt(flat, v);
+      } else {
+        r.setInt(flat, (int64_t)std::pow(x->getDouble(i), y->getDouble(j)));
+      }
+      return;
+    }
     if (isInt && (n.op_type() == "Add" || n.op_type() == "Sub" ||
                   n.op_type() == "Mul" || n.op_type() == "Div")) {
       int64_t p = x->getInt(i), q = y->getInt(j), v = 0;
@@ -750,7 +773,7 @@ static bool smallConsts(const ConstTensor *x, const ConstTensor *y) {
 LogicalResult Importer::importBinary(const onnx::NodeProto &n) {
   const std::string &op = n.op_type();
   const ConstTensor *cx = getConst(n, 0), *cy = getConst(n, 1);
-  if (smallConsts(cx, cy) && !(op == "Pow" && !isFloatDType(cx->dtype()))) {
+  if (smallConsts(cx, cy)) {
     std::function<double(double, double)> fn;
     if (op == "Add")
       fn = [](double p, double q) { return p + q; };
@@ -781,9 +804,21 @@ LogicalResult Importer::importBinary(const onnx::NodeProto &n) {
   } else if (op == "Div") {
     r = divide(x, y);
   } else if (op == "Pow") {
-    if (!isa<FloatType>(elemOf(x)))
-      return fail("Pow: only floating-point bases are supported");
-    if (cy && cy->numElements() == 1 && cy->getDouble(0) == 2.0) {
+    Type xe = elemOf(x), ye = elemOf(y);
+    if (!isa<FloatType>(xe) && !isa<FloatType>(ye)) {
+      // Integer base and exponent: math.ipowi on the base type.
+      y = castTo(y, xe);
+      Shape out;
+      if (failed(broadcastPair(x, y, out)))
+        return failure();
+      x = broadcastTo(x, out);
+      y = broadcastTo(y, out);
+      r = math::IPowIOp::create(b, loc, x, y);
+    } else if (!isa<FloatType>(xe)) {
+      // Integer base, float exponent: pow in the exponent's type, then
+      // truncate back to the base type.
+      r = castTo(binary<tosa::PowOp>(castTo(x, ye), y), xe);
+    } else if (cy && cy->numElements() == 1 && cy->getDouble(0) == 2.0) {
       r = mul(x, x);
     } else if (cy && cy->numElements() == 1 && cy->getDouble(0) == 1.0) {
       r = x;
@@ -869,6 +904,36 @@ LogicalResult Importer::importCompare(const onnx::NodeProto &n) {
 
 LogicalResult Importer::importUnary(const onnx::NodeProto &n) {
   const std::string &op = n.op_type();
+  // Shape computations (e.g. Neg of an axis count in expanded
+  // LayerNormalization) fold on the host.
+  if (const ConstTensor *c = getConst(n, 0);
+      c && c->numElements() <= kFoldArithLimit &&
+      (isFloatDType(c->dtype()) || op == "Neg" || op == "Abs")) {
+    std::function<double(double)> fn;
+    if (op == "Neg")
+      fn = [](double v) { return -v; };
+    else if (op == "Abs")
+      fn = [](double v) { return std::fabs(v); };
+    else if (op == "Floor")
+      fn = [](double v) { return std::floor(v); };
+    else if (op == "Ceil")
+      fn = [](double v) { return std::ceil(v); };
+    else if (op == "Sqrt")
+      fn = [](double v) { return std::sqrt(v); };
+    else if (op == "Reciprocal")
+      fn = [](double v) { return 1.0 / v; };
+    if (fn) {
+      ConstTensor r = ConstTensor::allocate(c->dtype(), c->shape());
+      for (int64_t i = 0, e = c->numElements(); i < e; ++i) {
+        if (isFloatDType(c->dtype()))
+          r.setDouble(i, fn(c->getDouble(i)));
+        else
+          r.setInt(i, (int64_t)fn((double)c->getInt(i)));
+      }
+      setConst(n, 0, r);
+      return success();
+    }
+  }
   Value x = get(n, 0);
   Type t = x.getType();
   Value r;
@@ -929,6 +994,20 @@ LogicalResult Importer::importActivation(const onnx::NodeProto &n) {
     r = clamp(lin, 0.0, 1.0);
     if (op == "HardSwish")
       r = mul(x, r);
+  } else if (op == "Elu" || op == "Selu") {
+    // x > 0 ? gamma * x : gamma * alpha * (exp(x) - 1) (Elu: gamma = 1).
+    double alpha =
+        attrFloat(n, "alpha", op == "Elu" ? 1.0f : 1.67326319217681884765625f);
+    double gamma =
+        op == "Elu" ? 1.0 : attrFloat(n, "gamma", 1.05070102214813232421875f);
+    Value expm1 =
+        binary<tosa::SubOp>(tosa::ExpOp::create(b, loc, x.getType(), x),
+                            scalarConst(et, 1.0, rank));
+    Value neg = mul(expm1, scalarConst(et, alpha * gamma, rank));
+    Value pos = gamma == 1.0 ? x : mul(x, scalarConst(et, gamma, rank));
+    Value isPos =
+        binary<tosa::GreaterOp>(x, scalarConst(et, 0.0, rank), b.getI1Type());
+    r = tosa::SelectOp::create(b, loc, x.getType(), isPos, pos, neg);
   } else if (op == "Gelu") {
     // 0.5 * x * (1 + erf(x / sqrt(2))) (approximate = "none"), or the tanh
     // form for approximate = "tanh".
@@ -1035,6 +1114,30 @@ LogicalResult Importer::importLayerNorm(const onnx::NodeProto &n) {
   setValue(n, 0, y);
   setValue(n, 1, mean);
   setValue(n, 2, inv);
+  return success();
+}
+
+LogicalResult Importer::importInstanceNorm(const onnx::NodeProto &n) {
+  Value x = get(n, 0);
+  Shape s = shapeOf(x);
+  int64_t rank = s.size();
+  Type et = elemOf(x);
+  if (rank < 3 || !isa<FloatType>(et))
+    return fail("InstanceNormalization: expected a float input of rank >= 3");
+  double eps = attrFloat(n, "epsilon", 1e-5f);
+  Shape axes, perChannel(rank, 1);
+  for (int64_t i = 2; i < rank; ++i)
+    axes.push_back(i);
+  perChannel[1] = s[1];
+  // Mean and variance over the spatial axes of each (n, c).
+  Value mean = reduceMean(x, axes);
+  Value centered = binary<tosa::SubOp>(x, mean);
+  Value var = reduceMean(mul(centered, centered), axes);
+  Value varEps = binary<tosa::AddOp>(var, scalarConst(et, eps, rank));
+  Value inv = tosa::RsqrtOp::create(b, loc, varEps.getType(), varEps);
+  Value y = mul(mul(centered, inv), reshape(get(n, 1), perChannel));
+  y = binary<tosa::AddOp>(y, reshape(get(n, 2), perChannel));
+  setValue(n, 0, y);
   return success();
 }
 
@@ -1393,8 +1496,10 @@ LogicalResult Importer::importSlice(const onnx::NodeProto &n) {
     setConst(n, 0, r);
     return success();
   }
-  if (product(size) == 0)
-    return fail("Slice: empty results are not supported");
+  if (product(size) == 0) {
+    setValue(n, 0, tensor::EmptyOp::create(b, loc, size, elemOf(x)));
+    return success();
+  }
   // Negative steps: reverse the axis, then slice with a positive step.
   for (int64_t d = 0; d < rank; ++d) {
     if (step[d] > 0)
@@ -1924,8 +2029,12 @@ LogicalResult Importer::importPool(const onnx::NodeProto &n) {
   Value x = get(n, 0);
   Shape xs = shapeOf(x);
   bool is1d = xs.size() == 3;
+  auto dil = attrInts(n, "dilations");
+  bool dilated = dil && llvm::any_of(*dil, [](int64_t d) { return d != 1; });
+  if (xs.size() == 5 || (dilated && xs.size() >= 3))
+    return importPoolUnrolled(n, x, isMax);
   if (xs.size() != 4 && !is1d)
-    return fail(n.op_type() + ": only 1-D and 2-D pooling is supported");
+    return fail(n.op_type() + ": only 1-D, 2-D and 3-D pooling is supported");
   onnx::NodeProto n2 = n;
   if (is1d) {
     x = reshape(x, {xs[0], xs[1], 1, xs[2]});
@@ -1953,8 +2062,6 @@ LogicalResult Importer::importPool(const onnx::NodeProto &n) {
   if (failed(resolveWindow(n2, ArrayRef<int64_t>(xs).drop_front(2), win, err,
                            ceilMode)))
     return fail(n.op_type() + ": " + err);
-  if (llvm::any_of(win.dilation, [](int64_t d) { return d != 1; }))
-    return fail(n.op_type() + ": dilations are not supported");
   Type et = elemOf(x);
   Value nhwc = transpose(x, {0, 2, 3, 1});
   if (win.crop[0] || win.crop[1]) {
@@ -1993,6 +2100,103 @@ LogicalResult Importer::importPool(const onnx::NodeProto &n) {
   return success();
 }
 
+/// Pooling TOSA cannot express (dilations, 3-D windows): the padded input is
+/// cut into one strided `tensor.extract_slice` per kernel offset, combined
+/// with `tosa.maximum` or `tosa.add`; averages divide by a host-computed
+/// per-position count (which handles count_include_pad and ceil_mode).
+LogicalResult Importer::importPoolUnrolled(const onnx::NodeProto &n, Value x,
+                                           bool isMax) {
+  Shape xs = shapeOf(x);
+  int64_t rank = xs.size(), sp = rank - 2;
+  Type et = elemOf(x);
+  if (!isa<FloatType>(et))
+    return fail(n.op_type() + ": only floating-point inputs are supported");
+  Window win;
+  if (auto ks = attrInts(n, "kernel_shape"))
+    win.kernel = *ks;
+  std::string err;
+  bool ceilMode = attrInt(n, "ceil_mode", 0) != 0;
+  Shape in(xs.begin() + 2, xs.end());
+  if (failed(resolveWindow(n, in, win, err, ceilMode)))
+    return fail(n.op_type() + ": " + err);
+  Shape cropped = xs, padded = xs, padVals(2 * rank, 0), out = xs;
+  for (int64_t i = 0; i < sp; ++i) {
+    cropped[2 + i] -= win.crop[i];
+    padded[2 + i] = cropped[2 + i] + win.padBegin[i] + win.padEnd[i];
+    padVals[2 * (2 + i)] = win.padBegin[i];
+    padVals[2 * (2 + i) + 1] = win.padEnd[i];
+    int64_t eff = (win.kernel[i] - 1) * win.dilation[i] + 1;
+    out[2 + i] = (padded[2 + i] - eff) / win.stride[i] + 1;
+  }
+  if (product(out) == 0)
+    return fail(n.op_type() + ": empty results are not supported");
+  if (cropped != xs)
+    x = slice(x, Shape(rank, 0), cropped);
+  if (padded != cropped) {
+    double fill = isMax ? -std::numeric_limits<double>::infinity() : 0.0;
+    x = tosa::PadOp::create(b, loc, tensorType(padded, et), x,
+                            constShape(padVals), splatConst(et, fill, {1}));
+  }
+  Value acc;
+  forEachIndex(win.kernel, [&](ArrayRef<int64_t> k, int64_t) {
+    Shape offsets(rank, 0), strides(rank, 1);
+    for (int64_t i = 0; i < sp; ++i) {
+      offsets[2 + i] = k[i] * win.dilation[i];
+      strides[2 + i] = win.stride[i];
+    }
+    Value s = tensor::ExtractSliceOp::create(
+        b, loc, tensorType(out, et), x, ValueRange(), ValueRange(),
+        ValueRange(), b.getDenseI64ArrayAttr(offsets),
+        b.getDenseI64ArrayAttr(out), b.getDenseI64ArrayAttr(strides));
+    if (!acc)
+      acc = s;
+    else if (isMax)
+      acc = binary<tosa::MaximumOp>(acc, s);
+    else
+      acc = binary<tosa::AddOp>(acc, s);
+  });
+  if (!isMax) {
+    // Window elements counted per output position: inside the input, or
+    // inside the explicit padding with count_include_pad (never the extra
+    // end padding added for ceil_mode).
+    bool includePad = attrInt(n, "count_include_pad", 0) != 0;
+    Shape attrPads;
+    if (auto p = attrInts(n, "pads"))
+      attrPads = *p;
+    Shape lo(sp), hi(sp);
+    for (int64_t i = 0; i < sp; ++i) {
+      int64_t padEnd = win.padEnd[i];
+      if ((int64_t)attrPads.size() == 2 * sp)
+        padEnd = std::min(padEnd, attrPads[sp + i]);
+      lo[i] = includePad ? -win.padBegin[i] : 0;
+      hi[i] = includePad ? in[i] + padEnd : in[i];
+    }
+    Shape countShape(out);
+    countShape[0] = countShape[1] = 1;
+    SmallVector<Attribute> counts;
+    forEachIndex(ArrayRef<int64_t>(out).drop_front(2),
+                 [&](ArrayRef<int64_t> o, int64_t) {
+                   int64_t c = 0;
+                   forEachIndex(win.kernel, [&](ArrayRef<int64_t> k, int64_t) {
+                     bool inside = true;
+                     for (int64_t i = 0; i < sp && inside; ++i) {
+                       int64_t pos = o[i] * win.stride[i] +
+                                     k[i] * win.dilation[i] - win.padBegin[i];
+                       inside = pos >= lo[i] && pos < hi[i];
+                     }
+                     c += inside;
+                   });
+                   counts.push_back(b.getFloatAttr(et, (double)c));
+                 });
+    auto type = tensorType(countShape, et);
+    Value count = tosa::ConstOp::create(b, loc, type,
+                                        DenseElementsAttr::get(type, counts));
+    acc = divide(acc, count);
+  }
+  setValue(n, 0, acc);
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Driver
 //===----------------------------------------------------------------------===//
@@ -2019,10 +2223,12 @@ const std::map<std::string, Importer::Handler> &Importer::handlers() {
     add({"Neg", "Abs", "Exp", "Log", "Tanh", "Sigmoid", "Erf", "Reciprocal",
          "Floor", "Ceil", "Sin", "Cos", "Sqrt"},
         &Importer::importUnary);
-    add({"Relu", "LeakyRelu", "HardSigmoid", "HardSwish", "Gelu"},
+    add({"Relu", "LeakyRelu", "HardSigmoid", "HardSwish", "Gelu", "Elu",
+         "Selu"},
         &Importer::importActivation);
     add({"Clip"}, &Importer::importClip);
     add({"Softmax", "LogSoftmax"}, &Importer::importSoftmax);
+    add({"InstanceNormalization"}, &Importer::importInstanceNorm);
     add({"LayerNormalization"}, &Importer::importLayerNorm);
     add({"ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd",
          "ReduceSumSquare"},
@@ -2220,6 +2426,21 @@ LogicalResult mlir::bitmod::parseInputShapeSpec(StringRef spec,
   return success();
 }
 
+LogicalResult mlir::bitmod::parseBindInputSpec(StringRef spec,
+                                               std::string &name,
+                                               std::string &path,
+                                               std::string &error) {
+  auto [n, p] = spec.split('=');
+  if (n.empty() || p.empty() || !spec.contains('=')) {
+    error = "--bind-input expects name=file.pb or name=file.npy, got '" +
+            spec.str() + "'";
+    return failure();
+  }
+  name = n.str();
+  path = p.str();
+  return success();
+}
+
 void mlir::bitmod::registerONNXImportDialects(DialectRegistry &registry) {
   registry.insert<func::FuncDialect, tosa::TosaDialect, arith::ArithDialect,
                   math::MathDialect, tensor::TensorDialect,
@@ -2242,13 +2463,6 @@ mlir::bitmod::importONNXModel(StringRef buffer, StringRef fileName,
     emitError(fileLoc) << err;
     return nullptr;
   }
-  int64_t opset = getDefaultOpset(model);
-  if (opset < 9 || opset > 17) {
-    emitError(fileLoc) << "unsupported default-domain opset " << opset
-                       << " (opsets 9 to 17 are accepted)";
-    return nullptr;
-  }
-
   // Every unsupported op, listed once with a node name each.
   {
     std::string list;
@@ -2272,6 +2486,17 @@ mlir::bitmod::importONNXModel(StringRef buffer, StringRef fileName,
     }
   }
 
+  // Checked after the op types, so that a model using an unsupported op is
+  // reported as such whatever its opset.
+  int64_t opset = getDefaultOpset(model);
+  if (opset < 1 || opset > 17) {
+    emitError(fileLoc) << "unsupported default-domain opset " << opset
+                       << " (opsets 1 to 17 are accepted; models older than "
+                       << options.targetOpset << " are converted to "
+                       << options.targetOpset << ")";
+    return nullptr;
+  }
+
   std::string dir = ".";
   if (fileName != "-" && !fileName.empty()) {
     StringRef parent = llvm::sys::path::parent_path(fileName);
@@ -2286,8 +2511,23 @@ mlir::bitmod::importONNXModel(StringRef buffer, StringRef fileName,
     return nullptr;
   }
   std::string note;
-  if (convertVersion(model, options.targetOpset, note))
+  if (convertVersion(model, options.targetOpset, note)) {
     opset = getDefaultOpset(model);
+  } else if (opset < 9) {
+    // The importer reads the opset 9..12 forms itself; older ones must go
+    // through the converter.
+    emitError(fileLoc) << "cannot convert the opset " << opset
+                       << " model to opset " << options.targetOpset
+                       << " with the ONNX version converter: " << note;
+    return nullptr;
+  }
+  // After the conversion: the converter of libonnx 1.12 rejects
+  // initializers that are not graph inputs.
+  err = bindInputs(model, options);
+  if (!err.empty()) {
+    emitError(fileLoc) << err;
+    return nullptr;
+  }
   {
     onnx::ModelProto viewStorage;
     onnx::ModelProto &view =

@@ -173,6 +173,27 @@ std::string onnx_import::applyInputShapes(onnx::ModelProto &model,
   return "";
 }
 
+/// libonnx 1.12's Reshape 4->5 adapter turns the `shape` attribute into a
+/// Constant whose tensor has no dims although it holds one value per output
+/// dimension; give such tensors their 1-D shape.
+static void fixConvertedConstants(onnx::GraphProto &graph) {
+  for (auto &node : *graph.mutable_node()) {
+    if (node.op_type() != "Constant")
+      continue;
+    for (auto &a : *node.mutable_attribute()) {
+      if (a.name() != "value" || !a.has_t() || a.t().dims_size() != 0)
+        continue;
+      onnx::TensorProto *t = a.mutable_t();
+      int64_t count = t->int64_data_size() + t->int32_data_size() +
+                      t->float_data_size() + t->double_data_size();
+      if (t->has_raw_data() && dtypeSize(t->data_type()))
+        count = t->raw_data().size() / dtypeSize(t->data_type());
+      if (count > 1)
+        t->add_dims(count);
+    }
+  }
+}
+
 bool onnx_import::convertVersion(onnx::ModelProto &model, int targetOpset,
                                  std::string &note) {
   int64_t opset = getDefaultOpset(model);
@@ -182,6 +203,7 @@ bool onnx_import::convertVersion(onnx::ModelProto &model, int targetOpset,
     onnx::ModelProto converted =
         onnx::version_conversion::ConvertVersion(model, targetOpset);
     model = std::move(converted);
+    fixConvertedConstants(*model.mutable_graph());
     return true;
   } catch (const std::exception &e) {
     note = e.what();
@@ -342,6 +364,195 @@ std::string TensorLoader::load(onnx::TensorProto &proto, ConstTensor &out) {
     for (int64_t i = 0; i < n; ++i)
       out.setInt(i, proto.int32_data(i));
     break;
+  }
+  return "";
+}
+
+//===----------------------------------------------------------------------===//
+// --bind-input
+//===----------------------------------------------------------------------===//
+
+/// ONNX data type of a numpy `descr` such as '<f4' (kUndefined if none).
+static int32_t npyDType(StringRef descr, std::string &error) {
+  if (descr.size() < 3) {
+    error = "unrecognized dtype '" + descr.str() + "'";
+    return kUndefined;
+  }
+  char order = descr[0];
+  StringRef code = descr.drop_front();
+  if (order == '>' && code != "b1" && code != "i1" && code != "u1") {
+    error = "big-endian dtype '" + descr.str() + "' is not supported";
+    return kUndefined;
+  }
+  static const std::pair<const char *, int32_t> table[] = {
+      {"f4", kFloat},  {"f8", kDouble}, {"f2", kFloat16}, {"i1", kInt8},
+      {"i2", kInt16},  {"i4", kInt32},  {"i8", kInt64},   {"u1", kUInt8},
+      {"u2", kUInt16}, {"u4", kUInt32}, {"u8", kUInt64},  {"b1", kBool}};
+  for (const auto &[c, t] : table)
+    if (code == c)
+      return t;
+  error = "unsupported dtype '" + descr.str() + "'";
+  return kUndefined;
+}
+
+/// Reads a numpy .npy file (format 1.0-3.0, C order, little endian).
+static std::string parseNpy(StringRef data, onnx::TensorProto &tensor) {
+  if (data.size() < 10)
+    return "truncated .npy header";
+  unsigned major = (unsigned char)data[6];
+  size_t headerLen, headerStart;
+  if (major == 1) {
+    headerLen = (unsigned char)data[8] | ((unsigned char)data[9] << 8);
+    headerStart = 10;
+  } else if (major == 2 || major == 3) {
+    if (data.size() < 12)
+      return "truncated .npy header";
+    headerLen = 0;
+    for (int i = 3; i >= 0; --i)
+      headerLen = (headerLen << 8) | (unsigned char)data[8 + i];
+    headerStart = 12;
+  } else {
+    return "unsupported .npy format version " + std::to_string(major);
+  }
+  if (data.size() < headerStart + headerLen)
+    return "truncated .npy header";
+  StringRef header = data.substr(headerStart, headerLen);
+  auto field = [&](StringRef key) -> StringRef {
+    size_t pos = header.find("'" + key.str() + "'");
+    if (pos == StringRef::npos)
+      return {};
+    StringRef rest = header.drop_front(pos + key.size() + 2).ltrim();
+    if (!rest.consume_front(":"))
+      return {};
+    return rest.ltrim();
+  };
+  StringRef descr = field("descr");
+  if (!descr.consume_front("'"))
+    return "the .npy header has no 'descr'";
+  descr = descr.take_until([](char c) { return c == '\''; });
+  std::string error;
+  int32_t dtype = npyDType(descr, error);
+  if (dtype == kUndefined)
+    return ".npy: " + error;
+  if (field("fortran_order").starts_with("True"))
+    return ".npy: Fortran-order arrays are not supported";
+  StringRef shapeText = field("shape");
+  if (!shapeText.consume_front("("))
+    return "the .npy header has no 'shape'";
+  shapeText = shapeText.take_until([](char c) { return c == ')'; });
+  SmallVector<StringRef> parts;
+  shapeText.split(parts, ',', -1, /*KeepEmpty=*/false);
+  int64_t n = 1;
+  for (StringRef p : parts) {
+    p = p.trim();
+    if (p.empty())
+      continue;
+    int64_t d;
+    if (p.getAsInteger(10, d) || d < 0)
+      return ".npy: invalid shape '(" + shapeText.str() + ")'";
+    tensor.add_dims(d);
+    n *= d;
+  }
+  size_t bytes = n * dtypeSize(dtype);
+  StringRef payload = data.drop_front(headerStart + headerLen);
+  if (payload.size() != bytes)
+    return ".npy: data has " + std::to_string(payload.size()) +
+           " bytes, expected " + std::to_string(bytes);
+  tensor.set_data_type(dtype);
+  tensor.set_raw_data(payload.data(), payload.size());
+  return "";
+}
+
+static std::string shapeString(ArrayRef<int64_t> dims) {
+  std::string s = "[";
+  for (size_t i = 0; i < dims.size(); ++i)
+    s += (i ? "," : "") +
+         (dims[i] < 0 ? std::string("?") : std::to_string(dims[i]));
+  return s + "]";
+}
+
+std::string onnx_import::bindInputs(onnx::ModelProto &model,
+                                    const ONNXImportOptions &options) {
+  onnx::GraphProto *graph = model.mutable_graph();
+  for (const auto &[name, path] : options.boundInputs) {
+    std::string prefix = "--bind-input " + name + ": ";
+    llvm::StringSet<> inits;
+    for (const auto &init : graph->initializer())
+      inits.insert(init.name());
+    int index = -1;
+    std::string known;
+    for (int i = 0; i < graph->input_size(); ++i) {
+      const std::string &in = graph->input(i).name();
+      if (inits.contains(in))
+        continue;
+      known += (known.empty() ? "" : ", ") + in;
+      if (in == name)
+        index = i;
+    }
+    if (index < 0)
+      return prefix + "the graph has no input named '" + name +
+             "' (inputs: " + (known.empty() ? "none" : known) + ")";
+
+    auto fileOrErr = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                                 /*RequiresNullTerminator=*/
+                                                 false);
+    if (!fileOrErr)
+      return prefix + "cannot read '" + path +
+             "': " + fileOrErr.getError().message();
+    StringRef data = (*fileOrErr)->getBuffer();
+    onnx::TensorProto tensor;
+    if (data.starts_with("\x93NUMPY")) {
+      std::string err = parseNpy(data, tensor);
+      if (!err.empty())
+        return prefix + "'" + path + "': " + err;
+    } else {
+      bool ok = false;
+      try {
+        ok = data.size() <= (size_t)std::numeric_limits<int>::max() &&
+             tensor.ParseFromArray(data.data(), (int)data.size());
+      } catch (const std::exception &) {
+        ok = false;
+      }
+      if (!ok)
+        return prefix + "'" + path +
+               "' is neither a .npy file nor a serialized TensorProto";
+      if (tensor.data_location() == onnx::TensorProto::EXTERNAL)
+        return prefix + "'" + path + "' refers to external data";
+    }
+    if (dtypeSize(tensor.data_type()) == 0)
+      return prefix + "'" + path + "' has unsupported element type " +
+             dtypeName(tensor.data_type());
+
+    const onnx::ValueInfoProto &input = graph->input(index);
+    SmallVector<int64_t> given(tensor.dims().begin(), tensor.dims().end());
+    if (input.type().has_tensor_type()) {
+      const auto &tt = input.type().tensor_type();
+      if (tt.elem_type() != tensor.data_type())
+        return prefix + "the tensor in '" + path + "' has element type " +
+               dtypeName(tensor.data_type()) + " but the input is " +
+               dtypeName(tt.elem_type());
+      if (tt.has_shape()) {
+        SmallVector<int64_t> declared;
+        for (const auto &d : tt.shape().dim())
+          declared.push_back(d.has_dim_value() ? d.dim_value() : -1);
+        bool match = declared.size() == given.size();
+        for (size_t i = 0; match && i < given.size(); ++i)
+          match = declared[i] < 0 || declared[i] == given[i];
+        if (!match)
+          return prefix + "the tensor in '" + path + "' has shape " +
+                 shapeString(given) + " but the input is declared as " +
+                 shapeString(declared);
+      }
+    } else {
+      return prefix + "input '" + name + "' is not a tensor";
+    }
+    tensor.set_name(name);
+    *graph->add_initializer() = std::move(tensor);
+    graph->mutable_input()->DeleteSubrange(index, 1);
+    // IR version 4 is the first that allows initializers that are not
+    // graph inputs (the checker enforces it).
+    if (model.ir_version() < 4)
+      model.set_ir_version(4);
   }
   return "";
 }

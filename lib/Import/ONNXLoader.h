@@ -46,6 +46,12 @@ std::string checkModel(const onnx::ModelProto &model);
 std::string applyInputShapes(onnx::ModelProto &model,
                              const ONNXImportOptions &options);
 
+/// Replaces the graph inputs named in `options.boundInputs` by initializers
+/// read from TensorProto (.pb) or numpy (.npy) files, checking the element
+/// type and shape against the declared input.
+std::string bindInputs(onnx::ModelProto &model,
+                       const ONNXImportOptions &options);
+
 /// Converts the model to `targetOpset` when it is older. Returns true if the
 /// conversion happened; on converter failure the model is left untouched and
 /// `note` describes why.

@@ -113,3 +113,40 @@ def test_unsupported_ops_listed_once(tmp_path):
     assert r.stderr.count("error:") == 1
     assert "Einsum (node 'e1')" in r.stderr and "Det (node 'det')" in r.stderr
     assert "e2" not in r.stderr
+
+
+def test_bind_input_slice_bounds(tmp_path):
+    """--bind-input turns runtime Slice bounds into constants (.npy and .pb
+    give the same IR); binding a float input with int data is refused."""
+    from onnx import numpy_helper
+
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [4, 6])
+    starts = helper.make_tensor_value_info("starts", TensorProto.INT64, [2])
+    ends = helper.make_tensor_value_info("ends", TensorProto.INT64, [2])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 3])
+    graph = helper.make_graph(
+        [helper.make_node("Slice", ["x", "starts", "ends"], ["y"])],
+        "slice", [x, starts, ends], [y])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    path = str(tmp_path / "slice.onnx")
+    with open(path, "wb") as f:
+        f.write(model.SerializeToString())
+    np.save(tmp_path / "starts.npy", np.array([1, 2], dtype=np.int64))
+    with open(tmp_path / "ends.pb", "wb") as f:
+        f.write(numpy_helper.from_array(
+            np.array([3, 5], dtype=np.int64)).SerializeToString())
+    np.save(tmp_path / "ends.npy", np.array([3, 5], dtype=np.int64))
+
+    r = _run(path, "--bind-input", "starts=%s" % (tmp_path / "starts.npy"),
+             "--bind-input", "ends=%s" % (tmp_path / "ends.pb"))
+    assert r.returncode == 0, r.stderr
+    assert "tosa.slice" in r.stdout
+    assert '"starts"' not in r.stdout and '"ends"' not in r.stdout
+    r2 = _run(path, "--bind-input", "starts=%s" % (tmp_path / "starts.npy"),
+              "--bind-input", "ends=%s" % (tmp_path / "ends.npy"))
+    assert r2.returncode == 0 and r2.stdout == r.stdout, r2.stderr
+
+    r = _run(path, "--bind-input", "x=%s" % (tmp_path / "starts.npy"))
+    assert r.returncode != 0
+    assert ("--bind-input x: the tensor in '%s' has element type int64 but "
+            "the input is float" % (tmp_path / "starts.npy")) in r.stderr

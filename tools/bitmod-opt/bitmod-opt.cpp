@@ -21,6 +21,7 @@ int main(int argc, char **argv) {
   mlir::registerAllPasses();
   mlir::bitmod::registerBitMoDPasses();
   mlir::bitmod::registerBitMoDHWPasses();
+  mlir::bitmod::registerAccelPipeline();
   mlir::bitmod::registerBitMoDConversionPasses();
   mlir::bitmod::registerHostToEmitCPipeline();
 

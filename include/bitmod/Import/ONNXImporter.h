@@ -37,10 +37,22 @@ struct ONNXImportOptions {
   /// Models older than this opset are converted to it with libonnx's version
   /// converter before import (13 is where Softmax, Squeeze/Unsqueeze, Split
   /// and ReduceSum changed); newer models (up to 17) are imported as they are.
-  /// When the converter fails the original model is imported (the importer
-  /// also understands the older forms).
+  /// When the converter fails on an opset 9..12 model the original is
+  /// imported (the importer also understands those forms); below opset 9 it
+  /// is an error.
   int targetOpset = 13;
+  /// Graph inputs replaced by constants: (input name, path of a serialized
+  /// TensorProto `.pb` or a numpy `.npy` file). The tensor's element type
+  /// must equal the input's and its shape must match every static dimension
+  /// of the declared shape. Bound inputs are no longer function arguments;
+  /// shape-like operands (Reshape shape, Slice starts, ...) become constants.
+  std::vector<std::pair<std::string, std::string>> boundInputs;
 };
+
+/// Parses "name=path" (for --bind-input). Returns failure (and sets `error`)
+/// on malformed input.
+LogicalResult parseBindInputSpec(StringRef spec, std::string &name,
+                                 std::string &path, std::string &error);
 
 /// Parses "name=1x256x4096" into a name and a shape. Returns failure (and sets
 /// `error`) on malformed input.
@@ -59,8 +71,9 @@ OwningOpRef<ModuleOp> importONNXModel(StringRef buffer, StringRef fileName,
 /// Adds the dialects the imported IR uses to `registry`.
 void registerONNXImportDialects(DialectRegistry &registry);
 
-/// Registers the "import-onnx" translation (with its --input-shape and
-/// --import-dense-limit options) for mlir-translate style tools.
+/// Registers the "import-onnx" translation (with its --input-shape,
+/// --bind-input and --import-dense-limit options) for mlir-translate style
+/// tools.
 void registerBitMoDImportTranslation();
 
 } // namespace bitmod
