@@ -12,6 +12,7 @@
 #include "bitmod/ISA/LinearProgram.h"
 #include "bitmod/ISA/Program.h"
 #include "bitmod/Quant/Quantizer.h"
+#include "bitmod/Runtime/Report.h"
 #include "bitmod/Sim/Baselines.h"
 #include "bitmod/Sim/CostModel.h"
 #include "bitmod/Sim/Executor.h"
@@ -69,6 +70,26 @@ static cl::opt<std::string>
                cl::cat(cat));
 static cl::opt<std::string> outputFile("o", cl::desc("Output file"),
                                        cl::value_desc("file"), cl::cat(cat));
+static cl::opt<std::string> baselineModel(
+    "model",
+    cl::desc("Paper model for the per-model generative bit widths of the "
+             "ANT/OliVe baselines (opt-1.3b, phi-2, yi-6b, llama-2-7b, "
+             "llama-2-13b, llama-3-8b)"),
+    cl::cat(cat));
+static cl::opt<std::string> baselinePhase(
+    "phase",
+    cl::desc("Baseline weight widths: auto (generative when M == 1), disc "
+             "or gen"),
+    cl::init("auto"), cl::cat(cat));
+static cl::opt<std::string> estimateFile(
+    "estimate",
+    cl::desc("Cost-model estimate of the GEMMs listed in a JSON file on "
+             "BitMoD and the --compare baselines (no program needed)"),
+    cl::value_desc("gemms.json"), cl::cat(cat));
+static cl::opt<std::string>
+    accelFile("accel",
+              cl::desc("With --estimate: accelerator JSON (default: paper)"),
+              cl::value_desc("file.json"), cl::cat(cat));
 static cl::opt<unsigned>
     randomInputs("random-inputs",
                  cl::desc("Fill missing inputs with N(0,1) values (seed)"),
@@ -168,84 +189,6 @@ static int runMakeLinear() {
   return 0;
 }
 
-static json::Object energyJSON(const sim::EnergyBreakdown &e) {
-  return json::Object{{"dram", e.dramPJ},
-                      {"act_buffer", e.actBufferPJ},
-                      {"wgt_buffer", e.wgtBufferPJ},
-                      {"core", e.corePJ},
-                      {"total", e.getTotalPJ()}};
-}
-
-/// The CONFIG in effect at the first MATMUL of a layer.
-static const isa::ConfigFields *getLayerConfig(const isa::Program &p,
-                                               const isa::LayerRange &l) {
-  const isa::ConfigFields *cfg = nullptr;
-  for (uint32_t i = 0; i < l.firstInst + l.numInsts; ++i) {
-    if (p.instructions[i].opcode == isa::Opcode::Config)
-      cfg = &p.instructions[i].config;
-    if (i >= l.firstInst && p.instructions[i].opcode == isa::Opcode::MatMul)
-      return cfg;
-  }
-  return nullptr;
-}
-
-static json::Object buildCompare(const isa::Program &p,
-                                 const sim::AccelConfig &cfg,
-                                 const sim::TimingResult &t) {
-  SmallVector<StringRef, 4> names;
-  StringRef(compare).split(names, ',', -1, false);
-  std::vector<sim::AcceleratorKind> kinds;
-  for (StringRef name : names) {
-    auto kind = sim::parseAcceleratorKind(name.trim());
-    if (!kind)
-      fatal("--compare: unknown accelerator '" + name +
-            "' (expected fp16, ant, olive, bitmod)");
-    kinds.push_back(*kind);
-  }
-  json::Object result;
-  json::Array skipped;
-  auto estimateAll = [&](sim::AcceleratorKind kind) -> json::Object {
-    uint64_t cycles = 0;
-    sim::EnergyBreakdown energy;
-    for (size_t li = 0; li < p.layers.size(); ++li) {
-      const isa::LayerRange &l = p.layers[li];
-      const isa::ConfigFields *lc = getLayerConfig(p, l);
-      if (!l.gemmM || !l.gemmN || !l.gemmK || !lc)
-        continue;
-      sim::GemmShape shape{l.gemmM, l.gemmN, l.gemmK};
-      sim::WeightSpec spec;
-      if (kind == sim::AcceleratorKind::BitMoD) {
-        spec = check(sim::getBitMoDWeightSpec(cfg, lc->dtype, lc->groupSize));
-      } else {
-        bool generative = l.gemmM == 1;
-        spec = sim::getBaselineWeightSpec(
-            sim::getBaselineBitsPerWeight(kind, generative, std::nullopt));
-      }
-      sim::GemmCost c = check(sim::estimate(cfg, kind, shape, spec));
-      cycles += c.totalCycles;
-      energy += c.energy;
-    }
-    double simEnergy = t.energy.getTotalPJ();
-    return json::Object{
-        {"cycles", int64_t(cycles)},
-        {"energy_pj", energyJSON(energy)},
-        {"speedup_of_bitmod",
-         t.totalCycles ? double(cycles) / t.totalCycles : 0.0},
-        {"energy_ratio_to_bitmod",
-         simEnergy > 0 ? energy.getTotalPJ() / simEnergy : 0.0}};
-  };
-  for (size_t li = 0; li < p.layers.size(); ++li) {
-    const isa::LayerRange &l = p.layers[li];
-    if (!l.gemmM || !l.gemmN || !l.gemmK || !getLayerConfig(p, l))
-      skipped.push_back(l.name);
-  }
-  result["bitmod_analytic"] = estimateAll(sim::AcceleratorKind::BitMoD);
-  for (sim::AcceleratorKind kind : kinds)
-    result[sim::getAcceleratorName(kind)] = estimateAll(kind);
-  result["layers_without_gemm_shape"] = std::move(skipped);
-  return result;
-}
-
 static std::string sanitize(StringRef name) {
   std::string s;
   for (char c : name)
@@ -264,6 +207,8 @@ static int runSim() {
     return 0;
   }
   sim::AccelConfig cfg = check(sim::getProgramAccelConfig(p));
+  std::vector<sim::AcceleratorKind> compareKinds =
+      check(rt::parseCompareList(compare));
 
   StringMap<std::vector<float>> inputValues;
   for (const std::string &spec : inputs) {
@@ -313,70 +258,159 @@ static int runSim() {
   }
 
   const sim::TimingResult &t = r.timing;
-  outs() << formatv("bitmod-sim: {0} instructions, {1} cycles ({2:f3} us), "
-                    "PE utilization {3:f3}, DRAM {4} B, energy {5:f1} nJ\n",
-                    p.instructions.size(), t.totalCycles,
-                    t.totalCycles / (cfg.frequencyGHz * 1000.0),
-                    t.peUtilization,
-                    t.activity.dramReadBytes + t.activity.dramWriteBytes,
-                    t.energy.getTotalPJ() / 1000.0);
+  rt::ReportInput report;
+  report.program = &p;
+  report.cfg = &cfg;
+  report.timing = &t;
+  report.programName = inputFile.getValue();
+  report.instructions = p.instructions.size();
+  report.timingOnly = timingOnly;
+  outs() << "bitmod-sim: " << rt::formatSummary(report) << "\n";
 
-  if (!reportFile.empty()) {
-    json::Array layers;
-    for (const sim::LayerTiming &l : t.layers)
-      layers.push_back(
-          json::Object{{"name", l.name},
-                       {"start_cycle", int64_t(l.start)},
-                       {"end_cycle", int64_t(l.end)},
-                       {"cycles", int64_t(l.cycles)},
-                       {"macs", int64_t(l.macs)},
-                       {"pe_busy_cycles", int64_t(l.peBusyCycles)},
-                       {"dram_read_bytes", int64_t(l.dramReadBytes)},
-                       {"dram_write_bytes", int64_t(l.dramWriteBytes)},
-                       {"gemm", json::Array{int64_t(l.gemmM), int64_t(l.gemmN),
-                                            int64_t(l.gemmK)}},
-                       {"energy_pj", energyJSON(l.energy)}});
-    json::Object report{
-        {"program", inputFile.getValue()},
-        {"instructions", int64_t(p.instructions.size())},
-        {"timing_only", bool(timingOnly)},
-        {"total_cycles", int64_t(t.totalCycles)},
-        {"time_us", t.totalCycles / (cfg.frequencyGHz * 1000.0)},
-        {"pe_utilization", t.peUtilization},
-        {"macs", int64_t(t.macs)},
-        {"queue_busy_cycles",
-         json::Object{{"load", int64_t(t.queueBusyCycles[0])},
-                      {"compute", int64_t(t.queueBusyCycles[1])},
-                      {"store", int64_t(t.queueBusyCycles[2])}}},
-        {"dram",
-         json::Object{{"read_bytes", int64_t(t.activity.dramReadBytes)},
-                      {"write_bytes", int64_t(t.activity.dramWriteBytes)},
-                      {"busy_cycles", int64_t(t.dramBusyCycles)}}},
-        {"sram_accesses",
-         json::Object{{"act_reads", int64_t(t.activity.actReads)},
-                      {"act_writes", int64_t(t.activity.actWrites)},
-                      {"wgt_reads", int64_t(t.activity.wgtReads)},
-                      {"wgt_writes", int64_t(t.activity.wgtWrites)}}},
-        {"energy_pj", energyJSON(t.energy)},
-        {"layers", std::move(layers)}};
-    if (!compare.empty())
-      report["compare"] = buildCompare(p, cfg, t);
-    std::string s;
-    raw_string_ostream os(s);
-    os << formatv("{0:2}", json::Value(std::move(report))) << '\n';
-    writeFile(reportFile, s);
-  } else if (!compare.empty()) {
-    std::string s;
-    raw_string_ostream os(s);
-    os << formatv("{0:2}", json::Value(buildCompare(p, cfg, t))) << '\n';
-    outs() << s;
-  }
+  if (!reportFile.empty())
+    writeFile(reportFile,
+              rt::formatJSON(check(rt::buildReport(report, compareKinds))));
+  else if (!compareKinds.empty())
+    outs() << rt::formatJSON(check(rt::buildCompare(report, compareKinds)));
   if (!traceFile.empty()) {
     std::string s;
     raw_string_ostream os(s);
     sim::writeChromeTrace(p, t, cfg, os);
     writeFile(traceFile, s);
   }
+  return 0;
+}
+
+//===- --estimate: per-GEMM cost model (bench/paper) ----------------------===//
+
+/// Bits per weight of a baseline under --model / --phase.
+static double getEstimateBaselineBits(sim::AcceleratorKind kind,
+                                      uint64_t gemmM) {
+  std::optional<sim::PaperModel> model;
+  if (!baselineModel.empty()) {
+    model = sim::parsePaperModel(baselineModel);
+    if (!model)
+      fatal("--model: unknown paper model '" + baselineModel +
+            "' (expected opt-1.3b, phi-2, yi-6b, llama-2-7b, llama-2-13b, "
+            "llama-3-8b)");
+  }
+  bool generative;
+  if (baselinePhase == "auto")
+    generative = gemmM == 1;
+  else if (baselinePhase == "gen")
+    generative = true;
+  else if (baselinePhase == "disc")
+    generative = false;
+  else
+    fatal("--phase: expected auto, disc or gen, got '" + baselinePhase + "'");
+  return sim::getBaselineBitsPerWeight(kind, generative, model);
+}
+
+static json::Object estimateCostJSON(const sim::GemmCost &c, uint64_t count) {
+  sim::EnergyBreakdown e;
+  for (uint64_t i = 0; i < count; ++i)
+    e += c.energy;
+  return json::Object{
+      {"cycles", int64_t(c.totalCycles * count)},
+      {"compute_cycles", int64_t(c.computeCycles * count)},
+      {"dram_cycles", int64_t(c.dramCycles * count)},
+      {"fill_drain_cycles", int64_t((c.fillCycles + c.drainCycles) * count)},
+      {"load_store_latency_cycles",
+       int64_t((c.firstLoadCycles + c.lastStoreCycles) * count)},
+      {"dram_bytes", int64_t(c.dramBytes * count)},
+      {"arrangement", c.plan.arrangement == sim::ArrayArrangement::Generative
+                          ? "gen"
+                          : "disc"},
+      {"bits_per_weight", c.spec.bitsPerWeight},
+      {"energy_pj", rt::energyToJSON(e)}};
+}
+
+/// bitmod-sim --estimate gemms.json [--compare ..] [--model ..] [--phase ..]
+/// [--accel a.json] [--report out.json]: the cost model (docs/simulator.md)
+/// on a list of GEMMs, without a program. Entries: {"name", "m", "n", "k",
+/// "count" (1), "attention" (false; true: W is a runtime FP16 activation,
+/// K/V of QK^T / PV), "dtype" (bitmod4), "group" (128)}. Output:
+/// {"gemms": [{"name", .., "<accel>": cost}], "total": {"<accel>": ..}}.
+static int runEstimate() {
+  auto buf = MemoryBuffer::getFileOrSTDIN(estimateFile);
+  if (!buf)
+    fatal("cannot read '" + estimateFile + "': " + buf.getError().message());
+  json::Value root = check(json::parse((*buf)->getBuffer()));
+  const json::Array *list = root.getAsArray();
+  if (!list)
+    fatal("--estimate: '" + estimateFile + "' must hold a JSON array");
+  sim::AccelConfig cfg;
+  if (!accelFile.empty())
+    cfg = check(sim::loadAccelConfig(accelFile));
+  std::vector<sim::AcceleratorKind> kinds{sim::AcceleratorKind::BitMoD};
+  for (sim::AcceleratorKind k : check(rt::parseCompareList(compare)))
+    if (k != sim::AcceleratorKind::BitMoD)
+      kinds.push_back(k);
+  json::Array out;
+  std::vector<sim::EnergyBreakdown> totalE(kinds.size());
+  std::vector<uint64_t> totalC(kinds.size(), 0);
+  for (size_t i = 0; i < list->size(); ++i) {
+    const json::Object *g = (*list)[i].getAsObject();
+    std::string where = formatv("--estimate: entry {0}", i).str();
+    if (!g)
+      fatal(where + " is not an object");
+    auto getInt = [&](StringRef key, uint64_t dflt) -> uint64_t {
+      const json::Value *v = g->get(key);
+      if (!v)
+        return dflt;
+      std::optional<int64_t> n = v->getAsInteger();
+      if (!n || *n < 0)
+        fatal(where + ": '" + key + "' must be a non-negative integer");
+      return uint64_t(*n);
+    };
+    uint64_t m = getInt("m", 0), n = getInt("n", 0), k = getInt("k", 0);
+    uint64_t count = getInt("count", 1), group = getInt("group", 128);
+    if (!m || !n || !k)
+      fatal(where + ": 'm', 'n' and 'k' must be positive");
+    bool attention = g->getBoolean("attention").value_or(false);
+    std::string dtypeName = g->getString("dtype").value_or("bitmod4").str();
+    auto dtype = quant::parseDataType(dtypeName);
+    if (!dtype)
+      fatal(where + ": unknown dtype '" + dtypeName + "'");
+    json::Object entry{{"name", g->getString("name").value_or("").str()},
+                       {"m", int64_t(m)},
+                       {"n", int64_t(n)},
+                       {"k", int64_t(k)},
+                       {"count", int64_t(count)},
+                       {"attention", attention}};
+    sim::GemmShape shape{m, n, k};
+    for (size_t ki = 0; ki < kinds.size(); ++ki) {
+      sim::AcceleratorKind kind = kinds[ki];
+      sim::WeightSpec spec;
+      if (attention && kind == sim::AcceleratorKind::BitMoD)
+        spec = sim::getBitMoDAttentionSpec(cfg, unsigned(group));
+      else if (attention)
+        spec = sim::getBaselineWeightSpec(
+            sim::getBaselineSpec(kind).attentionOperandBits);
+      else if (kind == sim::AcceleratorKind::BitMoD)
+        spec = check(sim::getBitMoDWeightSpec(
+            cfg, *dtype, quant::isMXType(*dtype) ? 32u : unsigned(group)));
+      else
+        spec = sim::getBaselineWeightSpec(getEstimateBaselineBits(kind, m));
+      sim::GemmCost c = check(sim::estimate(cfg, kind, shape, spec));
+      entry[sim::getAcceleratorName(kind)] = estimateCostJSON(c, count);
+      totalC[ki] += c.totalCycles * count;
+      for (uint64_t r = 0; r < count; ++r)
+        totalE[ki] += c.energy;
+    }
+    out.push_back(std::move(entry));
+  }
+  json::Object total;
+  for (size_t ki = 0; ki < kinds.size(); ++ki)
+    total[sim::getAcceleratorName(kinds[ki])] =
+        json::Object{{"cycles", int64_t(totalC[ki])},
+                     {"energy_pj", rt::energyToJSON(totalE[ki])}};
+  std::string s = rt::formatJSON(
+      json::Object{{"gemms", std::move(out)}, {"total", std::move(total)}});
+  if (!reportFile.empty())
+    writeFile(reportFile, s);
+  else
+    outs() << s;
   return 0;
 }
 
@@ -389,5 +423,7 @@ int main(int argc, char **argv) {
     return runAssemble();
   if (!makeLinear.empty())
     return runMakeLinear();
+  if (!estimateFile.empty())
+    return runEstimate();
   return runSim();
 }

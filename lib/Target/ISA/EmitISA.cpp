@@ -13,6 +13,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/InitAllDialects.h"
 #include "mlir/Tools/mlir-translate/Translation.h"
 #include "llvm/ADT/DenseSet.h"
 
@@ -129,9 +130,11 @@ FailureOr<isa::Program> mlir::bitmod::buildISAProgram(ModuleOp module) {
   return p;
 }
 
+/// A compiled module holds the launches next to arbitrary host ops (tosa,
+/// math, ... from the importer): accept every upstream dialect.
 static void registerDialects(DialectRegistry &registry) {
-  registry.insert<arith::ArithDialect, func::FuncDialect, linalg::LinalgDialect,
-                  tensor::TensorDialect, BitMoDDialect, BitMoDHWDialect>();
+  registerAllDialects(registry);
+  registry.insert<BitMoDDialect, BitMoDHWDialect>();
 }
 
 void mlir::bitmod::registerBitMoDISATranslations() {

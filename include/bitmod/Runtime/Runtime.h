@@ -1,0 +1,71 @@
+//===- Runtime.h - BitMoD model runtime (model-facing API) ------*- C++ -*-===//
+//
+// What a compiled model (`model.sim`, built by bitmod-compile) links
+// against. The generated host code calls `bitmod_rt_launch` for every
+// accelerator launch; the generated main() describes the model's entry
+// point and I/O and hands control to `bitmod::rt::modelMain`, which parses
+// the command line, reads the inputs, runs the model, writes the outputs
+// and the simulation report.
+//
+// This header is deliberately plain C++ (no LLVM/MLIR headers) so generated
+// code compiles quickly; the library behind it is BitMoDRuntime
+// (lib/Runtime), see bitmod/Runtime/Session.h for the C++ API.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef BITMOD_RUNTIME_RUNTIME_H
+#define BITMOD_RUNTIME_RUNTIME_H
+
+#include <cstddef>
+#include <cstdint>
+
+extern "C" {
+/// Runs accelerator layer `layer` (a LayerRange of the embedded program,
+/// with input symbol `<layer>.x` and output symbol `<layer>.y`) on `input`
+/// and writes its result to `output` (row-major float32). Cycles, energy
+/// and activity accumulate in `ctx` (a bitmod::rt::Session). Any error
+/// (unknown layer, element-count mismatch, simulator error) prints a
+/// message and exits with status 1: generated code cannot recover.
+void bitmod_rt_launch(void *ctx, const char *layer, const float *input,
+                      int64_t inputElements, float *output,
+                      int64_t outputElements);
+}
+
+namespace bitmod {
+namespace rt {
+
+/// One model input or output: name (the ONNX name) and static shape.
+struct TensorInfo {
+  const char *name;
+  int64_t rank;
+  const int64_t *shape;
+};
+
+/// Everything the generated main() knows about the model.
+struct ModelInfo {
+  /// The model (entry function) name, for messages and the report.
+  const char *name;
+  int64_t numInputs;
+  const TensorInfo *inputs;
+  int64_t numOutputs;
+  const TensorInfo *outputs;
+  /// Calls the generated entry: buffers = inputs then outputs, each a
+  /// contiguous row-major float32 array of its shape.
+  void (*run)(void *ctx, float *const *buffers);
+  /// The embedded .bmod image (nullptr/0 when every op runs on the host).
+  const unsigned char *program;
+  uint64_t programSize;
+};
+
+/// model.sim's main:
+///   model.sim --input name=file(.npy|.pb) ... [--output-dir D]
+///             [--report r.json] [--trace t.json] [--compare fp16,ant,olive]
+///             [--print-io]
+/// Returns the process exit status (0 ok, 1 error with a message on
+/// stderr).
+int modelMain(int argc, char **argv, const ModelInfo &model);
+
+} // namespace rt
+} // namespace bitmod
+
+#endif // BITMOD_RUNTIME_RUNTIME_H

@@ -1,0 +1,67 @@
+"""Writes the small ONNX models of the e2e lit tests.
+
+  make_model.py mlp OUT.onnx      x[4,256] -> MatMul(256x64) -> Relu ->
+                                  MatMul(64x32) -> y[4,32] (two linears)
+  make_model.py decoder OUT.onnx  decoder layer, hidden 64, 2 heads, seq 8
+  make_model.py hostonly OUT.onnx x[2,3] -> Exp -> Add(x) -> y (no linear)
+  make_model.py input OUT.npy SHAPE   N(0,1) float32 tensor of SHAPE (AxB)
+  make_model.py pb OUT.pb SHAPE       the same as a TensorProto
+"""
+
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+sys.path.insert(0, __file__.rsplit("/test/", 1)[0] + "/python")
+from bitmod import onnx_models  # noqa: E402
+
+
+def mlp():
+    rng = np.random.default_rng(0)
+    w1 = (rng.standard_normal((256, 64)) / 16).astype(np.float32)
+    w2 = (rng.standard_normal((64, 32)) / 8).astype(np.float32)
+    nodes = [helper.make_node("MatMul", ["x", "w1"], ["h"], name="fc1"),
+             helper.make_node("Relu", ["h"], ["r"], name="relu"),
+             helper.make_node("MatMul", ["r", "w2"], ["y"], name="fc2")]
+    g = helper.make_graph(
+        nodes, "mlp",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [4, 256])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [4, 32])],
+        [numpy_helper.from_array(w1, "w1"), numpy_helper.from_array(w2, "w2")])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)],
+                             ir_version=8)
+
+
+def hostonly():
+    nodes = [helper.make_node("Exp", ["x"], ["e"], name="exp"),
+             helper.make_node("Add", ["e", "x"], ["y"], name="add")]
+    g = helper.make_graph(
+        nodes, "hostonly",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 3])])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)],
+                             ir_version=8)
+
+
+def main():
+    kind, out = sys.argv[1], sys.argv[2]
+    if kind in ("input", "pb"):
+        shape = [int(d) for d in sys.argv[3].split("x")]
+        a = np.random.default_rng(1).standard_normal(shape).astype(np.float32)
+        if kind == "input":
+            np.save(out, a)
+        else:
+            with open(out, "wb") as f:
+                f.write(numpy_helper.from_array(a, "x").SerializeToString())
+        return
+    model = {"mlp": mlp, "hostonly": hostonly,
+             "decoder": lambda: onnx_models.llama_decoder_layer(
+                 hidden=64, heads=2, intermediate=128, seq=8)}[kind]()
+    onnx.checker.check_model(model)
+    onnx.save(model, out)
+
+
+if __name__ == "__main__":
+    main()
