@@ -17,6 +17,8 @@
 
 #include <cstdint>
 #include <memory>
+#include "bitmod/Support/OnnxDType.h"
+
 #include <optional>
 #include <string>
 
@@ -24,24 +26,7 @@ namespace mlir {
 namespace bitmod {
 namespace onnx_import {
 
-/// ONNX TensorProto.DataType values used by the importer.
-enum OnnxDType : int32_t {
-  kUndefined = 0,
-  kFloat = 1,
-  kUInt8 = 2,
-  kInt8 = 3,
-  kUInt16 = 4,
-  kInt16 = 5,
-  kInt32 = 6,
-  kInt64 = 7,
-  kString = 8,
-  kBool = 9,
-  kFloat16 = 10,
-  kDouble = 11,
-  kUInt32 = 12,
-  kUInt64 = 13,
-  kBFloat16 = 16,
-};
+using namespace ::bitmod::onnx_dtype;
 
 /// Size in bytes of one element, 0 if the type is not supported.
 size_t dtypeSize(int32_t dtype);

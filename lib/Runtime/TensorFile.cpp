@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "bitmod/Runtime/Session.h"
+#include "bitmod/Support/OnnxDType.h"
 
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -25,25 +26,10 @@ using llvm::Error;
 using llvm::Expected;
 using support::NpyArray;
 using support::NpyDType;
+using namespace bitmod::onnx_dtype;
 
 namespace {
 
-enum OnnxType : int32_t {
-  kFloat = 1,
-  kUInt8 = 2,
-  kInt8 = 3,
-  kUInt16 = 4,
-  kInt16 = 5,
-  kInt32 = 6,
-  kInt64 = 7,
-  kString = 8,
-  kBool = 9,
-  kFloat16 = 10,
-  kDouble = 11,
-  kUInt32 = 12,
-  kUInt64 = 13,
-  kBFloat16 = 16,
-};
 
 class Reader {
 public:
