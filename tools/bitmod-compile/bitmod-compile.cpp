@@ -3,7 +3,7 @@
 //   bitmod-compile model.onnx -o OUT [--dtype=T | --dtype-config=layers.json]
 //       [--group-size=G] [--scale-bits=S] [--input-shape name=dims ...]
 //       [--accel=accel.json] [--emit=mlir|isa|asm|cpp|sim] [--time-stages]
-//       [--cxx=c++] [--cxx-flags=-O2]
+//       [--cxx=c++] [--cxx-flags=-O0]
 //
 // Runs the whole pipeline in process (docs/driver.md): ONNX import ->
 // --bitmod-quantize -> --bitmod-tile -> --bitmod-bit-serial-schedule ->
@@ -102,9 +102,11 @@ static cl::opt<bool> quiet("quiet", cl::desc("No progress messages"),
 static cl::opt<std::string>
     cxx("cxx", cl::desc("C++ compiler for model.sim (default $CXX or c++)"),
         cl::cat(cat));
-static cl::opt<std::string>
-    cxxFlags("cxx-flags", cl::desc("Flags for the C++ compiler (default -O2)"),
-             cl::init("-O2"), cl::cat(cat));
+static cl::opt<std::string> cxxFlags(
+    "cxx-flags",
+    cl::desc("Flags for the C++ compiler (default -O0: GCC needs minutes to "
+             "optimize the large generated host functions)"),
+    cl::init("-O0"), cl::cat(cat));
 
 static const char *const kTool = "bitmod-compile";
 
