@@ -137,34 +137,40 @@ static void registerDialects(DialectRegistry &registry) {
   registry.insert<BitMoDDialect, BitMoDHWDialect>();
 }
 
+/// Builds the program of `op` (a module) and hands it to `emit`.
+static LogicalResult translateModule(
+    Operation *op,
+    function_ref<LogicalResult(ModuleOp, const isa::Program &)> emit) {
+  auto module = dyn_cast<ModuleOp>(op);
+  if (!module)
+    return op->emitError("expected a builtin.module");
+  FailureOr<isa::Program> program = buildISAProgram(module);
+  if (failed(program))
+    return failure();
+  return emit(module, *program);
+}
+
 void mlir::bitmod::registerBitMoDISATranslations() {
   static bool registered = [] {
     TranslateFromMLIRRegistration emitIsa(
         "emit-isa", "Emit the BitMoD instruction stream as a .bmod file",
-        [](Operation *op, raw_ostream &os) -> LogicalResult {
-          auto module = dyn_cast<ModuleOp>(op);
-          if (!module)
-            return op->emitError("expected a builtin.module");
-          FailureOr<isa::Program> p = buildISAProgram(module);
-          if (failed(p))
-            return failure();
-          if (llvm::Error e = isa::writeBmod(*p, os))
-            return module.emitError("cannot write .bmod: ")
-                   << llvm::toString(std::move(e));
-          return success();
+        [](Operation *op, raw_ostream &os) {
+          return translateModule(
+              op, [&](ModuleOp module, const isa::Program &p) -> LogicalResult {
+                if (llvm::Error e = isa::writeBmod(p, os))
+                  return module.emitError("cannot write .bmod: ")
+                         << llvm::toString(std::move(e));
+                return success();
+              });
         },
         registerDialects);
     TranslateFromMLIRRegistration emitAsm(
         "emit-asm", "Emit the BitMoD assembly listing",
-        [](Operation *op, raw_ostream &os) -> LogicalResult {
-          auto module = dyn_cast<ModuleOp>(op);
-          if (!module)
-            return op->emitError("expected a builtin.module");
-          FailureOr<isa::Program> p = buildISAProgram(module);
-          if (failed(p))
-            return failure();
-          isa::printAssembly(*p, os);
-          return success();
+        [](Operation *op, raw_ostream &os) {
+          return translateModule(op, [&](ModuleOp, const isa::Program &p) {
+            isa::printAssembly(p, os);
+            return success();
+          });
         },
         registerDialects);
     return true;
