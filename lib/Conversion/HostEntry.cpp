@@ -1,8 +1,9 @@
 //===- HostEntry.cpp - C ABI of host model entries ------------------------===//
 //
 // --bitmod-host-entry: public functions become
-//   bitmod_model_<name>(ctx, flat f32 inputs...) -> (flat f32 outputs...)
-// with a `bitmod.io` descriptor (docs/host-lowering.md).
+//   bitmod_model_<name>(ctx, flat inputs...) -> (flat outputs...)
+// with a `bitmod.io` descriptor (docs/host-lowering.md). Element types:
+// f32, f16, f64, i1 (bool), i8/ui8, i16, i32, i64.
 //
 //===----------------------------------------------------------------------===//
 
@@ -31,16 +32,49 @@ std::string sanitizeCName(StringRef name) {
   return out;
 }
 
+/// The `bitmod.io` name of a supported graph element type, or "".
+StringRef getIOElemName(Type type) {
+  if (type.isF32())
+    return "f32";
+  if (type.isF16())
+    return "f16";
+  if (type.isF64())
+    return "f64";
+  if (type.isInteger(1))
+    return "bool";
+  if (type.isUnsignedInteger(8))
+    return "u8";
+  if (auto i = dyn_cast<IntegerType>(type)) {
+    if (i.isUnsigned())
+      return "";
+    switch (i.getWidth()) {
+    case 8:
+      return "i8";
+    case 16:
+      return "i16";
+    case 32:
+      return "i32";
+    case 64:
+      return "i64";
+    default:
+      return "";
+    }
+  }
+  return "";
+}
+
 /// The flattened buffer type of a graph input/output, or an error.
 FailureOr<RankedTensorType> getFlatType(func::FuncOp func, Type type,
                                         StringRef kind, unsigned index,
                                         StringRef name) {
   auto tensor = dyn_cast<RankedTensorType>(type);
-  if (!tensor || !tensor.hasStaticShape() || !tensor.getElementType().isF32()) {
+  if (!tensor || !tensor.hasStaticShape() ||
+      getIOElemName(tensor.getElementType()).empty()) {
     func.emitError() << "host entry @" << func.getSymName() << ": " << kind
                      << " #" << index << " ('" << name << "') has type " << type
                      << "; graph inputs and outputs must be statically shaped "
-                        "f32 tensors";
+                        "tensors of f32, f16, f64, i1, i8, ui8, i16, i32 or "
+                        "i64";
     return failure();
   }
   return RankedTensorType::get({tensor.getNumElements()},
@@ -95,7 +129,9 @@ struct HostEntryPass
       io.push_back(b.getDictionaryAttr(
           {b.getNamedAttr("name", b.getStringAttr(name)),
            b.getNamedAttr("kind", b.getStringAttr(kind)),
-           b.getNamedAttr("shape", b.getI64ArrayAttr(type.getShape()))}));
+           b.getNamedAttr("shape", b.getI64ArrayAttr(type.getShape())),
+           b.getNamedAttr("elem", b.getStringAttr(
+                                      getIOElemName(type.getElementType())))}));
     };
 
     // Inputs: flatten and re-expand at the top of the body.

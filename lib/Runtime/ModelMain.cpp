@@ -6,6 +6,7 @@
 #include "bitmod/Runtime/Report.h"
 #include "bitmod/Runtime/Session.h"
 #include "bitmod/Sim/Trace.h"
+#include "bitmod/Support/Half.h"
 #include "bitmod/Support/Npy.h"
 
 #include "llvm/ADT/SmallString.h"
@@ -16,7 +17,11 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cmath>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -53,6 +58,169 @@ std::string sanitize(llvm::StringRef name) {
   return s;
 }
 
+/// The .npy dtype holding a model element type.
+support::NpyDType npyTypeOf(ElemType t) {
+  using support::NpyDType;
+  switch (t) {
+  case ElemType::F32:
+    return NpyDType::Float32;
+  case ElemType::F16:
+    return NpyDType::Float16;
+  case ElemType::F64:
+    return NpyDType::Float64;
+  case ElemType::I8:
+    return NpyDType::Int8;
+  case ElemType::U8:
+    return NpyDType::UInt8;
+  case ElemType::I16:
+    return NpyDType::Int16;
+  case ElemType::I32:
+    return NpyDType::Int32;
+  case ElemType::I64:
+    return NpyDType::Int64;
+  case ElemType::Bool:
+    return NpyDType::Bool;
+  }
+  fatal("unknown model element type " + llvm::Twine(int(t)));
+}
+
+/// The `bitmod.io` name of an element type ("f32", "i64", "bool", ...).
+llvm::StringRef elemName(ElemType t) {
+  static const char *const names[] = {"f32", "f16", "f64", "i8",  "u8",
+                                      "i16", "i32", "i64", "bool"};
+  unsigned i = unsigned(t);
+  return i < sizeof(names) / sizeof(names[0]) ? names[i] : "?";
+}
+
+/// One element of an .npy array as a long double (exact for every
+/// supported dtype: x86 long double has a 64-bit significand).
+long double loadElement(const support::NpyArray &a, int64_t i) {
+  using support::NpyDType;
+  const uint8_t *p = a.data.data() + i * support::getNpyElementSize(a.dtype);
+  auto get = [&](auto v) {
+    std::memcpy(&v, p, sizeof(v));
+    return static_cast<long double>(v);
+  };
+  switch (a.dtype) {
+  case NpyDType::Bool:
+    return *p ? 1.0L : 0.0L;
+  case NpyDType::Int8:
+    return get(int8_t());
+  case NpyDType::Int16:
+    return get(int16_t());
+  case NpyDType::Int32:
+    return get(int32_t());
+  case NpyDType::Int64:
+    return get(int64_t());
+  case NpyDType::UInt8:
+    return get(uint8_t());
+  case NpyDType::UInt16:
+    return get(uint16_t());
+  case NpyDType::UInt32:
+    return get(uint32_t());
+  case NpyDType::UInt64:
+    return get(uint64_t());
+  case NpyDType::Float16: {
+    uint16_t bits;
+    std::memcpy(&bits, p, 2);
+    return support::halfToFloat(bits);
+  }
+  case NpyDType::Float32:
+    return get(float());
+  case NpyDType::Float64:
+    return get(double());
+  }
+  return 0;
+}
+
+/// Stores `v` as element `i` of `out` (type `t`) if it is exactly
+/// representable (NaN and infinities only in floating-point types).
+bool storeElement(ElemType t, long double v, uint8_t *out, int64_t i) {
+  auto putInt = [&](auto zero) {
+    using T = decltype(zero);
+    if (!(v == std::floor(v)) ||
+        v < static_cast<long double>(std::numeric_limits<T>::min()) ||
+        v > static_cast<long double>(std::numeric_limits<T>::max()))
+      return false;
+    T x = static_cast<T>(v);
+    std::memcpy(out + i * sizeof(T), &x, sizeof(T));
+    return true;
+  };
+  auto putFloat = [&](auto zero) {
+    using T = decltype(zero);
+    T x = static_cast<T>(v);
+    if (!(static_cast<long double>(x) == v) && !(std::isnan(v)))
+      return false;
+    std::memcpy(out + i * sizeof(T), &x, sizeof(T));
+    return true;
+  };
+  switch (t) {
+  case ElemType::F32:
+    return putFloat(float());
+  case ElemType::F64:
+    return putFloat(double());
+  case ElemType::F16: {
+    uint16_t bits = support::doubleToHalf(double(v));
+    if (!(static_cast<long double>(support::halfToFloat(bits)) == v) &&
+        !std::isnan(v))
+      return false;
+    std::memcpy(out + i * 2, &bits, 2);
+    return true;
+  }
+  case ElemType::I8:
+    return putInt(int8_t());
+  case ElemType::U8:
+    return putInt(uint8_t());
+  case ElemType::I16:
+    return putInt(int16_t());
+  case ElemType::I32:
+    return putInt(int32_t());
+  case ElemType::I64:
+    // int64 max is not a long double boundary problem: 2^63 is exact.
+    if (v >= 9223372036854775808.0L)
+      return false;
+    return putInt(int64_t());
+  case ElemType::Bool:
+    if (v != 0 && v != 1)
+      return false;
+    out[i] = v != 0;
+    return true;
+  }
+  return false;
+}
+
+/// Converts an input file's array to the model's element type: f32 inputs
+/// take any numeric file (as before); other types take a file of the same
+/// dtype, or of another dtype when every value converts exactly.
+std::vector<uint8_t> convertInput(const support::NpyArray &arr,
+                                  const TensorInfo &info,
+                                  llvm::StringRef path) {
+  if (info.elem == ElemType::F32) {
+    std::vector<float> f = arr.toFloat32();
+    std::vector<uint8_t> bytes(f.size() * sizeof(float));
+    std::memcpy(bytes.data(), f.data(), bytes.size());
+    return bytes;
+  }
+  support::NpyDType want = npyTypeOf(info.elem);
+  if (arr.dtype == want)
+    return arr.data;
+  int64_t n = arr.getNumElements();
+  std::vector<uint8_t> bytes(size_t(n) * support::getNpyElementSize(want));
+  for (int64_t i = 0; i < n; ++i) {
+    long double v = loadElement(arr, i);
+    if (!storeElement(info.elem, v, bytes.data(), i)) {
+      char value[64];
+      std::snprintf(value, sizeof(value), "%.17Lg", v);
+      fatal(llvm::Twine("--input ") + info.name + ": '" + path + "' holds " +
+            support::getNpyDTypeName(arr.dtype) + " data and element " +
+            llvm::Twine(i) + " (" + value + ") is not exactly " +
+            "representable in the model's " + elemName(info.elem) +
+            " input; convert the file to " + support::getNpyDTypeName(want));
+    }
+  }
+  return bytes;
+}
+
 void printUsage(const ModelInfo &model) {
   llvm::outs() << "usage: " << toolName
                << " --input name=file(.npy|.pb) ... [--output-dir D]\n"
@@ -62,12 +230,14 @@ void printUsage(const ModelInfo &model) {
                << "': host ops on the CPU, accelerator layers through the "
                   "BitMoD simulator.\n";
   for (int64_t i = 0; i < model.numInputs; ++i)
-    llvm::outs() << "  input  " << model.inputs[i].name << " f32 "
+    llvm::outs() << "  input  " << model.inputs[i].name << " "
+                 << elemName(model.inputs[i].elem) << " "
                  << shapeString(
                         {model.inputs[i].shape, size_t(model.inputs[i].rank)})
                  << "\n";
   for (int64_t i = 0; i < model.numOutputs; ++i)
-    llvm::outs() << "  output " << model.outputs[i].name << " f32 "
+    llvm::outs() << "  output " << model.outputs[i].name << " "
+                 << elemName(model.outputs[i].elem) << " "
                  << shapeString(
                         {model.outputs[i].shape, size_t(model.outputs[i].rank)})
                  << "\n";
@@ -163,7 +333,7 @@ int rt::modelMain(int argc, char **argv, const ModelInfo &model) {
   llvm::StringMap<int64_t> inputIndex;
   for (int64_t i = 0; i < model.numInputs; ++i)
     inputIndex[model.inputs[i].name] = i;
-  std::vector<std::vector<float>> buffers(model.numInputs + model.numOutputs);
+  std::vector<std::vector<uint8_t>> buffers(model.numInputs + model.numOutputs);
   std::vector<bool> seen(model.numInputs, false);
   for (auto &[name, path] : opts.inputs) {
     auto it = inputIndex.find(name);
@@ -183,7 +353,7 @@ int rt::modelMain(int argc, char **argv, const ModelInfo &model) {
     if (llvm::ArrayRef<int64_t>(arr.shape) != want)
       fatal("--input " + name + ": '" + path + "' has shape " +
             shapeString(arr.shape) + ", the model needs " + shapeString(want));
-    buffers[it->second] = arr.toFloat32();
+    buffers[it->second] = convertInput(arr, info, path);
   }
   for (int64_t i = 0; i < model.numInputs; ++i)
     if (!seen[i])
@@ -195,9 +365,12 @@ int rt::modelMain(int argc, char **argv, const ModelInfo &model) {
     int64_t n = 1;
     for (int64_t d = 0; d < model.outputs[i].rank; ++d)
       n *= model.outputs[i].shape[d];
-    buffers[model.numInputs + i].assign(size_t(n), 0.0f);
+    buffers[model.numInputs + i].assign(
+        size_t(n) *
+            support::getNpyElementSize(npyTypeOf(model.outputs[i].elem)),
+        0);
   }
-  std::vector<float *> ptrs;
+  std::vector<void *> ptrs;
   for (auto &b : buffers)
     ptrs.push_back(b.data());
 
@@ -212,8 +385,8 @@ int rt::modelMain(int argc, char **argv, const ModelInfo &model) {
       llvm::sys::path::append(path, sanitize(info.name) + ".npy");
       if (llvm::Error e = support::writeNpy(
               path,
-              support::NpyArray::fromFloat32(
-                  buffers[model.numInputs + i],
+              support::NpyArray::fromBytes(
+                  npyTypeOf(info.elem), buffers[model.numInputs + i],
                   llvm::ArrayRef<int64_t>(info.shape, size_t(info.rank)))))
         fatal(llvm::toString(std::move(e)));
     }

@@ -3,7 +3,7 @@
 // Inputs/results flattened to 1-D f32, ctx first, renamed, bitmod.io
 // recorded in argument order with the ONNX names.
 // CHECK-LABEL: func.func @bitmod_model_net(%arg0: !emitc.ptr<!emitc.opaque<"void">>, %arg1: tensor<24xf32> {onnx.name = "x"}, %arg2: tensor<1xf32>) -> (tensor<6xf32> {onnx.name = "y"})
-// CHECK-SAME: bitmod.io = [{kind = "input", name = "x", shape = [2, 3, 4]}, {kind = "input", name = "in1", shape = []}, {kind = "output", name = "y", shape = [2, 3]}]
+// CHECK-SAME: bitmod.io = [{elem = "f32", kind = "input", name = "x", shape = [2, 3, 4]}, {elem = "f32", kind = "input", name = "in1", shape = []}, {elem = "f32", kind = "output", name = "y", shape = [2, 3]}]
 // CHECK: %[[X:.*]] = tensor.expand_shape %arg1 {{\[\[}}0, 1, 2]] output_shape [2, 3, 4] : tensor<24xf32> into tensor<2x3x4xf32>
 // CHECK: %[[S:.*]] = tensor.collapse_shape %arg2 [] : tensor<1xf32> into tensor<f32>
 // CHECK: tosa.reduce_sum %[[X]]
@@ -23,17 +23,32 @@ func.func private @helper(%a: tensor<2x2xf32>) -> tensor<2x2xf32> {
 
 // -----
 
-// expected-error @+1 {{host entry @half: input #0 ('x') has type 'tensor<4xf16>'; graph inputs and outputs must be statically shaped f32 tensors}}
-func.func @half(%x: tensor<4xf16> {onnx.name = "x"}) -> tensor<4xf16> {
-  return %x : tensor<4xf16>
+// Non-f32 element types keep their type in the flat buffers and are named
+// in bitmod.io: f16, f64, i1 (bool), i8, ui8 (u8), i16, i32, i64.
+// CHECK-LABEL: func.func @bitmod_model_mixed(%arg0: !emitc.ptr<!emitc.opaque<"void">>, %arg1: tensor<4xf16>, %arg2: tensor<6xi64> {onnx.name = "ids"}, %arg3: tensor<1xf64>, %arg4: tensor<2xi8>, %arg5: tensor<2xui8>, %arg6: tensor<2xi16>, %arg7: tensor<2xi32>) -> (tensor<6xi1> {onnx.name = "mask"}, tensor<4xf16>)
+// CHECK-SAME: bitmod.io = [{elem = "f16", kind = "input", name = "in0", shape = [4]}, {elem = "i64", kind = "input", name = "ids", shape = [2, 3]}, {elem = "f64", kind = "input", name = "in2", shape = []}, {elem = "i8", kind = "input", name = "in3", shape = [2]}, {elem = "u8", kind = "input", name = "in4", shape = [2]}, {elem = "i16", kind = "input", name = "in5", shape = [2]}, {elem = "i32", kind = "input", name = "in6", shape = [2]}, {elem = "bool", kind = "output", name = "mask", shape = [2, 3]}, {elem = "f16", kind = "output", name = "out1", shape = [4]}]
+// CHECK: %[[IDS:.*]] = tensor.expand_shape %arg2 {{\[\[}}0, 1]] output_shape [2, 3] : tensor<6xi64> into tensor<2x3xi64>
+// CHECK: %[[EQ:.*]] = tosa.equal %[[IDS]], %[[IDS]]
+// CHECK: %[[M:.*]] = tensor.collapse_shape %[[EQ]] {{\[\[}}0, 1]] : tensor<2x3xi1> into tensor<6xi1>
+// CHECK: return %[[M]], %arg1 : tensor<6xi1>, tensor<4xf16>
+func.func @mixed(%h: tensor<4xf16>, %ids: tensor<2x3xi64> {onnx.name = "ids"}, %d: tensor<f64>, %a: tensor<2xi8>, %u: tensor<2xui8>, %s: tensor<2xi16>, %i: tensor<2xi32>) -> (tensor<2x3xi1> {onnx.name = "mask"}, tensor<4xf16>) {
+  %m = tosa.equal %ids, %ids : (tensor<2x3xi64>, tensor<2x3xi64>) -> tensor<2x3xi1>
+  return %m, %h : tensor<2x3xi1>, tensor<4xf16>
 }
 
 // -----
 
-// expected-error @+1 {{host entry @ids: output #0 ('out0') has type 'tensor<4xi64>'}}
-func.func @ids(%x: tensor<4xf32>) -> tensor<4xi64> {
-  %c = "tosa.const"() <{values = dense<1> : tensor<4xi64>}> : () -> tensor<4xi64>
-  return %c : tensor<4xi64>
+// expected-error @+1 {{host entry @half: input #0 ('x') has type 'tensor<4xbf16>'; graph inputs and outputs must be statically shaped tensors of f32, f16, f64, i1, i8, ui8, i16, i32 or i64}}
+func.func @half(%x: tensor<4xbf16> {onnx.name = "x"}) -> tensor<4xbf16> {
+  return %x : tensor<4xbf16>
+}
+
+// -----
+
+// expected-error @+1 {{host entry @ids: output #0 ('out0') has type 'tensor<4xui32>'}}
+func.func @ids(%x: tensor<4xf32>) -> tensor<4xui32> {
+  %c = arith.constant dense<1> : tensor<4xui32>
+  return %c : tensor<4xui32>
 }
 
 // -----

@@ -11,14 +11,19 @@ def BitMoDHostEntry : Pass<"bitmod-host-entry", "::mlir::ModuleOp"> {
     Every public `func.func` with a body becomes
     `bitmod_model_<name>(ctx, in0, ..., inN) -> (out0, ...)`: a first
     argument `ctx` of type `!emitc.ptr<!emitc.opaque<"void">>` is added, and
-    every input and result is flattened to a 1-D `f32` tensor (a
-    `tensor.expand_shape` after the entry, a `tensor.collapse_shape` before
-    the return) so that after bufferization and EmitC conversion each buffer
-    is a `float *` in row-major order. The graph interface is recorded in a
-    `bitmod.io` attribute on the function: an array of
-    `{name, kind = "input"|"output", shape}` dictionaries in argument order
-    (names from `onnx.name` argument/result attributes, else `in<i>` /
-    `out<i>`). Inputs and results must be statically shaped `f32` tensors;
+    every input and result is flattened to a 1-D tensor of its element type
+    (a `tensor.expand_shape` after the entry, a `tensor.collapse_shape`
+    before the return) so that after bufferization and EmitC conversion each
+    buffer is a typed C pointer in row-major order (`float *`, `_Float16 *`,
+    `double *`, `bool *`, `int8_t *`, `uint8_t *`, `int16_t *`, `int32_t *`,
+    `int64_t *`). The graph interface is recorded in a `bitmod.io` attribute
+    on the function: an array of `{name, kind = "input"|"output", shape,
+    elem}` dictionaries in argument order (names from `onnx.name`
+    argument/result attributes, else `in<i>` / `out<i>`; `elem` one of
+    "f32", "f16", "f64", "bool", "i8", "u8", "i16", "i32", "i64"). Inputs
+    and results must be statically shaped tensors of f32, f16, f64, i1, i8,
+    ui8, i16, i32 or i64 (signless integers are signed; ONNX unsigned types
+    other than uint8 are imported as signless);
     anything else is an error naming the argument or result.
   }];
   let dependentDialects = ["::mlir::emitc::EmitCDialect",

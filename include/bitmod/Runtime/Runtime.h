@@ -34,11 +34,29 @@ void bitmod_rt_launch(void *ctx, const char *layer, const float *input,
 namespace bitmod {
 namespace rt {
 
-/// One model input or output: name (the ONNX name) and static shape.
+/// Element type of a model input or output (the `elem` of the entry's
+/// `bitmod.io` descriptor). Buffers hold one C element per tensor element:
+/// float, _Float16 (passed as its uint16_t bits), double, int8_t, uint8_t,
+/// int16_t, int32_t, int64_t, or bool (one byte, 0 or 1).
+enum class ElemType : int32_t {
+  F32 = 0,
+  F16,
+  F64,
+  I8,
+  U8,
+  I16,
+  I32,
+  I64,
+  Bool,
+};
+
+/// One model input or output: name (the ONNX name), static shape and
+/// element type (F32 when omitted).
 struct TensorInfo {
   const char *name;
   int64_t rank;
   const int64_t *shape;
+  ElemType elem = ElemType::F32;
 };
 
 /// Everything the generated main() knows about the model.
@@ -50,8 +68,8 @@ struct ModelInfo {
   int64_t numOutputs;
   const TensorInfo *outputs;
   /// Calls the generated entry: buffers = inputs then outputs, each a
-  /// contiguous row-major float32 array of its shape.
-  void (*run)(void *ctx, float *const *buffers);
+  /// contiguous row-major array of its shape and element type.
+  void (*run)(void *ctx, void *const *buffers);
   /// The embedded .bmod image (nullptr/0 when every op runs on the host).
   const unsigned char *program;
   uint64_t programSize;

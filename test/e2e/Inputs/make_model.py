@@ -4,8 +4,14 @@
                                   MatMul(64x32) -> y[4,32] (two linears)
   make_model.py decoder OUT.onnx  decoder layer, hidden 64, 2 heads, seq 8
   make_model.py hostonly OUT.onnx x[2,3] -> Exp -> Add(x) -> y (no linear)
+  make_model.py typed OUT.onnx    ids[2,3] int64, ref[2,3] int64 ->
+                                  mask = Equal(ids, ref) (bool),
+                                  half = Cast(ids, float16),
+                                  sum = Add(ids, ref) (int64)
   make_model.py input OUT.npy SHAPE   N(0,1) float32 tensor of SHAPE (AxB)
   make_model.py pb OUT.pb SHAPE       the same as a TensorProto
+  make_model.py ints OUT(.npy|.pb) SHAPE DTYPE [SEED]
+                                  integers in [-3, 3] of numpy DTYPE
 """
 
 import sys
@@ -45,8 +51,36 @@ def hostonly():
                              ir_version=8)
 
 
+def typed():
+    i64 = TensorProto.INT64
+    nodes = [helper.make_node("Equal", ["ids", "ref"], ["mask"], name="eq"),
+             helper.make_node("Cast", ["ids"], ["half"], name="cast",
+                              to=TensorProto.FLOAT16),
+             helper.make_node("Add", ["ids", "ref"], ["sum"], name="add")]
+    g = helper.make_graph(
+        nodes, "typed",
+        [helper.make_tensor_value_info("ids", i64, [2, 3]),
+         helper.make_tensor_value_info("ref", i64, [2, 3])],
+        [helper.make_tensor_value_info("mask", TensorProto.BOOL, [2, 3]),
+         helper.make_tensor_value_info("half", TensorProto.FLOAT16, [2, 3]),
+         helper.make_tensor_value_info("sum", i64, [2, 3])])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)],
+                             ir_version=8)
+
+
 def main():
     kind, out = sys.argv[1], sys.argv[2]
+    if kind == "ints":
+        shape = [int(d) for d in sys.argv[3].split("x")]
+        seed = int(sys.argv[5]) if len(sys.argv) > 5 else 1
+        a = np.random.default_rng(seed).integers(-3, 4, shape).astype(
+            sys.argv[4])
+        if out.endswith(".npy"):
+            np.save(out, a)
+        else:
+            with open(out, "wb") as f:
+                f.write(numpy_helper.from_array(a, "x").SerializeToString())
+        return
     if kind in ("input", "pb"):
         shape = [int(d) for d in sys.argv[3].split("x")]
         a = np.random.default_rng(1).standard_normal(shape).astype(np.float32)
@@ -56,7 +90,7 @@ def main():
             with open(out, "wb") as f:
                 f.write(numpy_helper.from_array(a, "x").SerializeToString())
         return
-    model = {"mlp": mlp, "hostonly": hostonly,
+    model = {"mlp": mlp, "hostonly": hostonly, "typed": typed,
              "decoder": lambda: onnx_models.llama_decoder_layer(
                  hidden=64, heads=2, intermediate=128, seq=8)}[kind]()
     onnx.checker.check_model(model)
