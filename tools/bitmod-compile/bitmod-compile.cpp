@@ -201,7 +201,27 @@ struct IOTensor {
   std::string name;
   bool input = true;
   SmallVector<int64_t> shape;
+  std::string elem = "f32";
 };
+
+/// The bitmod::rt::ElemType enumerator and C element type of a `bitmod.io`
+/// element name (nullptr for an unknown name).
+struct ElemInfo {
+  const char *name, *enumerator, *cType;
+};
+const ElemInfo *lookupElem(StringRef name) {
+  static const ElemInfo table[] = {
+      {"f32", "F32", "float"},   {"f16", "F16", "_Float16"},
+      {"f64", "F64", "double"},  {"i8", "I8", "int8_t"},
+      {"u8", "U8", "uint8_t"},   {"i16", "I16", "int16_t"},
+      {"i32", "I32", "int32_t"}, {"i64", "I64", "int64_t"},
+      {"bool", "Bool", "bool"},
+  };
+  for (const ElemInfo &e : table)
+    if (name == e.name)
+      return &e;
+  return nullptr;
+}
 } // namespace
 
 /// The graph interface of the (single) public function before lowering,
@@ -266,6 +286,8 @@ static void readLoweredInterface(ModuleOp module, std::string &entryName,
       IOTensor t;
       t.name = name.str();
       t.input = kind.getValue() == "input";
+      if (auto elem = d.getAs<StringAttr>("elem"))
+        t.elem = elem.str();
       if (auto dense = dyn_cast<DenseI64ArrayAttr>(shape))
         t.shape.assign(dense.asArrayRef().begin(), dense.asArrayRef().end());
       else if (auto arr = dyn_cast<ArrayAttr>(shape))
@@ -316,8 +338,13 @@ static std::string buildMainStub(StringRef modelName, StringRef entryName,
     for (int64_t d : io[i].shape)
       os << d << ", ";
     os << "0};\n";
-    std::string info = formatv("  {{{0}, {1}, bitmod_shape_{2}},\n",
-                               cString(io[i].name), io[i].shape.size(), i);
+    const ElemInfo *elem = lookupElem(io[i].elem);
+    if (!elem)
+      fatal("unknown element type '" + io[i].elem + "' of '" + io[i].name +
+            "' in the bitmod.io descriptor");
+    std::string info =
+        formatv("  {{{0}, {1}, bitmod_shape_{2}, bitmod::rt::ElemType::{3}},\n",
+                cString(io[i].name), io[i].shape.size(), i, elem->enumerator);
     (io[i].input ? inputs : outputs).push_back(info);
   }
   os << "const bitmod::rt::TensorInfo bitmod_inputs[] = {\n";
@@ -328,10 +355,11 @@ static std::string buildMainStub(StringRef modelName, StringRef entryName,
   for (auto &o : outputs)
     os << o;
   os << "  {nullptr, 0, nullptr}};\n";
-  os << "void bitmod_run(void *ctx, float *const *buffers) {\n  " << entryName
+  os << "void bitmod_run(void *ctx, void *const *buffers) {\n  " << entryName
      << "(ctx";
   for (size_t i = 0; i < io.size(); ++i)
-    os << ", buffers[" << i << "]";
+    os << ", static_cast<" << lookupElem(io[i].elem)->cType << " *>(buffers["
+       << i << "])";
   os << ");\n}\n} // namespace\n\n";
   os << "int main(int argc, char **argv) {\n"
      << "  bitmod::rt::ModelInfo model;\n"
