@@ -620,6 +620,21 @@ LogicalResult Importer::importConstant(const onnx::NodeProto &n) {
 }
 
 LogicalResult Importer::importIdentity(const onnx::NodeProto &n) {
+  if (n.op_type() == "Dropout" && n.input_size() > 2 && !n.input(2).empty()) {
+    // Training mode drops random elements: refuse rather than compute the
+    // identity silently. A zero ratio is the identity in either mode.
+    const ConstTensor *mode = getConst(n, 2);
+    if (!mode)
+      return fail("Dropout: training_mode must be a constant (bind it with "
+                  "--bind-input)");
+    if (mode->getInt(0)) {
+      const ConstTensor *ratio =
+          n.input_size() > 1 && !n.input(1).empty() ? getConst(n, 1) : nullptr;
+      if (!ratio || ratio->getDouble(0) != 0.0)
+        return fail("Dropout: training mode (random masking) is not "
+                    "supported");
+    }
+  }
   values[n.output(0)] = *lookup(n.input(0));
   if (n.op_type() == "Dropout" && hasOutput(n, 1)) {
     // Inference mode: the mask is all true.

@@ -30,6 +30,7 @@ KNOWN_REFUSALS = (
     "is not a tensor",                  # sequence / optional graph inputs
     "only inference mode is supported",  # BatchNormalization training
     "the Indices output is not supported",  # MaxPool argmax indices
+    "training mode (random masking) is not supported",  # Dropout training
 )
 
 # ONNX TensorProto data types that stay runtime inputs.
