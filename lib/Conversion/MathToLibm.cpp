@@ -7,11 +7,18 @@
 // functions come from <math.h>, which --bitmod-finalize-host-cpp includes),
 // so there is no clash with the library's own C-linkage declarations.
 //
+// math.ipowi (ONNX Pow on integers) has no C library counterpart; upstream
+// math-to-funcs expands it into a multi-block function that the C++
+// emitter cannot print. It becomes an inline square-and-multiply scf.for
+// over the exponent's bits instead, which scf-to-emitc turns into a plain
+// for loop.
+//
 //===----------------------------------------------------------------------===//
 
 #include "bitmod/Conversion/Passes.h"
 
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/TypeSwitch.h"
 
@@ -54,9 +61,71 @@ StringRef getLibmName(Operation *op) {
       .Default([](Operation *) { return StringRef(); });
 }
 
+/// Expands `math.ipowi %x, %e` on a scalar integer of width W into
+///
+///   r = 1, p = x
+///   for i in [0, W-1): if ((e >> i) & 1) r *= p;  p *= p
+///   e < 0: x == 1 -> 1, x == -1 -> (e odd ? -1 : 1), otherwise 0
+///
+/// Multiplications wrap (arith semantics; arith-to-emitc computes them in
+/// unsigned C types). A negative exponent of 0 gives 0: math.ipowi leaves
+/// it undefined, the C++ must not trap.
+Value expandIPowI(OpBuilder &b, math::IPowIOp op) {
+  Location loc = op.getLoc();
+  Value base = op.getLhs(), exponent = op.getRhs();
+  auto type = cast<IntegerType>(base.getType());
+  unsigned width = type.getWidth();
+  auto constant = [&](int64_t v) -> Value {
+    return arith::ConstantOp::create(b, loc, b.getIntegerAttr(type, v));
+  };
+  Value zero = constant(0), one = constant(1), minusOne = constant(-1);
+  Value lower = arith::ConstantIndexOp::create(b, loc, 0);
+  Value upper = arith::ConstantIndexOp::create(b, loc, width - 1);
+  Value step = arith::ConstantIndexOp::create(b, loc, 1);
+  auto loop = scf::ForOp::create(
+      b, loc, lower, upper, step, ValueRange{one, base},
+      [&](OpBuilder &nb, Location nloc, Value iv, ValueRange iter) {
+        Value shift = arith::IndexCastOp::create(nb, nloc, type, iv);
+        Value bit = arith::AndIOp::create(
+            nb, nloc, arith::ShRUIOp::create(nb, nloc, exponent, shift), one);
+        Value isSet = arith::CmpIOp::create(nb, nloc, arith::CmpIPredicate::ne,
+                                            bit, zero);
+        Value product = arith::MulIOp::create(nb, nloc, iter[0], iter[1]);
+        Value result =
+            arith::SelectOp::create(nb, nloc, isSet, product, iter[0]);
+        Value square = arith::MulIOp::create(nb, nloc, iter[1], iter[1]);
+        scf::YieldOp::create(nb, nloc, ValueRange{result, square});
+      });
+  auto eq = [&](Value l, Value r) -> Value {
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, l, r);
+  };
+  Value isOdd = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne,
+                                      arith::AndIOp::create(b, loc, exponent,
+                                                            one),
+                                      zero);
+  Value minusOnePow = arith::SelectOp::create(b, loc, isOdd, minusOne, one);
+  Value negative = arith::SelectOp::create(
+      b, loc, eq(base, one), one,
+      arith::SelectOp::create(b, loc, eq(base, minusOne), minusOnePow, zero));
+  Value isNegative = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt,
+                                           exponent, zero);
+  return arith::SelectOp::create(b, loc, isNegative, negative,
+                                 loop.getResult(0));
+}
+
 struct MathToLibmPass
     : public mlir::bitmod::impl::BitMoDMathToLibmBase<MathToLibmPass> {
   void runOnOperation() override {
+    SmallVector<math::IPowIOp> powers;
+    getOperation()->walk([&](math::IPowIOp op) {
+      if (isa<IntegerType>(op.getType()))
+        powers.push_back(op);
+    });
+    for (math::IPowIOp op : powers) {
+      OpBuilder b(op);
+      op.replaceAllUsesWith(expandIPowI(b, op));
+      op.erase();
+    }
     SmallVector<Operation *> ops;
     getOperation()->walk([&](Operation *op) {
       if (isa_and_nonnull<math::MathDialect>(op->getDialect()) &&

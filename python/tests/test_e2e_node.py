@@ -17,9 +17,11 @@ By default a deterministic subset runs (every 12th model in sorted order,
 78 of 932 models, ~25 compiled); BITMOD_E2E_FULL=1 runs all of them
 (the full sweep takes ~5 min of CPU, longer on a loaded machine). Run as a
 script for the full sweep with per-model failure reasons.
-Environment: BITMOD_TOOLS_DIR, ONNX_NODE_DIR, BITMOD_E2E_JOBS.
+Environment: BITMOD_TOOLS_DIR, ONNX_NODE_DIR, BITMOD_E2E_JOBS,
+BITMOD_E2E_FILTER (a glob on the model directory name, e.g. 'test_pow*').
 """
 
+import fnmatch
 import glob
 import os
 import shutil
@@ -115,7 +117,11 @@ def run_case(case_dir, work):
 def sweep(full, verbose=False):
     cases = sorted(os.path.dirname(m) for m in
                    glob.glob(os.path.join(NODE_DIR, "*", "model.onnx")))
-    if not full:
+    pattern = os.environ.get("BITMOD_E2E_FILTER")
+    if pattern:
+        cases = [c for c in cases
+                 if fnmatch.fnmatch(os.path.basename(c), pattern)]
+    elif not full:
         cases = cases[::SUBSET_STRIDE]
     jobs = int(os.environ.get("BITMOD_E2E_JOBS", os.cpu_count() or 2))
     with tempfile.TemporaryDirectory(prefix="bitmod-e2e-node-") as work:

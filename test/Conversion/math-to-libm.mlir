@@ -19,3 +19,18 @@ func.func @f(%a: f32, %b: f64, %h: f16) -> (f32, f32, f32, f64, f32, f16) {
   %5 = math.erf %h : f16
   return %0, %1, %2, %3, %4, %5 : f32, f32, f32, f64, f32, f16
 }
+
+// Integer powers become an inline square-and-multiply loop over the
+// exponent's bits; negative exponents are selected separately.
+// CHECK-LABEL: func.func @ipow
+// CHECK-NOT: math.ipowi
+// CHECK: %[[LOOP:.*]]:2 = scf.for %{{.*}} = %c0 to %c31 step %c1 iter_args
+// CHECK: arith.shrui %arg1
+// CHECK: arith.muli
+// CHECK: scf.yield
+// CHECK: %[[NEG:.*]] = arith.cmpi slt, %arg1
+// CHECK: arith.select %[[NEG]], %{{.*}}, %[[LOOP]]#0 : i32
+func.func @ipow(%x: i32, %e: i32) -> i32 {
+  %0 = math.ipowi %x, %e : i32
+  return %0 : i32
+}

@@ -83,9 +83,17 @@ def BitMoDMathToLibm : Pass<"bitmod-math-to-libm"> {
     `<math.h>`) or `"erf"` (`f64`); `math.rsqrt` becomes `1 / sqrtf(x)` and
     `math.powf` `powf(x, y)`. Other element types are left to the upstream
     patterns (and fail there with their own diagnostic).
+
+    Scalar `math.ipowi` (ONNX integer Pow) has no C counterpart and the
+    upstream `convert-math-to-funcs` expansion is multi-block, which the C++
+    emitter cannot print; it becomes an inline square-and-multiply `scf.for`
+    over the exponent's bits (wrapping multiplies). A negative exponent
+    gives `1` for base `1`, `+-1` for base `-1` and `0` otherwise (also for
+    base `0`, where `math.ipowi` is undefined).
   }];
   let dependentDialects = ["::mlir::emitc::EmitCDialect",
-                           "::mlir::arith::ArithDialect"];
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::scf::SCFDialect"];
 }
 
 def BitMoDRuntimeToEmitC : Pass<"bitmod-runtime-to-emitc",

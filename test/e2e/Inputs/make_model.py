@@ -68,6 +68,23 @@ def typed():
                              ir_version=8)
 
 
+def intpow():
+    """Integer Pow in int32 and int64 (math.ipowi on the host)."""
+    i32, i64 = TensorProto.INT32, TensorProto.INT64
+    nodes = [helper.make_node("Pow", ["x32", "e32"], ["y32"], name="pow32"),
+             helper.make_node("Pow", ["x64", "e64"], ["y64"], name="pow64")]
+    g = helper.make_graph(
+        nodes, "intpow",
+        [helper.make_tensor_value_info("x32", i32, [12]),
+         helper.make_tensor_value_info("e32", i32, [12]),
+         helper.make_tensor_value_info("x64", i64, [12]),
+         helper.make_tensor_value_info("e64", i64, [12])],
+        [helper.make_tensor_value_info("y32", i32, [12]),
+         helper.make_tensor_value_info("y64", i64, [12])])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)],
+                             ir_version=8)
+
+
 def main():
     kind, out = sys.argv[1], sys.argv[2]
     if kind == "ints":
@@ -91,6 +108,7 @@ def main():
                 f.write(numpy_helper.from_array(a, "x").SerializeToString())
         return
     model = {"mlp": mlp, "hostonly": hostonly, "typed": typed,
+             "intpow": intpow,
              "decoder": lambda: onnx_models.llama_decoder_layer(
                  hidden=64, heads=2, intermediate=128, seq=8)}[kind]()
     onnx.checker.check_model(model)
