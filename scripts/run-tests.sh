@@ -46,13 +46,19 @@ ctest_passed=$(( ctest_total - ctest_failed - ctest_skipped ))
 if (( ctest_status != 0 && ctest_failed == 0 )); then ctest_failed=1; fi
 
 echo "== python tests (pytest)"
+rm -f "$logs/node-e2e.txt"
 (cd "$root" && BITMOD_TOOLS_DIR="$build/bin" PYTHONPATH="$root/python" \
+  BITMOD_E2E_SUMMARY="$logs/node-e2e.txt" \
   /usr/bin/python3 -m pytest -q -p no:cacheprovider "$root/python/tests") 2>&1 |
   tee "$logs/pytest.txt"
 py_status=${PIPESTATUS[0]}
 py_passed=$(count "$logs/pytest.txt" passed)
 py_failed=$(( $(count "$logs/pytest.txt" failed) + $(count "$logs/pytest.txt" error) ))
 py_skipped=$(count "$logs/pytest.txt" skipped)
+if [[ -f "$logs/node-e2e.txt" ]]; then
+  echo "== ONNX backend node tests end to end (python/tests/test_e2e_node.py)"
+  cat "$logs/node-e2e.txt"
+fi
 # pytest exits 5 when it collected nothing: not a failure of the suite.
 if (( py_status != 0 && py_status != 5 && py_failed == 0 )); then py_failed=1; fi
 

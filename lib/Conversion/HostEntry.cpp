@@ -3,11 +3,13 @@
 // --bitmod-host-entry: public functions become
 //   bitmod_model_<name>(ctx, flat inputs...) -> (flat outputs...)
 // with a `bitmod.io` descriptor (docs/host-lowering.md). Element types:
-// f32, f16, f64, i1 (bool), i8/ui8, i16, i32, i64.
+// f32, f16, f64, i1 (bool), i8, i16, i32, i64; signless integers whose
+// argument/result carries `onnx.unsigned` are described as u8..u64.
 //
 //===----------------------------------------------------------------------===//
 
 #include "bitmod/Conversion/Passes.h"
+#include "bitmod/Dialect/BitMoD/IR/BitMoDDialect.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
@@ -33,7 +35,9 @@ std::string sanitizeCName(StringRef name) {
 }
 
 /// The `bitmod.io` name of a supported graph element type, or "".
-StringRef getIOElemName(Type type) {
+/// `isUnsigned` (the importer's onnx.unsigned) reads a signless integer as
+/// the ONNX unsigned type of its width.
+StringRef getIOElemName(Type type, bool isUnsigned = false) {
   if (type.isF32())
     return "f32";
   if (type.isF16())
@@ -42,25 +46,22 @@ StringRef getIOElemName(Type type) {
     return "f64";
   if (type.isInteger(1))
     return "bool";
-  if (type.isUnsignedInteger(8))
-    return "u8";
-  if (auto i = dyn_cast<IntegerType>(type)) {
-    if (i.isUnsigned())
-      return "";
-    switch (i.getWidth()) {
-    case 8:
-      return "i8";
-    case 16:
-      return "i16";
-    case 32:
-      return "i32";
-    case 64:
-      return "i64";
-    default:
-      return "";
-    }
+  if (!type.isSignlessInteger())
+    return "";
+  static const char *const names[2][4] = {{"i8", "i16", "i32", "i64"},
+                                          {"u8", "u16", "u32", "u64"}};
+  switch (type.getIntOrFloatBitWidth()) {
+  case 8:
+    return names[isUnsigned][0];
+  case 16:
+    return names[isUnsigned][1];
+  case 32:
+    return names[isUnsigned][2];
+  case 64:
+    return names[isUnsigned][3];
+  default:
+    return "";
   }
-  return "";
 }
 
 /// The flattened buffer type of a graph input/output, or an error.
@@ -73,8 +74,8 @@ FailureOr<RankedTensorType> getFlatType(func::FuncOp func, Type type,
     func.emitError() << "host entry @" << func.getSymName() << ": " << kind
                      << " #" << index << " ('" << name << "') has type " << type
                      << "; graph inputs and outputs must be statically shaped "
-                        "tensors of f32, f16, f64, i1, i8, ui8, i16, i32 or "
-                        "i64";
+                        "tensors of f32, f16, f64, i1, i8, i16, i32 or i64 "
+                        "(signless; onnx.unsigned marks unsigned ones)";
     return failure();
   }
   return RankedTensorType::get({tensor.getNumElements()},
@@ -118,20 +119,23 @@ struct HostEntryPass
     auto nameOf = [&](DictionaryAttr attrs, StringRef fallback,
                       unsigned i) -> std::string {
       if (attrs)
-        if (auto n = attrs.getAs<StringAttr>("onnx.name"))
+        if (auto n = attrs.getAs<StringAttr>(kOnnxNameAttrName))
           return n.str();
       return (fallback + Twine(i)).str();
     };
 
     SmallVector<Attribute> io;
-    auto describe = [&](StringRef name, StringRef kind, RankedTensorType type) {
+    auto describe = [&](StringRef name, StringRef kind, RankedTensorType type,
+                        DictionaryAttr attrs) {
       Builder b(ctx);
+      bool isUnsigned = attrs && attrs.contains(kOnnxUnsignedAttrName);
       io.push_back(b.getDictionaryAttr(
           {b.getNamedAttr("name", b.getStringAttr(name)),
            b.getNamedAttr("kind", b.getStringAttr(kind)),
            b.getNamedAttr("shape", b.getI64ArrayAttr(type.getShape())),
            b.getNamedAttr("elem", b.getStringAttr(
-                                      getIOElemName(type.getElementType())))}));
+                                      getIOElemName(type.getElementType(),
+                                                    isUnsigned)))}));
     };
 
     // Inputs: flatten and re-expand at the top of the body.
@@ -147,7 +151,7 @@ struct HostEntryPass
       if (failed(flat))
         return failure();
       auto type = cast<RankedTensorType>(oldType.getInput(i));
-      describe(name, "input", type);
+      describe(name, "input", type, func.getArgAttrDict(i));
       newInputs.push_back(*flat);
       BlockArgument arg = entry.getArgument(i);
       arg.setType(*flat);
@@ -174,7 +178,8 @@ struct HostEntryPass
           getFlatType(func, oldType.getResult(i), "output", i, name);
       if (failed(flat))
         return failure();
-      describe(name, "output", cast<RankedTensorType>(oldType.getResult(i)));
+      describe(name, "output", cast<RankedTensorType>(oldType.getResult(i)),
+               func.getResultAttrDict(i));
       newResults.push_back(*flat);
     }
     auto ret = cast<func::ReturnOp>(entry.getTerminator());

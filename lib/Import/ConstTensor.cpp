@@ -80,6 +80,11 @@ const char *mlir::bitmod::onnx_import::dtypeName(int32_t dtype) {
   }
 }
 
+bool mlir::bitmod::onnx_import::isUnsignedDType(int32_t dtype) {
+  return dtype == kUInt8 || dtype == kUInt16 || dtype == kUInt32 ||
+         dtype == kUInt64;
+}
+
 Type mlir::bitmod::onnx_import::dtypeToType(MLIRContext *ctx, int32_t dtype) {
   Builder b(ctx);
   switch (dtype) {

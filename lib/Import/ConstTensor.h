@@ -31,6 +31,8 @@ using namespace ::bitmod::onnx_dtype;
 /// Size in bytes of one element, 0 if the type is not supported.
 size_t dtypeSize(int32_t dtype);
 bool isFloatDType(int32_t dtype);
+/// uint8, uint16, uint32 or uint64.
+bool isUnsignedDType(int32_t dtype);
 /// Human-readable name of an ONNX data type.
 const char *dtypeName(int32_t dtype);
 /// MLIR element type for an ONNX data type (null if unsupported). Integers

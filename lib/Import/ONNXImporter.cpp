@@ -250,6 +250,23 @@ private:
   LogicalResult importPoolUnrolled(const onnx::NodeProto &n, Value x,
                                    bool isMax);
 
+  // --- unsigned integers -------------------------------------------------
+  // MLIR integers are signless and TOSA treats them as signed, so ONNX
+  // uint8..uint64 values are tracked by name and every node that touches
+  // one goes through importUnsignedNode: sign-agnostic ops import as they
+  // are, ordering ops run on sign-flipped values, Div and Cast use the
+  // unsigned arith ops, and anything else is refused.
+  int32_t onnxTypeOf(const std::string &name);
+  bool isUnsignedName(const std::string &name) {
+    return isUnsignedDType(onnxTypeOf(name));
+  }
+  void recordOutputTypes(const onnx::NodeProto &n);
+  LogicalResult importUnsignedNode(const onnx::NodeProto &n, Handler h);
+  LogicalResult importWithFlippedSign(const onnx::NodeProto &n, Handler h,
+                                      bool flipOutputs);
+  Value flipSignBit(Value v);
+  LogicalResult importUnsignedCast(const onnx::NodeProto &n);
+
   /// Emits `op` for a layout op (reshape-like): folds constants.
   LogicalResult reshapeLike(const onnx::NodeProto &n, ArrayRef<int64_t> shape);
 
@@ -261,6 +278,9 @@ private:
   int64_t opset;
   Location loc;
   llvm::StringMap<ImportedValue> values;
+  /// ONNX element type of every named non-constant value: graph inputs and
+  /// outputs, shape inference's value_info, and node outputs as imported.
+  llvm::StringMap<int32_t> onnxTypes;
 };
 
 } // namespace
@@ -2216,6 +2236,214 @@ LogicalResult Importer::importPoolUnrolled(const onnx::NodeProto &n, Value x,
 // Driver
 //===----------------------------------------------------------------------===//
 
+//===----------------------------------------------------------------------===//
+// Unsigned integers
+//===----------------------------------------------------------------------===//
+
+int32_t Importer::onnxTypeOf(const std::string &name) {
+  if (ImportedValue *v = lookup(name))
+    if (v->cst)
+      return v->cst->dtype();
+  auto it = onnxTypes.find(name);
+  return it == onnxTypes.end() ? kUndefined : it->second;
+}
+
+void Importer::recordOutputTypes(const onnx::NodeProto &n) {
+  // Shape inference usually gives every output a type; fill the gaps the
+  // way ONNX defines them so that unsignedness is never lost on the way.
+  static const llvm::StringSet<> boolResults = {
+      "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual",
+      "And",   "Or",   "Xor",     "Not"};
+  int32_t type = kUndefined;
+  if (n.op_type() == "Cast")
+    type = attrInt(n, "to", kFloat);
+  else if (boolResults.contains(n.op_type()))
+    type = kBool;
+  else if (n.input_size() && !n.input(0).empty())
+    type = onnxTypeOf(n.input(0));
+  for (const std::string &out : n.output())
+    if (!out.empty() && type != kUndefined && !onnxTypes.count(out))
+      onnxTypes[out] = type;
+}
+
+Value Importer::flipSignBit(Value v) {
+  // x ^ 0x80.. maps unsigned order onto signed order, so signed max/min/
+  // comparisons on flipped values are the unsigned ones.
+  unsigned width = elemOf(v).getIntOrFloatBitWidth();
+  Value bit = splatConst(elemOf(v), -std::ldexp(1.0, width - 1), shapeOf(v));
+  return tosa::BitwiseXorOp::create(b, loc, v.getType(), v, bit);
+}
+
+/// The signed ONNX type of the same width as unsigned `dtype`.
+static int32_t signedCounterpart(int32_t dtype) {
+  switch (dtype) {
+  case kUInt8:
+    return kInt8;
+  case kUInt16:
+    return kInt16;
+  case kUInt32:
+    return kInt32;
+  case kUInt64:
+    return kInt64;
+  default:
+    return dtype;
+  }
+}
+
+/// `t` with the sign bit of every element flipped, retyped as `dtype`
+/// (little-endian: the sign bit is in the last byte).
+static ConstTensor flipConstSignBit(const ConstTensor &t, int32_t dtype) {
+  ConstTensor out = ConstTensor::allocate(dtype, t.shape());
+  std::memcpy(out.mutableData(), t.data(), t.numBytes());
+  size_t es = dtypeSize(dtype);
+  for (int64_t i = 0, e = t.numElements(); i < e; ++i)
+    out.mutableData()[i * es + es - 1] ^= char(0x80);
+  return out;
+}
+
+LogicalResult Importer::importWithFlippedSign(const onnx::NodeProto &n,
+                                              Handler h, bool flipOutputs) {
+  onnx::NodeProto flipped = n;
+  for (int i = 0; i < n.input_size(); ++i) {
+    const std::string &name = n.input(i);
+    if (name.empty() || !isUnsignedName(name))
+      continue;
+    std::string tmp = "\x01unsigned-flip:" + name;
+    int32_t dtype = onnxTypeOf(name);
+    if (const ConstTensor *c = getConst(n, i))
+      values[tmp] = ImportedValue{Value(),
+                                  flipConstSignBit(*c, signedCounterpart(dtype))};
+    else
+      values[tmp] = ImportedValue{flipSignBit(get(n, i)), std::nullopt};
+    onnxTypes[tmp] = signedCounterpart(dtype);
+    flipped.set_input(i, tmp);
+  }
+  SmallVector<int> flippedOutputs;
+  if (flipOutputs)
+    for (int j = 0; j < n.output_size(); ++j)
+      if (!n.output(j).empty() && isUnsignedName(n.output(j))) {
+        flipped.set_output(j, "\x01unsigned-flip-out:" + n.output(j));
+        flippedOutputs.push_back(j);
+      }
+  if (failed((this->*h)(flipped)))
+    return failure();
+  for (int j : flippedOutputs) {
+    ImportedValue *v = lookup(flipped.output(j));
+    if (!v)
+      continue; // reported as an unsupported output by the caller
+    int32_t dtype = onnxTypeOf(n.output(j));
+    if (v->cst)
+      values[n.output(j)] = ImportedValue{Value(), flipConstSignBit(*v->cst, dtype)};
+    else
+      values[n.output(j)] = ImportedValue{flipSignBit(v->value), std::nullopt};
+  }
+  return success();
+}
+
+LogicalResult Importer::importUnsignedCast(const onnx::NodeProto &n) {
+  int32_t from = onnxTypeOf(n.input(0)), to = attrInt(n, "to", kFloat);
+  Type elem = dtypeToType(ctx, to);
+  if (!elem || getConst(n, 0))
+    return importCast(n); // constants convert by value, errors as usual
+  Value x = get(n, 0);
+  Type src = elemOf(x);
+  auto type = tensorType(shapeOf(x), elem);
+  Value r;
+  if (src == elem) {
+    r = x; // same width: the bits are the value (numpy's astype wraps)
+  } else if (isUnsignedDType(from) && isa<FloatType>(elem)) {
+    r = arith::UIToFPOp::create(b, loc, type, x);
+  } else if (isUnsignedDType(from) && !elem.isInteger(1) &&
+             isa<IntegerType>(elem)) {
+    if (elem.getIntOrFloatBitWidth() > src.getIntOrFloatBitWidth())
+      r = arith::ExtUIOp::create(b, loc, type, x);
+    else
+      r = arith::TruncIOp::create(b, loc, type, x);
+  } else if (isUnsignedDType(to) && isa<FloatType>(src)) {
+    r = arith::FPToUIOp::create(b, loc, type, x);
+  } else {
+    // Signed or bool sources extend by their sign; to bool is x != 0.
+    r = castTo(x, elem);
+  }
+  setValue(n, 0, r);
+  return success();
+}
+
+LogicalResult Importer::importUnsignedNode(const onnx::NodeProto &n,
+                                           Handler h) {
+  const std::string &op = n.op_type();
+  // Same bits whatever the signedness: layout, selection, wrapping
+  // add/sub/mul and equality.
+  static const llvm::StringSet<> agnostic = {
+      "Constant", "Identity",  "Shape",     "Size",    "ConstantOfShape",
+      "Add",      "Sub",       "Mul",       "Sum",     "Equal",
+      "Reshape",  "Flatten",   "Squeeze",   "Unsqueeze", "Transpose",
+      "Concat",   "Split",     "Slice",     "Gather",  "Where",
+      "Expand",   "Tile",      "ReduceSum", "ReduceSumSquare"};
+  // Order-dependent ops: computed on sign-flipped operands; `true` when the
+  // result is an unsigned value to flip back.
+  static const llvm::StringMap<bool> ordered = {
+      {"Max", true},        {"Min", true},          {"ReduceMax", true},
+      {"ReduceMin", true},  {"Clip", true},         {"MaxPool", true},
+      {"GlobalMaxPool", true}, {"Less", false},     {"Greater", false},
+      {"LessOrEqual", false},  {"GreaterOrEqual", false}};
+  if (agnostic.contains(op))
+    return (this->*h)(n);
+  if (auto it = ordered.find(op); it != ordered.end())
+    return importWithFlippedSign(n, h, it->second);
+  if (op == "Cast")
+    return importUnsignedCast(n);
+  if (op == "Relu" || op == "Abs") {
+    // The identity on unsigned values.
+    if (const ConstTensor *c = getConst(n, 0))
+      setConst(n, 0, *c);
+    else
+      setValue(n, 0, get(n, 0));
+    return success();
+  }
+  if (op == "Div") {
+    if (getConst(n, 0) && getConst(n, 1))
+      return (this->*h)(n); // folded by value
+    Value x = get(n, 0), y = get(n, 1);
+    Shape out;
+    if (failed(broadcastPair(x, y, out)))
+      return failure();
+    setValue(n, 0,
+             arith::DivUIOp::create(b, loc, broadcastTo(x, out),
+                                    broadcastTo(y, out)));
+    return success();
+  }
+  int32_t baseType = onnxTypeOf(n.input(0));
+  if (op == "Pow" && isFloatDType(baseType)) {
+    // Float base, unsigned exponent: convert the exponent by value first.
+    onnx::NodeProto converted = n;
+    std::string tmp = "\x01unsigned-exponent:" + n.input(1);
+    if (const ConstTensor *c = getConst(n, 1)) {
+      values[tmp] = ImportedValue{Value(), c->cast(baseType)};
+    } else {
+      Value e = get(n, 1), base = get(n, 0);
+      values[tmp] = ImportedValue{
+          arith::UIToFPOp::create(b, loc, tensorType(shapeOf(e), elemOf(base)),
+                                  e),
+          std::nullopt};
+    }
+    onnxTypes[tmp] = baseType;
+    converted.set_input(1, tmp);
+    return (this->*h)(converted);
+  }
+  std::string operand;
+  for (const std::string &name : n.input())
+    if (!name.empty() && isUnsignedName(name) && operand.empty())
+      operand = name;
+  for (const std::string &name : n.output())
+    if (!name.empty() && isUnsignedName(name) && operand.empty())
+      operand = name;
+  return fail(op + ": unsigned operand '" + operand + "' (" +
+              dtypeName(onnxTypeOf(operand)) +
+              ") is not supported by this op: its signless integer lowering "
+              "would read the value as signed");
+}
+
 const std::map<std::string, Importer::Handler> &Importer::handlers() {
   static const std::map<std::string, Handler> table = [] {
     std::map<std::string, Handler> t;
@@ -2296,6 +2524,12 @@ OwningOpRef<ModuleOp> Importer::run(onnx::ModelProto &model) {
     values[init.name()] = ImportedValue{Value(), std::move(t)};
   }
 
+  for (const auto *list : {&graph->input(), &graph->output(),
+                           &graph->value_info()})
+    for (const auto &v : *list)
+      if (v.type().has_tensor_type() && !initNames.contains(v.name()))
+        onnxTypes[v.name()] = v.type().tensor_type().elem_type();
+
   // Function signature.
   SmallVector<Type> argTypes;
   SmallVector<std::string> argNames;
@@ -2345,7 +2579,9 @@ OwningOpRef<ModuleOp> Importer::run(onnx::ModelProto &model) {
   Block *entry = func.addEntryBlock();
   for (size_t i = 0; i < argNames.size(); ++i) {
     values[argNames[i]] = ImportedValue{entry->getArgument(i), std::nullopt};
-    func.setArgAttr(i, "onnx.name", b.getStringAttr(argNames[i]));
+    func.setArgAttr(i, kOnnxNameAttrName, b.getStringAttr(argNames[i]));
+    if (isUnsignedName(argNames[i]))
+      func.setArgAttr(i, kOnnxUnsignedAttrName, b.getUnitAttr());
   }
   b.setInsertionPointToEnd(entry);
 
@@ -2364,8 +2600,15 @@ OwningOpRef<ModuleOp> Importer::run(onnx::ModelProto &model) {
     }
     auto it = table.find(node.op_type());
     assert(it != table.end() && "unsupported ops are rejected up front");
-    if (failed((this->*(it->second))(node)))
+    bool touchesUnsigned = false;
+    for (const std::string &name : node.input())
+      touchesUnsigned |= !name.empty() && isUnsignedName(name);
+    for (const std::string &name : node.output())
+      touchesUnsigned |= !name.empty() && isUnsignedName(name);
+    if (failed(touchesUnsigned ? importUnsignedNode(node, it->second)
+                               : (this->*(it->second))(node)))
       return nullptr;
+    recordOutputTypes(node);
     for (int j = 0; j < node.output_size(); ++j) {
       if (!node.output(j).empty() && !lookup(node.output(j))) {
         emitError(loc) << node.op_type() << ": output " << j
@@ -2393,9 +2636,12 @@ OwningOpRef<ModuleOp> Importer::run(onnx::ModelProto &model) {
   }
   func::ReturnOp::create(b, fileLoc, results);
   func.setType(b.getFunctionType(argTypes, resultTypes));
-  for (size_t i = 0; i < results.size(); ++i)
-    func.setResultAttr(i, "onnx.name",
+  for (size_t i = 0; i < results.size(); ++i) {
+    func.setResultAttr(i, kOnnxNameAttrName,
                        b.getStringAttr(graph->output(i).name()));
+    if (isUnsignedName(graph->output(i).name()))
+      func.setResultAttr(i, kOnnxUnsignedAttrName, b.getUnitAttr());
+  }
 
   if (failed(verify(*module)))
     return nullptr;

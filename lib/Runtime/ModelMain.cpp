@@ -80,14 +80,21 @@ support::NpyDType npyTypeOf(ElemType t) {
     return NpyDType::Int64;
   case ElemType::Bool:
     return NpyDType::Bool;
+  case ElemType::U16:
+    return NpyDType::UInt16;
+  case ElemType::U32:
+    return NpyDType::UInt32;
+  case ElemType::U64:
+    return NpyDType::UInt64;
   }
   fatal("unknown model element type " + llvm::Twine(int(t)));
 }
 
 /// The `bitmod.io` name of an element type ("f32", "i64", "bool", ...).
 llvm::StringRef elemName(ElemType t) {
-  static const char *const names[] = {"f32", "f16", "f64", "i8",  "u8",
-                                      "i16", "i32", "i64", "bool"};
+  static const char *const names[] = {"f32", "f16", "f64",  "i8",
+                                      "u8",  "i16", "i32",  "i64",
+                                      "bool", "u16", "u32", "u64"};
   unsigned i = unsigned(t);
   return i < sizeof(names) / sizeof(names[0]) ? names[i] : "?";
 }
@@ -180,6 +187,15 @@ bool storeElement(ElemType t, long double v, uint8_t *out, int64_t i) {
     if (v >= 9223372036854775808.0L)
       return false;
     return putInt(int64_t());
+  case ElemType::U16:
+    return putInt(uint16_t());
+  case ElemType::U32:
+    return putInt(uint32_t());
+  case ElemType::U64:
+    // 2^64 is exact in long double; uint64 max is not a double boundary.
+    if (v >= 18446744073709551616.0L)
+      return false;
+    return putInt(uint64_t());
   case ElemType::Bool:
     if (v != 0 && v != 1)
       return false;

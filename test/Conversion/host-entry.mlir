@@ -24,21 +24,22 @@ func.func private @helper(%a: tensor<2x2xf32>) -> tensor<2x2xf32> {
 // -----
 
 // Non-f32 element types keep their type in the flat buffers and are named
-// in bitmod.io: f16, f64, i1 (bool), i8, ui8 (u8), i16, i32, i64.
-// CHECK-LABEL: func.func @bitmod_model_mixed(%arg0: !emitc.ptr<!emitc.opaque<"void">>, %arg1: tensor<4xf16>, %arg2: tensor<6xi64> {onnx.name = "ids"}, %arg3: tensor<1xf64>, %arg4: tensor<2xi8>, %arg5: tensor<2xui8>, %arg6: tensor<2xi16>, %arg7: tensor<2xi32>) -> (tensor<6xi1> {onnx.name = "mask"}, tensor<4xf16>)
+// in bitmod.io: f16, f64, i1 (bool), i8, i16, i32, i64; a signless integer
+// marked onnx.unsigned is u8..u64.
+// CHECK-LABEL: func.func @bitmod_model_mixed(%arg0: !emitc.ptr<!emitc.opaque<"void">>, %arg1: tensor<4xf16>, %arg2: tensor<6xi64> {onnx.name = "ids"}, %arg3: tensor<1xf64>, %arg4: tensor<2xi8>, %arg5: tensor<2xi8> {onnx.unsigned}, %arg6: tensor<2xi16>, %arg7: tensor<2xi32>) -> (tensor<6xi1> {onnx.name = "mask"}, tensor<4xf16>)
 // CHECK-SAME: bitmod.io = [{elem = "f16", kind = "input", name = "in0", shape = [4]}, {elem = "i64", kind = "input", name = "ids", shape = [2, 3]}, {elem = "f64", kind = "input", name = "in2", shape = []}, {elem = "i8", kind = "input", name = "in3", shape = [2]}, {elem = "u8", kind = "input", name = "in4", shape = [2]}, {elem = "i16", kind = "input", name = "in5", shape = [2]}, {elem = "i32", kind = "input", name = "in6", shape = [2]}, {elem = "bool", kind = "output", name = "mask", shape = [2, 3]}, {elem = "f16", kind = "output", name = "out1", shape = [4]}]
 // CHECK: %[[IDS:.*]] = tensor.expand_shape %arg2 {{\[\[}}0, 1]] output_shape [2, 3] : tensor<6xi64> into tensor<2x3xi64>
 // CHECK: %[[EQ:.*]] = tosa.equal %[[IDS]], %[[IDS]]
 // CHECK: %[[M:.*]] = tensor.collapse_shape %[[EQ]] {{\[\[}}0, 1]] : tensor<2x3xi1> into tensor<6xi1>
 // CHECK: return %[[M]], %arg1 : tensor<6xi1>, tensor<4xf16>
-func.func @mixed(%h: tensor<4xf16>, %ids: tensor<2x3xi64> {onnx.name = "ids"}, %d: tensor<f64>, %a: tensor<2xi8>, %u: tensor<2xui8>, %s: tensor<2xi16>, %i: tensor<2xi32>) -> (tensor<2x3xi1> {onnx.name = "mask"}, tensor<4xf16>) {
+func.func @mixed(%h: tensor<4xf16>, %ids: tensor<2x3xi64> {onnx.name = "ids"}, %d: tensor<f64>, %a: tensor<2xi8>, %u: tensor<2xi8> {onnx.unsigned}, %s: tensor<2xi16>, %i: tensor<2xi32>) -> (tensor<2x3xi1> {onnx.name = "mask"}, tensor<4xf16>) {
   %m = tosa.equal %ids, %ids : (tensor<2x3xi64>, tensor<2x3xi64>) -> tensor<2x3xi1>
   return %m, %h : tensor<2x3xi1>, tensor<4xf16>
 }
 
 // -----
 
-// expected-error @+1 {{host entry @half: input #0 ('x') has type 'tensor<4xbf16>'; graph inputs and outputs must be statically shaped tensors of f32, f16, f64, i1, i8, ui8, i16, i32 or i64}}
+// expected-error @+1 {{host entry @half: input #0 ('x') has type 'tensor<4xbf16>'; graph inputs and outputs must be statically shaped tensors of f32, f16, f64, i1, i8, i16, i32 or i64 (signless; onnx.unsigned marks unsigned ones)}}
 func.func @half(%x: tensor<4xbf16> {onnx.name = "x"}) -> tensor<4xbf16> {
   return %x : tensor<4xbf16>
 }

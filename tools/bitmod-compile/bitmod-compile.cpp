@@ -204,8 +204,10 @@ struct IOTensor {
   std::string elem = "f32";
 };
 
-/// The bitmod::rt::ElemType enumerator and C element type of a `bitmod.io`
-/// element name (nullptr for an unknown name).
+/// The bitmod::rt::ElemType enumerator and the C element type the entry
+/// takes for a `bitmod.io` element name (nullptr for an unknown name).
+/// Unsigned elements are signless in MLIR, so the entry takes the signed C
+/// type of their width; the runtime reads and writes them as unsigned.
 struct ElemInfo {
   const char *name, *enumerator, *cType;
 };
@@ -213,9 +215,10 @@ const ElemInfo *lookupElem(StringRef name) {
   static const ElemInfo table[] = {
       {"f32", "F32", "float"},   {"f16", "F16", "_Float16"},
       {"f64", "F64", "double"},  {"i8", "I8", "int8_t"},
-      {"u8", "U8", "uint8_t"},   {"i16", "I16", "int16_t"},
+      {"u8", "U8", "int8_t"},    {"i16", "I16", "int16_t"},
       {"i32", "I32", "int32_t"}, {"i64", "I64", "int64_t"},
-      {"bool", "Bool", "bool"},
+      {"bool", "Bool", "bool"},  {"u16", "U16", "int16_t"},
+      {"u32", "U32", "int32_t"}, {"u64", "U64", "int64_t"},
   };
   for (const ElemInfo &e : table)
     if (name == e.name)
@@ -249,7 +252,7 @@ getEntryInterface(ModuleOp module) {
   auto add = [&](Type t, DictionaryAttr attrs, bool input, unsigned i) {
     IOTensor tensor;
     tensor.input = input;
-    auto name = attrs ? attrs.getAs<StringAttr>("onnx.name") : StringAttr();
+    auto name = attrs ? attrs.getAs<StringAttr>(mlir::bitmod::kOnnxNameAttrName) : StringAttr();
     tensor.name =
         name ? name.str() : (Twine(input ? "in" : "out") + Twine(i)).str();
     if (auto ranked = dyn_cast<RankedTensorType>(t))

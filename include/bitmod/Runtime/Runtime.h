@@ -37,7 +37,8 @@ namespace rt {
 /// Element type of a model input or output (the `elem` of the entry's
 /// `bitmod.io` descriptor). Buffers hold one C element per tensor element:
 /// float, _Float16 (passed as its uint16_t bits), double, int8_t, uint8_t,
-/// int16_t, int32_t, int64_t, or bool (one byte, 0 or 1).
+/// int16_t, int32_t, int64_t, bool (one byte, 0 or 1), uint16_t, uint32_t
+/// or uint64_t.
 enum class ElemType : int32_t {
   F32 = 0,
   F16,
@@ -48,6 +49,9 @@ enum class ElemType : int32_t {
   I32,
   I64,
   Bool,
+  U16,
+  U32,
+  U64,
 };
 
 /// One model input or output: name (the ONNX name), static shape and

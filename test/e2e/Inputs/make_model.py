@@ -85,6 +85,56 @@ def intpow():
                              ir_version=8)
 
 
+def unsigned():
+    """uint8/uint32 graph I/O and the ops whose result depends on
+    signedness (order, division, conversions)."""
+    u8, u16, u32 = TensorProto.UINT8, TensorProto.UINT16, TensorProto.UINT32
+    nodes = [
+        helper.make_node("Max", ["a", "b"], ["max"], name="max"),
+        helper.make_node("Less", ["a", "b"], ["less"], name="less"),
+        helper.make_node("Div", ["a", "b"], ["quot"], name="div"),
+        helper.make_node("Cast", ["a"], ["float"], name="tofloat",
+                         to=TensorProto.FLOAT),
+        helper.make_node("ReduceMax", ["a"], ["rowmax"], name="rowmax",
+                         axes=[1], keepdims=0),
+        helper.make_node("Clip", ["a", "lo", "hi"], ["clip"], name="clip"),
+        helper.make_node("Add", ["float", "float"], ["twice"], name="twice"),
+        helper.make_node("Cast", ["twice"], ["wide"], name="towide",
+                         to=u16),
+        helper.make_node("Cast", ["c"], ["c64"], name="toint64",
+                         to=TensorProto.INT64),
+    ]
+    g = helper.make_graph(
+        nodes, "unsigned",
+        [helper.make_tensor_value_info("a", u8, [2, 4]),
+         helper.make_tensor_value_info("b", u8, [2, 4]),
+         helper.make_tensor_value_info("c", u32, [4])],
+        [helper.make_tensor_value_info("max", u8, [2, 4]),
+         helper.make_tensor_value_info("less", TensorProto.BOOL, [2, 4]),
+         helper.make_tensor_value_info("quot", u8, [2, 4]),
+         helper.make_tensor_value_info("float", TensorProto.FLOAT, [2, 4]),
+         helper.make_tensor_value_info("rowmax", u8, [2]),
+         helper.make_tensor_value_info("clip", u8, [2, 4]),
+         helper.make_tensor_value_info("wide", u16, [2, 4]),
+         helper.make_tensor_value_info("c64", TensorProto.INT64, [4])],
+        [helper.make_tensor("lo", u8, [], [10]),
+         helper.make_tensor("hi", u8, [], [200])])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)],
+                             ir_version=8)
+
+
+def unsigned_mean():
+    """ReduceMean on uint32: refused (its lowering would divide signed)."""
+    u32 = TensorProto.UINT32
+    g = helper.make_graph(
+        [helper.make_node("ReduceMean", ["x"], ["y"], name="mean",
+                          keepdims=0)],
+        "unsigned_mean", [helper.make_tensor_value_info("x", u32, [4])],
+        [helper.make_tensor_value_info("y", u32, [])])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)],
+                             ir_version=8)
+
+
 def main():
     kind, out = sys.argv[1], sys.argv[2]
     if kind == "ints":
@@ -108,7 +158,8 @@ def main():
                 f.write(numpy_helper.from_array(a, "x").SerializeToString())
         return
     model = {"mlp": mlp, "hostonly": hostonly, "typed": typed,
-             "intpow": intpow,
+             "intpow": intpow, "unsigned": unsigned,
+             "unsigned_mean": unsigned_mean,
              "decoder": lambda: onnx_models.llama_decoder_layer(
                  hidden=64, heads=2, intermediate=128, seq=8)}[kind]()
     onnx.checker.check_model(model)
