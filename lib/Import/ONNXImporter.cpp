@@ -21,6 +21,8 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
@@ -537,6 +539,30 @@ Value Importer::slice(Value v, ArrayRef<int64_t> start,
                       ArrayRef<int64_t> size) {
   if (Shape(size) == shapeOf(v))
     return v;
+  // Slices of blob constants are cut here: LLVM 22's tosa.slice folder
+  // iterates its operand's elements and aborts on DenseResourceElementsAttr
+  // (llvm/llvm-project#187339, fixed after 22).
+  if (auto cst = v.getDefiningOp<tosa::ConstOp>())
+    if (auto res = dyn_cast<DenseResourceElementsAttr>(cst.getValues()))
+      if (AsmResourceBlob *blob = res.getRawHandle().getBlob()) {
+        ArrayRef<char> src = blob->getData();
+        Shape shape = shapeOf(v);
+        size_t es = elemOf(v).getIntOrFloatBitWidth() / 8;
+        int64_t n = product(size), rank = shape.size();
+        std::vector<char> bytes(size_t(n) * es);
+        Shape idx(rank, 0);
+        for (int64_t flat = 0; flat < n; ++flat) {
+          int64_t off = 0;
+          for (int64_t d = 0; d < rank; ++d)
+            off = off * shape[d] + start[d] + idx[d];
+          std::memcpy(bytes.data() + flat * es, src.data() + off * es, es);
+          for (int64_t d = rank - 1; d >= 0 && ++idx[d] == size[d]; --d)
+            idx[d] = 0;
+        }
+        auto type = tensorType(size, elemOf(v));
+        return tosa::ConstOp::create(
+            b, loc, type, DenseElementsAttr::getFromRawBuffer(type, bytes));
+      }
   return tosa::SliceOp::create(b, loc, tensorType(size, elemOf(v)), v,
                                constShape(start), constShape(size));
 }
@@ -1987,6 +2013,22 @@ LogicalResult Importer::importConv(const onnx::NodeProto &n) {
   Value y;
   if (group == 1) {
     y = convOne(nhwc, 0, cin, cout, bias);
+  } else if (group == cin) {
+    // Depthwise (one input channel per group, M = cout / cin outputs each):
+    // one tosa.depthwise_conv2d; ONNX [C*M, 1, KH, KW] -> TOSA [KH, KW, C, M]
+    // keeps output channel c*M + m in place.
+    int64_t mult = cout / cin;
+    Shape split = {cin, mult, ws[2], ws[3]};
+    Value w;
+    if (wc)
+      w = materialize(wc->reshaped(split).transposed({2, 3, 0, 1}),
+                      n.input(1));
+    else
+      w = transpose(reshape(get(n, 1), split), {2, 3, 0, 1});
+    y = tosa::DepthwiseConv2DOp::create(
+        b, loc, tensorType({xs[0], oh, ow, cout}, et), nhwc, w, bias, zp, zp,
+        b.getDenseI64ArrayAttr(pad), b.getDenseI64ArrayAttr(win.stride),
+        b.getDenseI64ArrayAttr(win.dilation), TypeAttr::get(et));
   } else {
     int64_t cinG = cin / group, coutG = cout / group;
     SmallVector<Value> parts;

@@ -135,6 +135,33 @@ def unsigned_mean():
                              ir_version=8)
 
 
+def groupconv():
+    """Depthwise (group = C, multiplier 2) and grouped (2 groups of 2
+    channels) convolutions with biases."""
+    rng = np.random.default_rng(3)
+    f = TensorProto.FLOAT
+
+    def init(name, shape):
+        return numpy_helper.from_array(
+            rng.standard_normal(shape).astype(np.float32), name)
+
+    nodes = [
+        helper.make_node("Conv", ["x", "wd", "bd"], ["depthwise"], name="dw",
+                         group=4, pads=[1, 1, 1, 1], strides=[2, 1]),
+        helper.make_node("Conv", ["x", "wg", "bg"], ["grouped"], name="gc",
+                         group=2, pads=[2, 2, 2, 2], dilations=[2, 2]),
+    ]
+    g = helper.make_graph(
+        nodes, "groupconv", [helper.make_tensor_value_info("x", f,
+                                                           [1, 4, 6, 6])],
+        [helper.make_tensor_value_info("depthwise", f, [1, 8, 3, 6]),
+         helper.make_tensor_value_info("grouped", f, [1, 4, 6, 6])],
+        [init("wd", [8, 1, 3, 3]), init("bd", [8]),
+         init("wg", [4, 2, 3, 3]), init("bg", [4])])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)],
+                             ir_version=8)
+
+
 def main():
     kind, out = sys.argv[1], sys.argv[2]
     if kind == "ints":
@@ -158,7 +185,7 @@ def main():
                 f.write(numpy_helper.from_array(a, "x").SerializeToString())
         return
     model = {"mlp": mlp, "hostonly": hostonly, "typed": typed,
-             "intpow": intpow, "unsigned": unsigned,
+             "intpow": intpow, "unsigned": unsigned, "groupconv": groupconv,
              "unsigned_mean": unsigned_mean,
              "decoder": lambda: onnx_models.llama_decoder_layer(
                  hidden=64, heads=2, intermediate=128, seq=8)}[kind]()
