@@ -96,6 +96,16 @@ def run_case(case_dir, work):
     return "passed", ""
 
 
+def run_case_guarded(case_dir, work):
+    """run_case, with a harness error (timeout, unreadable data, a tool
+    that cannot be executed) reported as that model's failure instead of
+    ending the sweep."""
+    try:
+        return run_case(case_dir, work)
+    except (OSError, subprocess.SubprocessError, ValueError) as e:
+        return "failed", "harness: %s: %s" % (type(e).__name__, e)
+
+
 def sweep(full, verbose=False):
     cases = sorted(os.path.dirname(m) for m in
                    glob.glob(os.path.join(NODE_DIR, "*", "model.onnx")))
@@ -109,7 +119,7 @@ def sweep(full, verbose=False):
     with tempfile.TemporaryDirectory(prefix="bitmod-e2e-node-") as work:
         with ThreadPoolExecutor(max_workers=jobs) as pool:
             results = list(zip(cases, pool.map(
-                lambda c: run_case(c, work), cases)))
+                lambda c: run_case_guarded(c, work), cases)))
     by = {}
     for case, (status, detail) in results:
         by.setdefault(status, []).append((os.path.basename(case), detail))
