@@ -47,6 +47,22 @@ def BitMoDLaunchToRuntime : Pass<"bitmod-launch-to-runtime",
   let dependentDialects = ["::mlir::func::FuncDialect"];
 }
 
+def BitMoDConcatToTensor : Pass<"bitmod-concat-to-tensor"> {
+  let summary = "Rewrite tosa.concat into tensor.concat";
+  let description = [{
+    Every `tosa.concat` with ranked operands and result becomes one
+    `tensor.concat` on the same axis (plus a `tensor.cast` when the tosa
+    result type is more or less static than the inferred one). Runs before
+    `tosa-to-tensor`, which would otherwise lower a concat of N operands to a
+    chain of N `tensor.insert_slice` ops: One-Shot Bufferize's in-place
+    analysis is super-quadratic in the length of such chains
+    (llvm/llvm-project#81959), while `tensor.concat` bufferizes on its own to
+    the same allocation and per-operand copies. Unranked concats are left to
+    `tosa-to-tensor`.
+  }];
+  let dependentDialects = ["::mlir::tensor::TensorDialect"];
+}
+
 def BitMoDPrepareHostBuffers : Pass<"bitmod-prepare-host-buffers",
                                     "::mlir::ModuleOp"> {
   let summary = "Make bufferized host IR expressible in EmitC";
