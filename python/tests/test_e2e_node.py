@@ -12,7 +12,7 @@ Prints "N passed, M failed, S skipped (not importable)" (plus the models
 whose interface is not supported: bf16, dynamic shapes), and writes it to
 $BITMOD_E2E_SUMMARY when set (scripts/run-tests.sh prints it).
 
-Every model runs by default (about 10 minutes on 2 cores);
+Every model runs by default (7.5 minutes on 2 cores);
 BITMOD_E2E_SUBSET=1 takes every 12th model in sorted order for a quick run.
 Run as a script for per-model failure reasons.
 Environment: BITMOD_TOOLS_DIR, ONNX_NODE_DIR, BITMOD_E2E_JOBS,
