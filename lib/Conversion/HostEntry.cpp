@@ -78,7 +78,10 @@ FailureOr<RankedTensorType> getFlatType(func::FuncOp func, Type type,
                         "(signless; onnx.unsigned marks unsigned ones)";
     return failure();
   }
-  return RankedTensorType::get({tensor.getNumElements()},
+  // C has no zero-length arrays: an empty tensor travels as a one-element
+  // buffer that the body never reads (inputs) or fills with one zero
+  // (outputs); the runtime allocates at least one element per buffer.
+  return RankedTensorType::get({std::max<int64_t>(tensor.getNumElements(), 1)},
                                tensor.getElementType());
 }
 
@@ -155,6 +158,12 @@ struct HostEntryPass
       newInputs.push_back(*flat);
       BlockArgument arg = entry.getArgument(i);
       arg.setType(*flat);
+      if (type.getNumElements() == 0) {
+        Value empty = tensor::EmptyOp::create(b, arg.getLoc(), type.getShape(),
+                                              type.getElementType());
+        arg.replaceAllUsesWith(empty);
+        continue;
+      }
       if (type.getRank() == 1)
         continue;
       Value shaped;
@@ -187,6 +196,15 @@ struct HostEntryPass
     for (unsigned i = 0; i < ret.getNumOperands(); ++i) {
       Value v = ret.getOperand(i);
       auto type = cast<RankedTensorType>(v.getType());
+      if (type.getNumElements() == 0) {
+        auto flatType = cast<RankedTensorType>(newResults[i]);
+        ret.setOperand(i, arith::ConstantOp::create(
+                              b, v.getLoc(), flatType,
+                              DenseElementsAttr::get(
+                                  flatType, b.getZeroAttr(
+                                                flatType.getElementType()))));
+        continue;
+      }
       if (type.getRank() == 1)
         continue;
       Value flat;

@@ -386,9 +386,13 @@ int rt::modelMain(int argc, char **argv, const ModelInfo &model) {
             support::getNpyElementSize(npyTypeOf(model.outputs[i].elem)),
         0);
   }
+  // The entry takes an empty tensor as a one-element buffer (C has no
+  // zero-length arrays) and may store that element.
+  std::vector<int64_t> emptyElement(buffers.size(), 0);
   std::vector<void *> ptrs;
-  for (auto &b : buffers)
-    ptrs.push_back(b.data());
+  for (size_t i = 0; i < buffers.size(); ++i)
+    ptrs.push_back(buffers[i].empty() ? static_cast<void *>(&emptyElement[i])
+                                      : buffers[i].data());
 
   model.run(session.get(), ptrs.data());
 

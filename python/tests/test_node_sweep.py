@@ -6,9 +6,9 @@ are all supported fails to import, except for the documented refusals in
 KNOWN_REFUSALS (docs/import.md).
 
 Every non-float graph input (shape-like operands such as Reshape's shape,
-Slice's starts or Unsqueeze's axes, and integer/bool data) and every input
-of a Range node (its bounds may be floats) is bound to its test value with --bind-input NAME=test_data_set_0/input_<i>.pb, where i is
-the input's position in the graph's input list.
+Slice's starts or Unsqueeze's axes, and integer/bool data) and the float
+shape-like operands of Range and Resize are bound to their test values
+with --bind-input (bitmod/node_binding.py).
 
 Environment: BITMOD_TRANSLATE (path of bitmod-translate), ONNX_NODE_DIR.
 """
@@ -17,6 +17,8 @@ import glob
 import os
 import subprocess
 import sys
+
+from bitmod.node_binding import bind_args
 
 NODE_DIR = os.environ.get("ONNX_NODE_DIR",
                           "/usr/share/libonnx-testdata/data/node")
@@ -31,13 +33,9 @@ KNOWN_REFUSALS = (
     "only inference mode is supported",  # BatchNormalization training
     "the Indices output is not supported",  # MaxPool argmax indices
     "training mode (random masking) is not supported",  # Dropout training
+    "'tf_crop_and_resize' is not supported",  # Resize coordinate mode
+    "only 1-D and 2-D transposed convolutions",  # ConvTranspose 3-D
 )
-
-# ONNX TensorProto data types that stay runtime inputs.
-_FLOAT_TYPES = {1, 10, 11, 16}  # FLOAT, FLOAT16, DOUBLE, BFLOAT16
-# Ops whose operands are all shape-like (bound even when they are floats).
-_FLOAT_SHAPE_OPERANDS = {"Range"}
-
 
 def _translate():
     t = os.environ.get("BITMOD_TRANSLATE")
@@ -54,37 +52,13 @@ def _translate():
     return "bitmod-translate"
 
 
-def _bind_args(model_path):
-    """--bind-input flags for the non-float graph inputs of `model_path`."""
-    import onnx
-
-    model = onnx.load(model_path, load_external_data=False)
-    inits = {t.name for t in model.graph.initializer}
-    # Operands that must be constants even when they are floats.
-    shape_like = {name for node in model.graph.node
-                  if node.op_type in _FLOAT_SHAPE_OPERANDS
-                  for name in node.input}
-    data_dir = os.path.join(os.path.dirname(model_path), "test_data_set_0")
-    args = []
-    for i, inp in enumerate(model.graph.input):
-        if inp.name in inits or not inp.type.HasField("tensor_type"):
-            continue
-        if (inp.type.tensor_type.elem_type in _FLOAT_TYPES
-                and inp.name not in shape_like):
-            continue
-        pb = os.path.join(data_dir, "input_%d.pb" % i)
-        if os.path.exists(pb):
-            args.append("--bind-input=%s=%s" % (inp.name, pb))
-    return args
-
-
 def sweep(verbose=False):
     tool = _translate()
     imported, skipped, failed = 0, 0, []
     for model in sorted(glob.glob(os.path.join(NODE_DIR, "*", "model.onnx"))):
         name = os.path.basename(os.path.dirname(model))
         try:
-            binds = _bind_args(model)
+            binds = bind_args(model)
         except Exception:  # unreadable for the python onnx package
             binds = []
         r = subprocess.run([tool, "--import-onnx", model, "-o", os.devnull]

@@ -69,3 +69,20 @@ func.func private @user(%x: tensor<4xf32>) -> tensor<4xf32> {
   %y = func.call @callee(%x) : (tensor<4xf32>) -> tensor<4xf32>
   return %y : tensor<4xf32>
 }
+
+// -----
+
+// Empty tensors travel as one-element buffers (C has no zero-length
+// arrays): the body uses a tensor.empty for the input and returns one zero.
+// CHECK-LABEL: func.func @bitmod_model_empty(%arg0: !emitc.ptr<!emitc.opaque<"void">>, %arg1: tensor<1xf32> {onnx.name = "x"}, %arg2: tensor<2xf32>) -> (tensor<1xf32>, tensor<2xf32>)
+// CHECK-SAME: {elem = "f32", kind = "input", name = "x", shape = [0, 3]}
+// CHECK-SAME: {elem = "f32", kind = "output", name = "out0", shape = [3, 0]}
+// CHECK: %[[IN:.*]] = tensor.empty() : tensor<0x3xf32>
+// CHECK: linalg.transpose ins(%[[IN]]
+// CHECK: %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : tensor<1xf32>
+// CHECK: return %[[ZERO]], %arg2
+func.func @empty(%x: tensor<0x3xf32> {onnx.name = "x"}, %y: tensor<2xf32>) -> (tensor<3x0xf32>, tensor<2xf32>) {
+  %0 = tensor.empty() : tensor<3x0xf32>
+  %1 = linalg.transpose ins(%x : tensor<0x3xf32>) outs(%0 : tensor<3x0xf32>) permutation = [1, 0]
+  return %1, %y : tensor<3x0xf32>, tensor<2xf32>
+}

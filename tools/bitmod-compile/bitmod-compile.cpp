@@ -2,6 +2,7 @@
 //
 //   bitmod-compile model.onnx -o OUT [--dtype=T | --dtype-config=layers.json]
 //       [--group-size=G] [--scale-bits=S] [--input-shape name=dims ...]
+//       [--bind-input name=file.pb|.npy ...]
 //       [--accel=accel.json] [--emit=mlir|isa|asm|cpp|sim] [--time-stages]
 //       [--cxx=c++] [--cxx-flags=-O1]
 //
@@ -82,6 +83,12 @@ static cl::list<std::string>
     inputShapes("input-shape",
                 cl::desc("Static input shape, e.g. x=1x16x256 (repeatable)"),
                 cl::value_desc("name=dims"), cl::cat(cat));
+static cl::list<std::string> bindInputs(
+    "bind-input",
+    cl::desc("Replace a graph input by the constant in a TensorProto (.pb) "
+             "or numpy (.npy) file, e.g. Resize scales or Reshape shapes "
+             "that must be constants (repeatable)"),
+    cl::value_desc("name=file"), cl::cat(cat));
 static cl::opt<std::string> accel("accel",
                                   cl::desc("Accelerator parameters (JSON)"),
                                   cl::value_desc("accel.json"), cl::cat(cat));
@@ -495,6 +502,12 @@ int main(int argc, char **argv) {
     if (failed(mb::parseInputShapeSpec(spec, name, shape, error)))
       fatal("--input-shape: " + error);
     importOptions.inputShapes.emplace_back(name, shape);
+  }
+  for (const std::string &spec : bindInputs) {
+    std::string name, path, error;
+    if (failed(mb::parseBindInputSpec(spec, name, path, error)))
+      fatal("--bind-input: " + error);
+    importOptions.boundInputs.emplace_back(name, path);
   }
   OwningOpRef<ModuleOp> module = mb::importONNXModel(
       (*buffer)->getBuffer(), inputFile, &context, importOptions);
