@@ -1939,6 +1939,9 @@ LogicalResult Importer::importConv(const onnx::NodeProto &n) {
   Shape xs = shapeOf(x);
   if (xs.size() != 4 && xs.size() != 3)
     return fail("Conv: only 1-D and 2-D convolutions are supported");
+  // tosa.conv2d accumulates in f16 or f32 only.
+  if (!elemOf(x).isF32() && !elemOf(x).isF16())
+    return fail("Conv: only f32 and f16 inputs are supported");
   bool is1d = xs.size() == 3;
   if (is1d) {
     x = reshape(x, {xs[0], xs[1], 1, xs[2]});

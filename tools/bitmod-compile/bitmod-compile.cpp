@@ -107,7 +107,9 @@ static cl::opt<bool> timeStages("time-stages",
 static cl::opt<bool> quiet("quiet", cl::desc("No progress messages"),
                            cl::cat(cat));
 static cl::opt<std::string>
-    cxx("cxx", cl::desc("C++ compiler for model.sim (default $CXX or c++)"),
+    cxx("cxx",
+        cl::desc("C++ compiler for model.sim (default $CXX, else the "
+                 "clang++ of the LLVM installation: " BITMOD_DEFAULT_CXX ")"),
         cl::cat(cat));
 static cl::opt<std::string> cxxFlags(
     "cxx-flags",
@@ -397,7 +399,7 @@ static void compileModel(StringRef cppPath, StringRef simPath) {
     if (std::optional<std::string> env = sys::Process::GetEnv("CXX"))
       compiler = *env;
   if (compiler.empty())
-    compiler = "c++";
+    compiler = BITMOD_DEFAULT_CXX;
   std::string program = compiler;
   if (!sys::path::is_absolute(compiler)) {
     auto found = sys::findProgramByName(compiler);

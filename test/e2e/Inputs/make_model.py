@@ -150,6 +150,24 @@ def _random_initializers(seed):
     return init
 
 
+def f16conv():
+    """A float16 model: depthwise 3x3 conv with bias, then Relu (the C++
+    has _Float16 constants)."""
+    rng = np.random.default_rng(4)
+    h = TensorProto.FLOAT16
+    w = numpy_helper.from_array(
+        rng.standard_normal((2, 1, 3, 3)).astype(np.float16), "w")
+    bias = numpy_helper.from_array(np.array([0.5, -0.25], np.float16), "b")
+    g = helper.make_graph(
+        [helper.make_node("Conv", ["x", "w", "b"], ["c"], name="conv",
+                          group=2, pads=[1, 1, 1, 1]),
+         helper.make_node("Relu", ["c"], ["y"], name="relu")],
+        "f16conv", [helper.make_tensor_value_info("x", h, [1, 2, 4, 4])],
+        [helper.make_tensor_value_info("y", h, [1, 2, 4, 4])], [w, bias])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)],
+                             ir_version=8)
+
+
 def groupconv():
     """Depthwise (group = C, multiplier 2) and grouped (2 groups of 2
     channels) convolutions with biases."""
@@ -313,6 +331,7 @@ def main():
         return
     model = {"mlp": mlp, "hostonly": hostonly, "typed": typed,
              "intpow": intpow, "unsigned": unsigned, "groupconv": groupconv,
+             "f16conv": f16conv,
              "unsigned_mean": unsigned_mean, "resize": resize,
              "convtranspose": convtranspose,
              "decoder": lambda: onnx_models.llama_decoder_layer(
