@@ -7,6 +7,8 @@
 // functions come from <math.h>, which --bitmod-finalize-host-cpp includes),
 // so there is no clash with the library's own C-linkage declarations.
 //
+// arith.remf (ONNX Mod with fmod = 1) becomes fmod / fmodf the same way.
+//
 // math.ipowi (ONNX Pow on integers) has no C library counterpart; upstream
 // math-to-funcs expands it into a multi-block function that the C++
 // emitter cannot print. It becomes an inline square-and-multiply scf.for
@@ -58,6 +60,8 @@ StringRef getLibmName(Operation *op) {
       .Case([](math::TruncOp) { return "trunc"; })
       .Case([](math::RoundEvenOp) { return "nearbyint"; })
       .Case([](math::PowFOp) { return "pow"; })
+      // arith.remf (ONNX Mod with fmod = 1) has no EmitC lowering either.
+      .Case([](arith::RemFOp) { return "fmod"; })
       .Default([](Operation *) { return StringRef(); });
 }
 
@@ -128,7 +132,8 @@ struct MathToLibmPass
     }
     SmallVector<Operation *> ops;
     getOperation()->walk([&](Operation *op) {
-      if (isa_and_nonnull<math::MathDialect>(op->getDialect()) &&
+      if ((isa_and_nonnull<math::MathDialect>(op->getDialect()) ||
+           isa<arith::RemFOp>(op)) &&
           op->getNumResults() == 1 &&
           (getLibmName(op).size() || isa<math::RsqrtOp>(op)))
         ops.push_back(op);

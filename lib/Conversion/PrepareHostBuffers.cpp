@@ -88,7 +88,44 @@ struct PrepareHostBuffersPass
     ModuleOp module = getOperation();
     if (failed(rewriteLaunchCalls(module)) || failed(lowerCopies(module)) ||
         failed(allocsToGlobals(module)) || failed(inlineResources(module)))
-      signalPassFailure();
+      return signalPassFailure();
+    scalarGlobalsToRank1(module);
+  }
+
+  /// LLVM 22's memref-to-emitc handles rank-0 globals only partly (it
+  /// crashes on an uninitialized one and leaves loads/stores of the others
+  /// unconverted), so every rank-0 global becomes a one-element array read
+  /// through a rank-0 collapse_shape, which fold-memref-alias-ops then folds
+  /// into the loads and stores.
+  void scalarGlobalsToRank1(ModuleOp module) {
+    SmallVector<memref::GlobalOp> scalars;
+    for (auto global : module.getOps<memref::GlobalOp>())
+      if (global.getType().getRank() == 0)
+        scalars.push_back(global);
+    for (memref::GlobalOp global : scalars) {
+      MemRefType scalarType = global.getType();
+      auto arrayType = MemRefType::get({1}, scalarType.getElementType());
+      global.setType(arrayType);
+      if (auto init = dyn_cast_if_present<DenseElementsAttr>(
+              global.getInitialValueAttr()))
+        global.setInitialValueAttr(init.reshape(RankedTensorType::get(
+            {1}, scalarType.getElementType())));
+      SmallVector<memref::GetGlobalOp> uses;
+      module.walk([&](memref::GetGlobalOp get) {
+        if (get.getName() == global.getSymName())
+          uses.push_back(get);
+      });
+      for (memref::GetGlobalOp get : uses) {
+        OpBuilder b(get);
+        auto array = memref::GetGlobalOp::create(b, get.getLoc(), arrayType,
+                                                 global.getSymName());
+        auto scalar = memref::CollapseShapeOp::create(
+            b, get.getLoc(), get.getType(), array,
+            ArrayRef<ReassociationIndices>{});
+        get.replaceAllUsesWith(scalar.getResult());
+        get.erase();
+      }
+    }
   }
 
   LogicalResult rewriteLaunchCalls(ModuleOp module) {

@@ -265,6 +265,28 @@ private:
   /// One resized axis as a linalg.generic gathering the taps of every
   /// output position (see importResize).
   Value resizeAxis(Value x, int64_t axis, const ResizeAxis &ax);
+  LogicalResult importArgMax(const onnx::NodeProto &n);
+  LogicalResult importHardmax(const onnx::NodeProto &n);
+  LogicalResult importTrilu(const onnx::NodeProto &n);
+  LogicalResult importGatherElements(const onnx::NodeProto &n);
+  LogicalResult importCumSum(const onnx::NodeProto &n);
+  LogicalResult importCastLike(const onnx::NodeProto &n);
+  /// `n` (CastLike) as the equivalent Cast node.
+  LogicalResult castLikeNode(const onnx::NodeProto &n, onnx::NodeProto &cast);
+  LogicalResult importMod(const onnx::NodeProto &n);
+  LogicalResult importBitShift(const onnx::NodeProto &n);
+  LogicalResult importMiscUnary(const onnx::NodeProto &n);
+  LogicalResult importPad(const onnx::NodeProto &n);
+  LogicalResult importDepthToSpace(const onnx::NodeProto &n);
+  LogicalResult importTopK(const onnx::NodeProto &n);
+  LogicalResult importEinsum(const onnx::NodeProto &n);
+  /// i64 index of the first (or last) maximum / minimum along `axis`; the
+  /// result has `axis` dropped.
+  Value argExtreme(Value x, int64_t axis, bool isMax, bool last);
+  /// linalg.fill of a tensor.empty.
+  Value fillTensor(ArrayRef<int64_t> shape, Type elem, TypedAttr value);
+  /// A scalar arith.constant inside a region builder.
+  static Value scalarValue(OpBuilder &nb, Location nl, Type elem, double v);
 
   // --- unsigned integers -------------------------------------------------
   // MLIR integers are signless and TOSA treats them as signed, so ONNX
@@ -1244,6 +1266,17 @@ LogicalResult Importer::importReduce(const onnx::NodeProto &n) {
     }
   }
   llvm::sort(axes);
+  if ((op == "ReduceL2" || op == "ReduceLogSum" || op == "ReduceLogSumExp") &&
+      !isa<FloatType>(elemOf(x)))
+    return fail(op + ": only floating-point tensors are supported");
+  // The norms run in f32 for f16/bf16 (the host has no f16 abs/exp/log).
+  Type origElem = elemOf(x);
+  bool widen = (op == "ReduceL1" || op == "ReduceL2" || op == "ReduceLogSum" ||
+                op == "ReduceLogSumExp") &&
+               isa<FloatType>(origElem) &&
+               origElem.getIntOrFloatBitWidth() < 32;
+  if (widen)
+    x = castTo(x, b.getF32Type());
   Value r;
   if (op == "ReduceSum")
     r = reduce<tosa::ReduceSumOp>(x, axes);
@@ -1257,6 +1290,33 @@ LogicalResult Importer::importReduce(const onnx::NodeProto &n) {
     r = reduce<tosa::ReduceProductOp>(x, axes);
   else if (op == "ReduceSumSquare")
     r = reduce<tosa::ReduceSumOp>(mul(x, x), axes);
+  else if (op == "ReduceL1")
+    r = reduce<tosa::ReduceSumOp>(tosa::AbsOp::create(b, loc, x.getType(), x),
+                                  axes);
+  else if (op == "ReduceL2")
+    r = math::SqrtOp::create(b, loc,
+                             reduce<tosa::ReduceSumOp>(mul(x, x), axes));
+  else if (op == "ReduceLogSum") {
+    Value sum = reduce<tosa::ReduceSumOp>(x, axes);
+    r = tosa::LogOp::create(b, loc, sum.getType(), sum);
+  } else if (op == "ReduceLogSumExp") {
+    // max + log(sum(exp(x - max))); an infinite max is replaced by 0 (x -
+    // max would be NaN; the plain formula gives -inf / +inf there).
+    Value m = reduce<tosa::ReduceMaxOp>(x, axes);
+    Type et = elemOf(x);
+    Value isInf = binary<tosa::EqualOp>(
+        tosa::AbsOp::create(b, loc, m.getType(), m),
+        scalarConst(et, std::numeric_limits<double>::infinity(), rank),
+        b.getI1Type());
+    m = tosa::SelectOp::create(b, loc, m.getType(), isInf,
+                               splatConst(et, 0.0, shapeOf(m)), m);
+    Value shifted = binary<tosa::SubOp>(x, m);
+    Value e = tosa::ExpOp::create(b, loc, shifted.getType(), shifted);
+    Value sum = reduce<tosa::ReduceSumOp>(e, axes);
+    r = binary<tosa::AddOp>(tosa::LogOp::create(b, loc, sum.getType(), sum), m);
+  }
+  if (widen)
+    r = castTo(r, origElem);
   if (!keep) {
     Shape out;
     for (int64_t i = 0; i < rank; ++i)
@@ -2775,6 +2835,984 @@ LogicalResult Importer::importResize(const onnx::NodeProto &n) {
 }
 
 //===----------------------------------------------------------------------===//
+// Selection, indexing and misc elementwise ops (Trilu, ArgMax/ArgMin,
+// Hardmax, GatherElements, CumSum, CastLike, Mod, BitShift, Sign, ...)
+//===----------------------------------------------------------------------===//
+
+Value Importer::scalarValue(OpBuilder &nb, Location nl, Type elem, double v) {
+  if (isa<FloatType>(elem))
+    return arith::ConstantOp::create(nb, nl, nb.getFloatAttr(elem, v));
+  return arith::ConstantOp::create(nb, nl, nb.getIntegerAttr(elem, (int64_t)v));
+}
+
+Value Importer::fillTensor(ArrayRef<int64_t> shape, Type elem,
+                           TypedAttr value) {
+  Value init = tensor::EmptyOp::create(b, loc, shape, elem);
+  Value cst = arith::ConstantOp::create(b, loc, value);
+  return linalg::FillOp::create(b, loc, ValueRange{cst}, ValueRange{init})
+      .getResult(0);
+}
+
+Value Importer::argExtreme(Value x, int64_t axis, bool isMax, bool last) {
+  Shape s = shapeOf(x);
+  int64_t rank = s.size();
+  Type et = elemOf(x), i64 = b.getI64Type();
+  Shape red;
+  SmallVector<AffineExpr> redExprs;
+  for (int64_t d = 0; d < rank; ++d)
+    if (d != axis) {
+      red.push_back(s[d]);
+      redExprs.push_back(b.getAffineDimExpr(d));
+    }
+  // Running (value, index) pair from (-inf / +inf or the integer extreme,
+  // 0): an element equal to the init value only wins with >= / <=, which
+  // keeps index 0 (first) or the last such index, as wanted.
+  TypedAttr initV;
+  if (auto ft = dyn_cast<FloatType>(et)) {
+    initV = b.getFloatAttr(
+        et, APFloat::getInf(ft.getFloatSemantics(), /*Negative=*/isMax));
+  } else {
+    unsigned w = et.getIntOrFloatBitWidth();
+    initV = b.getIntegerAttr(et, isMax ? APInt::getSignedMinValue(w)
+                                       : APInt::getSignedMaxValue(w));
+  }
+  Value vals = fillTensor(red, et, initV);
+  Value idxs = fillTensor(red, i64, b.getI64IntegerAttr(0));
+  AffineMap redMap = AffineMap::get(rank, 0, redExprs, ctx);
+  SmallVector<AffineMap> maps = {b.getMultiDimIdentityMap(rank), redMap,
+                                 redMap};
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  iterators[axis] = utils::IteratorType::reduction;
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{vals.getType(), idxs.getType()}, ValueRange{x},
+      ValueRange{vals, idxs}, maps, iterators,
+      [&](OpBuilder &nb, Location nl, ValueRange args) {
+        Value better;
+        if (isa<FloatType>(et)) {
+          auto pred = isMax ? (last ? arith::CmpFPredicate::OGE
+                                    : arith::CmpFPredicate::OGT)
+                            : (last ? arith::CmpFPredicate::OLE
+                                    : arith::CmpFPredicate::OLT);
+          better = arith::CmpFOp::create(nb, nl, pred, args[0], args[1]);
+        } else {
+          auto pred = isMax ? (last ? arith::CmpIPredicate::sge
+                                    : arith::CmpIPredicate::sgt)
+                            : (last ? arith::CmpIPredicate::sle
+                                    : arith::CmpIPredicate::slt);
+          better = arith::CmpIOp::create(nb, nl, pred, args[0], args[1]);
+        }
+        Value i = arith::IndexCastOp::create(
+            nb, nl, i64, linalg::IndexOp::create(nb, nl, axis));
+        Value v = arith::SelectOp::create(nb, nl, better, args[0], args[1]);
+        Value j = arith::SelectOp::create(nb, nl, better, i, args[2]);
+        linalg::YieldOp::create(nb, nl, ValueRange{v, j});
+      });
+  return generic.getResult(1);
+}
+
+/// ArgMax / ArgMin: one linalg.generic reducing `axis` to a running
+/// (value, index) pair; strict comparisons keep the first extreme,
+/// select_last_index uses >= / <= to keep the last one.
+LogicalResult Importer::importArgMax(const onnx::NodeProto &n) {
+  const std::string &op = n.op_type();
+  Value x = get(n, 0);
+  Shape s = shapeOf(x);
+  int64_t rank = s.size();
+  Type et = elemOf(x);
+  if (rank == 0)
+    return fail(op + ": scalar input");
+  if (et.isInteger(1))
+    return fail(op + ": bool tensors are not supported");
+  int64_t axis = attrInt(n, "axis", 0);
+  if (axis < 0)
+    axis += rank;
+  if (axis < 0 || axis >= rank)
+    return fail(op + ": axis out of range");
+  bool keep = attrInt(n, "keepdims", 1) != 0;
+  bool last = attrInt(n, "select_last_index", 0) != 0;
+  // A rank-0 reduction result would become a rank-0 host buffer, which
+  // LLVM 22's memref-to-emitc cannot declare: reduce [1, n] instead.
+  Value in = rank == 1 ? reshape(x, {1, s[0]}) : x;
+  Value r = argExtreme(in, rank == 1 ? 1 : axis, op == "ArgMax", last);
+  Shape out = s;
+  if (keep)
+    out[axis] = 1;
+  else
+    out.erase(out.begin() + axis);
+  setValue(n, 0, reshape(r, out));
+  return success();
+}
+
+/// Hardmax: 1 at the first maximum along `axis`, 0 elsewhere.
+LogicalResult Importer::importHardmax(const onnx::NodeProto &n) {
+  Value x = get(n, 0);
+  Shape s = shapeOf(x);
+  int64_t rank = s.size();
+  Type et = elemOf(x);
+  if (!isa<FloatType>(et))
+    return fail("Hardmax: only floating-point tensors are supported");
+  int64_t axis = attrInt(n, "axis", opset < 13 ? 1 : -1);
+  if (axis < 0)
+    axis += rank;
+  if (axis < 0 || axis >= std::max<int64_t>(rank, 1))
+    return fail("Hardmax: axis out of range");
+  Value in = x;
+  if (opset < 13) {
+    // Opset < 13 coerces the input to 2-D at `axis`.
+    int64_t outer = product(ArrayRef<int64_t>(s).take_front(axis));
+    int64_t inner = product(ArrayRef<int64_t>(s).drop_front(axis));
+    in = reshape(x, {outer, inner});
+    axis = 1;
+  }
+  if (shapeOf(in).size() == 1) {
+    // No rank-0 ArgMax result (see importArgMax).
+    in = reshape(in, {1, shapeOf(in)[0]});
+    axis = 1;
+  }
+  Shape is = shapeOf(in);
+  int64_t r = is.size();
+  Value arg = argExtreme(in, axis, /*isMax=*/true, /*last=*/false);
+  SmallVector<AffineExpr> redExprs;
+  for (int64_t d = 0; d < r; ++d)
+    if (d != axis)
+      redExprs.push_back(b.getAffineDimExpr(d));
+  SmallVector<AffineMap> maps = {AffineMap::get(r, 0, redExprs, ctx),
+                                 b.getMultiDimIdentityMap(r)};
+  SmallVector<utils::IteratorType> iterators(r, utils::IteratorType::parallel);
+  Value init = tensor::EmptyOp::create(b, loc, is, et);
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{tensorType(is, et)}, ValueRange{arg}, ValueRange{init},
+      maps, iterators, [&](OpBuilder &nb, Location nl, ValueRange args) {
+        Value i = arith::IndexCastOp::create(
+            nb, nl, nb.getI64Type(), linalg::IndexOp::create(nb, nl, axis));
+        Value hit =
+            arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::eq, i, args[0]);
+        Value v =
+            arith::SelectOp::create(nb, nl, hit, scalarValue(nb, nl, et, 1.0),
+                                    scalarValue(nb, nl, et, 0.0));
+        linalg::YieldOp::create(nb, nl, v);
+      });
+  setValue(n, 0, reshape(generic.getResult(0), s));
+  return success();
+}
+
+/// Trilu: x where (col - row) >= k (upper) / <= k (lower), else 0, over
+/// the last two axes; one linalg.generic comparing linalg.index values.
+LogicalResult Importer::importTrilu(const onnx::NodeProto &n) {
+  Value x = get(n, 0);
+  Shape s = shapeOf(x);
+  int64_t rank = s.size();
+  if (rank < 2)
+    return fail("Trilu: the input must have rank >= 2");
+  int64_t k = 0;
+  if (hasInput(n, 1)) {
+    const ConstTensor *c = getConst(n, 1);
+    if (!c)
+      return fail("Trilu: input '" + n.input(1) + "' (k) must be a constant");
+    k = c->getInt(0);
+  }
+  bool upper = attrInt(n, "upper", 1) != 0;
+  Type et = elemOf(x);
+  SmallVector<AffineMap> maps(2, b.getMultiDimIdentityMap(rank));
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  Value init = tensor::EmptyOp::create(b, loc, s, et);
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{x.getType()}, ValueRange{x}, ValueRange{init}, maps,
+      iterators, [&](OpBuilder &nb, Location nl, ValueRange args) {
+        Value row = linalg::IndexOp::create(nb, nl, rank - 2);
+        Value col = linalg::IndexOp::create(nb, nl, rank - 1);
+        Value diff = arith::SubIOp::create(nb, nl, col, row);
+        Value kv = arith::ConstantIndexOp::create(nb, nl, k);
+        Value keep = arith::CmpIOp::create(nb, nl,
+                                           upper ? arith::CmpIPredicate::sge
+                                                 : arith::CmpIPredicate::sle,
+                                           diff, kv);
+        Value v = arith::SelectOp::create(nb, nl, keep, args[0],
+                                          scalarValue(nb, nl, et, 0.0));
+        linalg::YieldOp::create(nb, nl, v);
+      });
+  setValue(n, 0, generic.getResult(0));
+  return success();
+}
+
+/// GatherElements: out[i] = data[i with i[axis] = indices[i]], one
+/// linalg.generic over the indices with tensor.extract (negative indices
+/// wrap).
+LogicalResult Importer::importGatherElements(const onnx::NodeProto &n) {
+  Value data = get(n, 0), idx = get(n, 1);
+  Shape ds = shapeOf(data), is = shapeOf(idx);
+  int64_t rank = ds.size();
+  if ((int64_t)is.size() != rank || rank == 0)
+    return fail("GatherElements: data and indices must have the same rank");
+  int64_t axis = attrInt(n, "axis", 0);
+  if (axis < 0)
+    axis += rank;
+  if (axis < 0 || axis >= rank)
+    return fail("GatherElements: axis out of range");
+  if (const ConstTensor *c = getConst(n, 1))
+    for (int64_t i = 0, e = c->numElements(); i < e; ++i) {
+      int64_t v = c->getInt(i);
+      if (v < -ds[axis] || v >= ds[axis])
+        return fail("GatherElements: index " + Twine(v) + " out of range");
+    }
+  Type et = elemOf(data);
+  int64_t k = ds[axis];
+  SmallVector<AffineMap> maps(2, b.getMultiDimIdentityMap(rank));
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  Value init = tensor::EmptyOp::create(b, loc, is, et);
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{tensorType(is, et)}, ValueRange{idx}, ValueRange{init},
+      maps, iterators, [&](OpBuilder &nb, Location nl, ValueRange args) {
+        SmallVector<Value> ivs;
+        for (int64_t d = 0; d < rank; ++d)
+          ivs.push_back(linalg::IndexOp::create(nb, nl, d));
+        Value i =
+            arith::IndexCastOp::create(nb, nl, nb.getIndexType(), args[0]);
+        Value zero = arith::ConstantIndexOp::create(nb, nl, 0);
+        Value neg =
+            arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::slt, i, zero);
+        Value wrapped = arith::AddIOp::create(
+            nb, nl, i, arith::ConstantIndexOp::create(nb, nl, k));
+        ivs[axis] = arith::SelectOp::create(nb, nl, neg, wrapped, i);
+        Value v = tensor::ExtractOp::create(nb, nl, data, ivs);
+        linalg::YieldOp::create(nb, nl, v);
+      });
+  setValue(n, 0, generic.getResult(0));
+  return success();
+}
+
+/// CumSum: out[.., i, ..] = sum over k of x[.., k, ..] for k <= i (k < i
+/// exclusive; k >= i / k > i reversed), a linalg.generic with a reduction
+/// dimension k over the axis (quadratic in the axis length, exact order).
+LogicalResult Importer::importCumSum(const onnx::NodeProto &n) {
+  Value x = get(n, 0);
+  Shape s = shapeOf(x);
+  int64_t rank = s.size();
+  const ConstTensor *ac = getConst(n, 1);
+  if (!ac)
+    return fail("CumSum: input '" + n.input(1) + "' (axis) must be a constant");
+  int64_t axis = ac->getInt(0);
+  if (axis < 0)
+    axis += rank;
+  if (axis < 0 || axis >= rank)
+    return fail("CumSum: axis out of range");
+  bool exclusive = attrInt(n, "exclusive", 0) != 0;
+  bool reverse = attrInt(n, "reverse", 0) != 0;
+  Type et = elemOf(x);
+  if (et.isInteger(1))
+    return fail("CumSum: bool tensors are not supported");
+  // Loop dims: 0..rank-1 are the output's, `rank` is k.
+  SmallVector<AffineExpr> inExprs;
+  for (int64_t d = 0; d < rank; ++d)
+    inExprs.push_back(b.getAffineDimExpr(d == axis ? rank : d));
+  SmallVector<AffineExpr> outExprs;
+  for (int64_t d = 0; d < rank; ++d)
+    outExprs.push_back(b.getAffineDimExpr(d));
+  SmallVector<AffineMap> maps = {AffineMap::get(rank + 1, 0, inExprs, ctx),
+                                 AffineMap::get(rank + 1, 0, outExprs, ctx)};
+  SmallVector<utils::IteratorType> iterators(rank + 1,
+                                             utils::IteratorType::parallel);
+  iterators[rank] = utils::IteratorType::reduction;
+  TypedAttr zeroAttr = isa<FloatType>(et) ? TypedAttr(b.getFloatAttr(et, 0.0))
+                                          : TypedAttr(b.getIntegerAttr(et, 0));
+  Value init = fillTensor(s, et, zeroAttr);
+  auto pred =
+      reverse
+          ? (exclusive ? arith::CmpIPredicate::ugt : arith::CmpIPredicate::uge)
+          : (exclusive ? arith::CmpIPredicate::ult : arith::CmpIPredicate::ule);
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{x.getType()}, ValueRange{x}, ValueRange{init}, maps,
+      iterators, [&](OpBuilder &nb, Location nl, ValueRange args) {
+        Value k = linalg::IndexOp::create(nb, nl, rank);
+        Value i = linalg::IndexOp::create(nb, nl, axis);
+        Value in = arith::CmpIOp::create(nb, nl, pred, k, i);
+        Value sum =
+            isa<FloatType>(et)
+                ? arith::AddFOp::create(nb, nl, args[1], args[0]).getResult()
+                : arith::AddIOp::create(nb, nl, args[1], args[0]).getResult();
+        Value v = arith::SelectOp::create(nb, nl, in, sum, args[1]);
+        linalg::YieldOp::create(nb, nl, v);
+      });
+  setValue(n, 0, generic.getResult(0));
+  return success();
+}
+
+/// CastLike as a Cast to the element type of input 1.
+LogicalResult Importer::castLikeNode(const onnx::NodeProto &n,
+                                     onnx::NodeProto &cast) {
+  int32_t to = onnxTypeOf(n.input(1));
+  if (to == kUndefined || !dtypeToType(ctx, to))
+    return fail(std::string("CastLike: unsupported target type ") +
+                dtypeName(to));
+  cast = n;
+  cast.set_op_type("Cast");
+  cast.clear_input();
+  cast.add_input(n.input(0));
+  cast.clear_attribute();
+  auto *a = cast.add_attribute();
+  a->set_name("to");
+  a->set_type(onnx::AttributeProto::INT);
+  a->set_i(to);
+  return success();
+}
+
+LogicalResult Importer::importCastLike(const onnx::NodeProto &n) {
+  onnx::NodeProto cast;
+  if (failed(castLikeNode(n, cast)))
+    return failure();
+  return importCast(cast);
+}
+
+/// Mod: fmod = 1 is C fmod (arith.remf, computed in f32 for f16/bf16:
+/// exact) / truncated remsi; fmod = 0 (integers only, as ONNX requires)
+/// takes the sign of the divisor: remsi, plus y where the remainder is
+/// non-zero and its sign differs from y's. Unsigned: remui (see
+/// importUnsignedNode).
+LogicalResult Importer::importMod(const onnx::NodeProto &n) {
+  Value x = get(n, 0), y = get(n, 1);
+  bool fmod = attrInt(n, "fmod", 0) != 0;
+  Shape out;
+  if (failed(broadcastPair(x, y, out)))
+    return failure();
+  x = broadcastTo(x, out);
+  y = broadcastTo(y, out);
+  Type et = elemOf(x);
+  if (elemOf(y) != et)
+    return fail("Mod: operand element types differ");
+  Value r;
+  if (auto ft = dyn_cast<FloatType>(et)) {
+    if (!fmod)
+      return fail("Mod: fmod = 0 on floating-point tensors is invalid (ONNX "
+                  "requires fmod = 1 for floats)");
+    if (ft.getWidth() < 32) {
+      auto f32 = tensorType(out, b.getF32Type());
+      Value xf = arith::ExtFOp::create(b, loc, f32, x);
+      Value yf = arith::ExtFOp::create(b, loc, f32, y);
+      r = arith::TruncFOp::create(b, loc, x.getType(),
+                                  arith::RemFOp::create(b, loc, xf, yf));
+    } else {
+      r = arith::RemFOp::create(b, loc, x, y);
+    }
+  } else {
+    if (et.isInteger(1))
+      return fail("Mod: bool tensors are not supported");
+    r = arith::RemSIOp::create(b, loc, x, y);
+    if (!fmod) {
+      Value zero = splatConst(et, 0.0, out);
+      auto i1 = tensorType(out, b.getI1Type());
+      Value nz =
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, r, zero);
+      Value rNeg =
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, r, zero);
+      Value yNeg =
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, y, zero);
+      Value differ = arith::XOrIOp::create(b, loc, rNeg, yNeg);
+      Value fix = arith::AndIOp::create(b, loc, i1, nz, differ);
+      r = arith::SelectOp::create(b, loc, fix,
+                                  arith::AddIOp::create(b, loc, r, y), r);
+    }
+  }
+  setValue(n, 0, r);
+  return success();
+}
+
+/// BitShift (ONNX defines it on unsigned integers only): arith.shli /
+/// arith.shrui after broadcasting.
+LogicalResult Importer::importBitShift(const onnx::NodeProto &n) {
+  std::string dir = attrString(n, "direction", "");
+  if (dir != "LEFT" && dir != "RIGHT")
+    return fail("BitShift: direction '" + dir +
+                "' is not supported (LEFT or RIGHT)");
+  Value x = get(n, 0), y = get(n, 1);
+  Shape out;
+  if (failed(broadcastPair(x, y, out)))
+    return failure();
+  x = broadcastTo(x, out);
+  y = broadcastTo(y, out);
+  if (!isa<IntegerType>(elemOf(x)) || elemOf(x).isInteger(1))
+    return fail("BitShift: only integer tensors are supported");
+  Value r = dir == "LEFT" ? arith::ShLIOp::create(b, loc, x, y).getResult()
+                          : arith::ShRUIOp::create(b, loc, x, y).getResult();
+  setValue(n, 0, r);
+  return success();
+}
+
+/// Sign, IsNaN, IsInf, Round, PRelu, ThresholdedRelu and the inverse /
+/// hyperbolic trigonometric functions (math dialect; the host lowers what
+/// EmitC lacks through --bitmod-math-to-libm).
+LogicalResult Importer::importMiscUnary(const onnx::NodeProto &n) {
+  const std::string &op = n.op_type();
+  Value x = get(n, 0);
+  Shape s = shapeOf(x);
+  int64_t rank = s.size();
+  Type et = elemOf(x);
+  Type i1 = b.getI1Type();
+  bool isFloat = isa<FloatType>(et);
+  if (!isFloat && op != "Sign")
+    return fail(op + ": only floating-point tensors are supported");
+  Value r;
+  if (op == "Sign") {
+    if (et.isInteger(1))
+      return fail("Sign: bool tensors are not supported");
+    Value zero = splatConst(et, 0.0, s);
+    Value pos = binary<tosa::GreaterOp>(x, zero, i1);
+    Value neg = binary<tosa::GreaterOp>(zero, x, i1);
+    // Zeros (and NaN) map to themselves.
+    Value rest = tosa::SelectOp::create(b, loc, x.getType(), neg,
+                                        splatConst(et, -1.0, s), x);
+    r = tosa::SelectOp::create(b, loc, x.getType(), pos, splatConst(et, 1.0, s),
+                               rest);
+  } else if (op == "IsNaN") {
+    Value eq = binary<tosa::EqualOp>(x, x, i1);
+    r = tosa::LogicalNotOp::create(b, loc, eq.getType(), eq);
+  } else if (op == "IsInf") {
+    bool pos = attrInt(n, "detect_positive", 1) != 0;
+    bool neg = attrInt(n, "detect_negative", 1) != 0;
+    double inf = std::numeric_limits<double>::infinity();
+    Value p, m;
+    if (pos)
+      p = binary<tosa::EqualOp>(x, scalarConst(et, inf, rank), i1);
+    if (neg)
+      m = binary<tosa::EqualOp>(x, scalarConst(et, -inf, rank), i1);
+    if (p && m)
+      r = binary<tosa::LogicalOrOp>(p, m, i1);
+    else if (p || m)
+      r = p ? p : m;
+    else
+      r = splatConst(i1, 0.0, s);
+  } else if (op == "Round" || op == "Acos" || op == "Asin" || op == "Atan" ||
+             op == "Acosh" || op == "Asinh" || op == "Atanh" || op == "Cosh" ||
+             op == "Sinh" || op == "Tan") {
+    // The host lowers these to <math.h> calls on f32/f64 only: narrower
+    // floats are computed in f32 (Round is exact there; the functions are
+    // correctly rounded to f16 up to double rounding).
+    Value in = x;
+    if (et.getIntOrFloatBitWidth() < 32)
+      in = arith::ExtFOp::create(b, loc, tensorType(s, b.getF32Type()), x);
+    if (op == "Round")
+      r = math::RoundEvenOp::create(b, loc, in);
+    else if (op == "Acos")
+      r = math::AcosOp::create(b, loc, in);
+    else if (op == "Asin")
+      r = math::AsinOp::create(b, loc, in);
+    else if (op == "Atan")
+      r = math::AtanOp::create(b, loc, in);
+    else if (op == "Acosh")
+      r = math::AcoshOp::create(b, loc, in);
+    else if (op == "Asinh")
+      r = math::AsinhOp::create(b, loc, in);
+    else if (op == "Atanh")
+      r = math::AtanhOp::create(b, loc, in);
+    else if (op == "Cosh")
+      r = math::CoshOp::create(b, loc, in);
+    else if (op == "Sinh")
+      r = math::SinhOp::create(b, loc, in);
+    else
+      r = math::TanOp::create(b, loc, in);
+    if (in != x)
+      r = arith::TruncFOp::create(b, loc, x.getType(), r);
+  } else if (op == "PRelu") {
+    Value slope = get(n, 1);
+    Shape out;
+    if (!broadcastShapes(s, shapeOf(slope), out) || out != s)
+      return fail("PRelu: slope is not unidirectionally broadcastable to x");
+    if (elemOf(slope) != et)
+      return fail("PRelu: slope and x element types differ");
+    Value scaled = mul(x, slope);
+    Value isNeg = binary<tosa::GreaterOp>(scalarConst(et, 0.0, rank), x, i1);
+    r = tosa::SelectOp::create(b, loc, x.getType(), isNeg, scaled, x);
+  } else if (op == "ThresholdedRelu") {
+    double alpha = attrFloat(n, "alpha", 1.0f);
+    Value above = binary<tosa::GreaterOp>(x, scalarConst(et, alpha, rank), i1);
+    r = tosa::SelectOp::create(b, loc, x.getType(), above, x,
+                               splatConst(et, 0.0, s));
+  }
+  if (!r)
+    return failure();
+  setValue(n, 0, r);
+  return success();
+}
+
+/// Pad (opsets 2-17; constant pads). constant: negative pads crop with a
+/// slice, then tosa.pad with the (constant or runtime) value; edge and
+/// reflect: one linalg.generic reading x with tensor.extract at the
+/// clamped / mirrored input index of every output position.
+LogicalResult Importer::importPad(const onnx::NodeProto &n) {
+  Value x = get(n, 0);
+  Shape s = shapeOf(x);
+  int64_t rank = s.size();
+  Type et = elemOf(x);
+  std::string mode = attrString(n, "mode", "constant");
+  if (mode != "constant" && mode != "edge" && mode != "reflect")
+    return fail("Pad: mode '" + mode + "' is not supported");
+  std::optional<Shape> pads;
+  if (opset < 11) {
+    pads = attrInts(n, "pads");
+  } else if (hasInput(n, 1)) {
+    const ConstTensor *c = getConst(n, 1);
+    if (!c)
+      return fail("Pad: input '" + n.input(1) + "' (pads) must be a constant");
+    pads = c->toInts();
+  }
+  if (hasInput(n, 3))
+    return fail("Pad: the axes input is not supported");
+  if (!pads || (int64_t)pads->size() != 2 * rank)
+    return fail("Pad: expected " + Twine(2 * rank) + " pads");
+  Shape before(pads->begin(), pads->begin() + rank),
+      after(pads->begin() + rank, pads->end()), out(rank);
+  for (int64_t d = 0; d < rank; ++d) {
+    out[d] = s[d] + before[d] + after[d];
+    if (out[d] < 0)
+      return fail("Pad: negative output dimension");
+  }
+  if (product(out) == 0) {
+    setValue(n, 0, tensor::EmptyOp::create(b, loc, out, et));
+    return success();
+  }
+  if (mode == "constant") {
+    // Crop negative pads first.
+    Shape start(rank, 0), size = s;
+    for (int64_t d = 0; d < rank; ++d) {
+      if (before[d] < 0) {
+        start[d] = -before[d];
+        size[d] += before[d];
+        before[d] = 0;
+      }
+      if (after[d] < 0) {
+        size[d] += after[d];
+        after[d] = 0;
+      }
+    }
+    x = slice(x, start, size);
+    Shape padVals;
+    for (int64_t d = 0; d < rank; ++d) {
+      padVals.push_back(before[d]);
+      padVals.push_back(after[d]);
+    }
+    if (llvm::all_of(padVals, [](int64_t p) { return p == 0; })) {
+      setValue(n, 0, x);
+      return success();
+    }
+    Value value;
+    if (opset < 11) {
+      value = splatConst(et, attrFloat(n, "value", 0.0f), {1});
+    } else if (hasInput(n, 2)) {
+      if (const ConstTensor *c = getConst(n, 2)) {
+        if (c->numElements() != 1)
+          return fail("Pad: constant_value must have one element");
+        value = isFloatDType(c->dtype())
+                    ? splatConst(et, c->getDouble(0), {1})
+                    : splatConst(et, (double)c->getInt(0), {1});
+      } else {
+        value = reshape(get(n, 2), {1});
+        if (elemOf(value) != et)
+          return fail("Pad: constant_value has another element type");
+      }
+    } else {
+      value = splatConst(et, 0.0, {1});
+    }
+    setValue(n, 0,
+             tosa::PadOp::create(b, loc, tensorType(out, et), x,
+                                 constShape(padVals), value));
+    return success();
+  }
+  if (mode == "reflect")
+    for (int64_t d = 0; d < rank; ++d)
+      if (std::max(before[d], after[d]) >= s[d] &&
+          (before[d] > 0 || after[d] > 0))
+        return fail("Pad: reflect pads of axis " + Twine(d) +
+                    " must be smaller than its size " + Twine(s[d]));
+  bool reflect = mode == "reflect";
+  SmallVector<AffineMap> maps = {b.getMultiDimIdentityMap(rank)};
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  Value init = tensor::EmptyOp::create(b, loc, out, et);
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{tensorType(out, et)}, ValueRange{}, ValueRange{init},
+      maps, iterators, [&](OpBuilder &nb, Location nl, ValueRange) {
+        SmallVector<Value> ivs;
+        for (int64_t d = 0; d < rank; ++d) {
+          Value o = linalg::IndexOp::create(nb, nl, d);
+          if (before[d] == 0 && after[d] == 0) {
+            ivs.push_back(o);
+            continue;
+          }
+          auto cst = [&](int64_t v) {
+            return arith::ConstantIndexOp::create(nb, nl, v);
+          };
+          Value i = arith::SubIOp::create(nb, nl, o, cst(before[d]));
+          Value last = cst(s[d] - 1);
+          if (reflect) {
+            // i < 0 -> -i; i > n - 1 -> 2 (n - 1) - i.
+            Value neg = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::slt,
+                                              i, cst(0));
+            i = arith::SelectOp::create(
+                nb, nl, neg, arith::SubIOp::create(nb, nl, cst(0), i), i);
+            Value high = arith::CmpIOp::create(
+                nb, nl, arith::CmpIPredicate::sgt, i, last);
+            i = arith::SelectOp::create(
+                nb, nl, high,
+                arith::SubIOp::create(nb, nl, cst(2 * (s[d] - 1)), i), i);
+          } else {
+            i = arith::MaxSIOp::create(nb, nl, i, cst(0));
+            i = arith::MinSIOp::create(nb, nl, i, last);
+          }
+          ivs.push_back(i);
+        }
+        Value v = tensor::ExtractOp::create(nb, nl, x, ivs);
+        linalg::YieldOp::create(nb, nl, v);
+      });
+  setValue(n, 0, generic.getResult(0));
+  return success();
+}
+
+/// DepthToSpace (DCR / CRD) and SpaceToDepth: 6-D reshape, transpose,
+/// reshape.
+LogicalResult Importer::importDepthToSpace(const onnx::NodeProto &n) {
+  const std::string &op = n.op_type();
+  Value x = get(n, 0);
+  Shape s = shapeOf(x);
+  if (s.size() != 4)
+    return fail(op + ": expected a 4-D input");
+  int64_t bs = attrInt(n, "blocksize", 0);
+  if (bs <= 0)
+    return fail(op + ": blocksize must be positive");
+  int64_t nb = s[0], c = s[1], h = s[2], w = s[3];
+  Value r;
+  if (op == "DepthToSpace") {
+    if (c % (bs * bs))
+      return fail("DepthToSpace: channels are not divisible by blocksize^2");
+    std::string mode = attrString(n, "mode", "DCR");
+    int64_t oc = c / (bs * bs);
+    if (mode == "DCR") {
+      r = transpose(reshape(x, {nb, bs, bs, oc, h, w}), {0, 3, 4, 1, 5, 2});
+    } else if (mode == "CRD") {
+      r = transpose(reshape(x, {nb, oc, bs, bs, h, w}), {0, 1, 4, 2, 5, 3});
+    } else {
+      return fail("DepthToSpace: mode '" + mode + "' is not supported");
+    }
+    r = reshape(r, {nb, oc, h * bs, w * bs});
+  } else {
+    if (h % bs || w % bs)
+      return fail("SpaceToDepth: spatial dimensions are not divisible by "
+                  "blocksize");
+    r = transpose(reshape(x, {nb, c, h / bs, bs, w / bs, bs}),
+                  {0, 3, 5, 1, 2, 4});
+    r = reshape(r, {nb, c * bs * bs, h / bs, w / bs});
+  }
+  setValue(n, 0, r);
+  return success();
+}
+
+/// TopK (constant K): K rounds of a masked arg-extreme linalg.generic (the
+/// first not yet taken maximum / minimum, so ties keep the lower index
+/// first, as ONNX specifies), each followed by a generic marking the taken
+/// position; the rounds are concatenated along the axis (sorted output,
+/// which also satisfies sorted = 0).
+LogicalResult Importer::importTopK(const onnx::NodeProto &n) {
+  Value x = get(n, 0);
+  Shape s = shapeOf(x);
+  int64_t rank = s.size();
+  Type et = elemOf(x), i64 = b.getI64Type(), i1 = b.getI1Type();
+  if (rank == 0)
+    return fail("TopK: scalar input");
+  if (et.isInteger(1))
+    return fail("TopK: bool tensors are not supported");
+  int64_t axis = attrInt(n, "axis", -1);
+  if (axis < 0)
+    axis += rank;
+  if (axis < 0 || axis >= rank)
+    return fail("TopK: axis out of range");
+  int64_t k;
+  if (opset < 10) {
+    k = attrInt(n, "k", -1);
+  } else {
+    const ConstTensor *c = getConst(n, 1);
+    if (!c)
+      return fail("TopK: input '" + n.input(1) + "' (K) must be a constant");
+    k = c->getInt(0);
+  }
+  if (k < 0 || k > s[axis])
+    return fail("TopK: K = " + Twine(k) + " is out of range for axis size " +
+                Twine(s[axis]));
+  bool largest = attrInt(n, "largest", 1) != 0;
+  Shape out = s;
+  out[axis] = k;
+  Shape origOut = out;
+  if (rank == 1) {
+    // No rank-0 round results (see importArgMax).
+    x = reshape(x, {1, s[0]});
+    s = shapeOf(x);
+    rank = 2;
+    axis = 1;
+    out = {1, k};
+  }
+  if (k == 0) {
+    setValue(n, 0, tensor::EmptyOp::create(b, loc, origOut, et));
+    setValue(n, 1, tensor::EmptyOp::create(b, loc, origOut, i64));
+    return success();
+  }
+  Shape red, keep = s;
+  keep[axis] = 1;
+  SmallVector<AffineExpr> redExprs;
+  for (int64_t d = 0; d < rank; ++d)
+    if (d != axis) {
+      red.push_back(s[d]);
+      redExprs.push_back(b.getAffineDimExpr(d));
+    }
+  AffineMap id = b.getMultiDimIdentityMap(rank);
+  AffineMap redMap = AffineMap::get(rank, 0, redExprs, ctx);
+  SmallVector<utils::IteratorType> parallel(rank,
+                                            utils::IteratorType::parallel);
+  SmallVector<utils::IteratorType> reduction = parallel;
+  reduction[axis] = utils::IteratorType::reduction;
+  TypedAttr zeroAttr = isa<FloatType>(et) ? TypedAttr(b.getFloatAttr(et, 0.0))
+                                          : TypedAttr(b.getIntegerAttr(et, 0));
+  Value taken = fillTensor(s, i1, b.getBoolAttr(false));
+  SmallVector<Value> vals, idxs;
+  for (int64_t j = 0; j < k; ++j) {
+    Value v0 = fillTensor(red, et, zeroAttr);
+    Value i0 = fillTensor(red, i64, b.getI64IntegerAttr(-1));
+    auto pick = linalg::GenericOp::create(
+        b, loc, TypeRange{v0.getType(), i0.getType()}, ValueRange{x, taken},
+        ValueRange{v0, i0}, SmallVector<AffineMap>{id, id, redMap, redMap},
+        reduction, [&](OpBuilder &nb, Location nl, ValueRange args) {
+          Value better;
+          if (isa<FloatType>(et))
+            better = arith::CmpFOp::create(nb, nl,
+                                           largest ? arith::CmpFPredicate::OGT
+                                                   : arith::CmpFPredicate::OLT,
+                                           args[0], args[2]);
+          else
+            better = arith::CmpIOp::create(nb, nl,
+                                           largest ? arith::CmpIPredicate::sgt
+                                                   : arith::CmpIPredicate::slt,
+                                           args[0], args[2]);
+          Value none = arith::CmpIOp::create(
+              nb, nl, arith::CmpIPredicate::slt, args[3],
+              arith::ConstantOp::create(nb, nl, nb.getI64IntegerAttr(0)));
+          Value cand = arith::OrIOp::create(nb, nl, none, better);
+          Value free = arith::XOrIOp::create(
+              nb, nl, args[1],
+              arith::ConstantOp::create(nb, nl, nb.getBoolAttr(true)));
+          Value use = arith::AndIOp::create(nb, nl, free, cand);
+          Value i = arith::IndexCastOp::create(
+              nb, nl, nb.getI64Type(), linalg::IndexOp::create(nb, nl, axis));
+          Value v = arith::SelectOp::create(nb, nl, use, args[0], args[2]);
+          Value ix = arith::SelectOp::create(nb, nl, use, i, args[3]);
+          linalg::YieldOp::create(nb, nl, ValueRange{v, ix});
+        });
+    Value idx = pick.getResult(1);
+    vals.push_back(reshape(pick.getResult(0), keep));
+    idxs.push_back(reshape(idx, keep));
+    if (j + 1 == k)
+      break;
+    Value init = tensor::EmptyOp::create(b, loc, s, i1);
+    auto mark = linalg::GenericOp::create(
+        b, loc, TypeRange{taken.getType()}, ValueRange{taken, idx},
+        ValueRange{init}, SmallVector<AffineMap>{id, redMap, id}, parallel,
+        [&](OpBuilder &nb, Location nl, ValueRange args) {
+          Value i = arith::IndexCastOp::create(
+              nb, nl, nb.getI64Type(), linalg::IndexOp::create(nb, nl, axis));
+          Value hit = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::eq, i,
+                                            args[1]);
+          linalg::YieldOp::create(
+              nb, nl, arith::OrIOp::create(nb, nl, args[0], hit).getResult());
+        });
+    taken = mark.getResult(0);
+  }
+  auto concat = [&](ArrayRef<Value> parts, Type elem) -> Value {
+    if (parts.size() == 1)
+      return parts[0];
+    return tosa::ConcatOp::create(b, loc, tensorType(out, elem), parts,
+                                  b.getI32IntegerAttr(axis));
+  };
+  setValue(n, 0, reshape(concat(vals, et), origOut));
+  setValue(n, 1, reshape(concat(idxs, i64), origOut));
+  return success();
+}
+
+/// Einsum: one linalg.generic with a loop per distinct label (and per
+/// ellipsis dimension), parallel for the output's labels and reduction for
+/// the summed ones, multiplying the operands and accumulating from zero.
+/// Covers transposes, sums, diagonals (a label repeated in one operand),
+/// inner/outer products and (batch) matmuls; size-1 ellipsis dimensions
+/// broadcast.
+LogicalResult Importer::importEinsum(const onnx::NodeProto &n) {
+  std::string eq;
+  for (char c : attrString(n, "equation", ""))
+    if (!isspace((unsigned char)c))
+      eq += c;
+  StringRef eqRef(eq);
+  auto [lhs, rhs] = eqRef.split("->");
+  bool explicitOut = eqRef.contains("->");
+  SmallVector<StringRef> terms;
+  lhs.split(terms, ',');
+  if ((int)terms.size() != n.input_size())
+    return fail("Einsum: equation '" + eq + "' has " + Twine(terms.size()) +
+                " operands, the node " + Twine(n.input_size()));
+  SmallVector<Value> ins;
+  Type et;
+  for (int i = 0; i < n.input_size(); ++i) {
+    ins.push_back(get(n, i));
+    if (i == 0)
+      et = elemOf(ins[0]);
+    else if (elemOf(ins[i]) != et)
+      return fail("Einsum: operand element types differ");
+  }
+  if (et.isInteger(1))
+    return fail("Einsum: bool tensors are not supported");
+  // A term as labels, '.' standing for the ellipsis.
+  auto parse = [&](StringRef t, std::string &labels) -> bool {
+    size_t dots = t.find("...");
+    if (dots != StringRef::npos) {
+      if (t.find("...", dots + 3) != StringRef::npos)
+        return false;
+      labels = (t.take_front(dots) + "." + t.drop_front(dots + 3)).str();
+    } else {
+      labels = t.str();
+    }
+    return llvm::all_of(
+        labels, [](char c) { return isalpha((unsigned char)c) || c == '.'; });
+  };
+  SmallVector<std::string> inLabels(terms.size());
+  int64_t ell = 0;
+  for (size_t i = 0; i < terms.size(); ++i) {
+    if (!parse(terms[i], inLabels[i]))
+      return fail("Einsum: cannot parse equation '" + eq + "'");
+    int64_t named =
+        llvm::count_if(inLabels[i], [](char c) { return c != '.'; });
+    int64_t rank = shapeOf(ins[i]).size();
+    bool hasEll = StringRef(inLabels[i]).contains('.');
+    if (rank < named || (!hasEll && rank != named))
+      return fail("Einsum: term '" + terms[i] + "' does not match operand " +
+                  Twine(i) + " of rank " + Twine(rank));
+    if (hasEll)
+      ell = std::max(ell, rank - named);
+  }
+  // Loop dims: ellipsis dims first, then labels in order of appearance.
+  std::string order;
+  llvm::StringMap<int> count;
+  for (const std::string &l : inLabels)
+    for (char c : l)
+      if (c != '.') {
+        if (order.find(c) == std::string::npos)
+          order += c;
+        count[std::string(1, c)]++;
+      }
+  int64_t numLoops = ell + order.size();
+  Shape loopSize(numLoops, 1);
+  SmallVector<SmallVector<AffineExpr>> inExprs(ins.size());
+  auto labelDim = [&](char c) { return ell + (int64_t)order.find(c); };
+  SmallVector<SmallVector<std::pair<int64_t, int64_t>>> uses(ins.size());
+  for (size_t i = 0; i < ins.size(); ++i) {
+    Shape s = shapeOf(ins[i]);
+    int64_t named =
+        llvm::count_if(inLabels[i], [](char c) { return c != '.'; });
+    int64_t opEll = s.size() - named, pos = 0;
+    for (char c : inLabels[i]) {
+      if (c == '.') {
+        for (int64_t e = 0; e < opEll; ++e)
+          uses[i].push_back({ell - opEll + e, s[pos++]});
+      } else {
+        uses[i].push_back({labelDim(c), s[pos++]});
+      }
+    }
+    for (auto [d, size] : uses[i]) {
+      if (loopSize[d] != 1 && size != 1 && loopSize[d] != size)
+        return fail("Einsum: inconsistent sizes for a label of '" + eq + "'");
+      if (size != 1)
+        loopSize[d] = size;
+    }
+  }
+  for (size_t i = 0; i < ins.size(); ++i)
+    for (auto [d, size] : uses[i]) {
+      if (size == 1 && loopSize[d] != 1) {
+        if (d >= ell)
+          return fail("Einsum: a size-1 label dimension does not broadcast");
+        inExprs[i].push_back(b.getAffineConstantExpr(0));
+      } else {
+        inExprs[i].push_back(b.getAffineDimExpr(d));
+      }
+    }
+  // Output labels.
+  std::string outLabels;
+  if (explicitOut) {
+    if (!parse(rhs, outLabels))
+      return fail("Einsum: cannot parse equation '" + eq + "'");
+  } else {
+    outLabels = ell ? "." : "";
+    std::string once;
+    for (char c : order)
+      if (count[std::string(1, c)] == 1)
+        once += c;
+    llvm::sort(once);
+    outLabels += once;
+  }
+  SmallVector<AffineExpr> outExprs;
+  Shape outShape;
+  SmallVector<bool> isOut(numLoops, false);
+  for (char c : outLabels) {
+    if (c == '.') {
+      for (int64_t e = 0; e < ell; ++e) {
+        outExprs.push_back(b.getAffineDimExpr(e));
+        outShape.push_back(loopSize[e]);
+        isOut[e] = true;
+      }
+      continue;
+    }
+    if (order.find(c) == std::string::npos)
+      return fail("Einsum: output label '" + Twine(c) +
+                  "' is not an input label");
+    int64_t d = labelDim(c);
+    if (isOut[d])
+      return fail("Einsum: output label '" + Twine(c) + "' repeats");
+    outExprs.push_back(b.getAffineDimExpr(d));
+    outShape.push_back(loopSize[d]);
+    isOut[d] = true;
+  }
+  bool scalarOut = outShape.empty();
+  if (scalarOut) {
+    // A rank-0 result would become a rank-0 host buffer, which LLVM 22's
+    // memref-to-emitc cannot declare: compute [1] over an extra unit loop.
+    isOut.push_back(true);
+    outExprs.push_back(b.getAffineDimExpr(numLoops++));
+    outShape.push_back(1);
+  }
+  SmallVector<AffineMap> maps;
+  for (auto &ex : inExprs)
+    maps.push_back(AffineMap::get(numLoops, 0, ex, ctx));
+  maps.push_back(AffineMap::get(numLoops, 0, outExprs, ctx));
+  SmallVector<utils::IteratorType> iterators;
+  for (int64_t d = 0; d < numLoops; ++d)
+    iterators.push_back(isOut[d] ? utils::IteratorType::parallel
+                                 : utils::IteratorType::reduction);
+  TypedAttr zeroAttr = isa<FloatType>(et) ? TypedAttr(b.getFloatAttr(et, 0.0))
+                                          : TypedAttr(b.getIntegerAttr(et, 0));
+  Value init = fillTensor(outShape, et, zeroAttr);
+  bool isFloat = isa<FloatType>(et);
+  size_t numIns = ins.size();
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{init.getType()}, ins, ValueRange{init}, maps, iterators,
+      [&](OpBuilder &nb, Location nl, ValueRange args) {
+        Value p = args[0];
+        for (size_t i = 1; i < numIns; ++i)
+          p = isFloat ? arith::MulFOp::create(nb, nl, p, args[i]).getResult()
+                      : arith::MulIOp::create(nb, nl, p, args[i]).getResult();
+        Value acc = args[numIns];
+        Value r = isFloat ? arith::AddFOp::create(nb, nl, acc, p).getResult()
+                          : arith::AddIOp::create(nb, nl, acc, p).getResult();
+        linalg::YieldOp::create(nb, nl, r);
+      });
+  Value result = generic.getResult(0);
+  setValue(n, 0, scalarOut ? reshape(result, {}) : result);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // Driver
 //===----------------------------------------------------------------------===//
 
@@ -2921,7 +3959,8 @@ LogicalResult Importer::importUnsignedNode(const onnx::NodeProto &n,
       "Add",      "Sub",       "Mul",       "Sum",     "Equal",
       "Reshape",  "Flatten",   "Squeeze",   "Unsqueeze", "Transpose",
       "Concat",   "Split",     "Slice",     "Gather",  "Where",
-      "Expand",   "Tile",      "ReduceSum", "ReduceSumSquare"};
+      "Expand",   "Tile",      "ReduceSum", "ReduceSumSquare",
+      "Trilu",    "GatherElements", "DepthToSpace", "SpaceToDepth"};
   // Order-dependent ops: computed on sign-flipped operands; `true` when the
   // result is an unsigned value to flip back.
   static const llvm::StringMap<bool> ordered = {
@@ -2935,6 +3974,25 @@ LogicalResult Importer::importUnsignedNode(const onnx::NodeProto &n,
     return importWithFlippedSign(n, h, it->second);
   if (op == "Cast")
     return importUnsignedCast(n);
+  if (op == "CastLike") {
+    onnx::NodeProto cast;
+    if (failed(castLikeNode(n, cast)))
+      return failure();
+    return importUnsignedCast(cast);
+  }
+  if (op == "BitShift")
+    return (this->*h)(n); // shli / shrui: unsigned already
+  if (op == "Mod") {
+    // Both fmod modes agree on unsigned values.
+    Value x = get(n, 0), y = get(n, 1);
+    Shape out;
+    if (failed(broadcastPair(x, y, out)))
+      return failure();
+    setValue(n, 0,
+             arith::RemUIOp::create(b, loc, broadcastTo(x, out),
+                                    broadcastTo(y, out)));
+    return success();
+  }
   if (op == "Relu" || op == "Abs") {
     // The identity on unsigned values.
     if (const ConstTensor *c = getConst(n, 0))
@@ -3016,7 +4074,8 @@ const std::map<std::string, Importer::Handler> &Importer::handlers() {
     add({"InstanceNormalization"}, &Importer::importInstanceNorm);
     add({"LayerNormalization"}, &Importer::importLayerNorm);
     add({"ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd",
-         "ReduceSumSquare"},
+         "ReduceSumSquare", "ReduceL1", "ReduceL2", "ReduceLogSum",
+         "ReduceLogSumExp"},
         &Importer::importReduce);
     add({"Transpose"}, &Importer::importTranspose);
     add({"Reshape"}, &Importer::importReshape);
@@ -3038,6 +4097,21 @@ const std::map<std::string, Importer::Handler> &Importer::handlers() {
     add({"AveragePool", "MaxPool"}, &Importer::importPool);
     add({"ConvTranspose"}, &Importer::importConvTranspose);
     add({"Resize"}, &Importer::importResize);
+    add({"ArgMax", "ArgMin"}, &Importer::importArgMax);
+    add({"Hardmax"}, &Importer::importHardmax);
+    add({"Trilu"}, &Importer::importTrilu);
+    add({"GatherElements"}, &Importer::importGatherElements);
+    add({"CumSum"}, &Importer::importCumSum);
+    add({"CastLike"}, &Importer::importCastLike);
+    add({"Mod"}, &Importer::importMod);
+    add({"BitShift"}, &Importer::importBitShift);
+    add({"Pad"}, &Importer::importPad);
+    add({"DepthToSpace", "SpaceToDepth"}, &Importer::importDepthToSpace);
+    add({"TopK"}, &Importer::importTopK);
+    add({"Einsum"}, &Importer::importEinsum);
+    add({"Sign", "IsNaN", "IsInf", "Round", "PRelu", "ThresholdedRelu", "Acos",
+         "Asin", "Atan", "Acosh", "Asinh", "Atanh", "Cosh", "Sinh", "Tan"},
+        &Importer::importMiscUnary);
     return t;
   }();
   return table;

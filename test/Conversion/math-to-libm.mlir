@@ -34,3 +34,17 @@ func.func @ipow(%x: i32, %e: i32) -> i32 {
   %0 = math.ipowi %x, %e : i32
   return %0 : i32
 }
+
+// arith.remf (ONNX Mod, fmod = 1) is C fmod.
+// CHECK-LABEL: func.func @remf
+// CHECK: emitc.call_opaque "fmodf"(%arg0, %arg1) : (f32, f32) -> f32
+// CHECK: emitc.call_opaque "fmod"(%arg2, %arg3) : (f64, f64) -> f64
+// CHECK: emitc.call_opaque "sinhf"(%arg0) : (f32) -> f32
+// CHECK: emitc.call_opaque "nearbyintf"(%arg0) : (f32) -> f32
+func.func @remf(%a: f32, %b: f32, %c: f64, %d: f64) -> (f32, f64, f32, f32) {
+  %0 = arith.remf %a, %b : f32
+  %1 = arith.remf %c, %d : f64
+  %2 = math.sinh %a : f32
+  %3 = math.roundeven %a : f32
+  return %0, %1, %2, %3 : f32, f64, f32, f32
+}

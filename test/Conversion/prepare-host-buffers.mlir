@@ -59,3 +59,26 @@ func.func @loop(%n: index) {
   }
   return
 }
+
+// -----
+
+// Rank-0 buffers and constants become one-element arrays read through a
+// rank-0 collapse_shape (LLVM 22's memref-to-emitc crashes on uninitialized
+// rank-0 globals and does not convert loads/stores of the others).
+// CHECK: memref.global "private" constant @half : memref<1xf32> = dense<5.000000e-01>
+// CHECK: memref.global "private" @__bitmod_buf_0 : memref<1xf32> = uninitialized
+// CHECK-LABEL: func.func @scalar(
+// CHECK: %[[H:.*]] = memref.get_global @half : memref<1xf32>
+// CHECK: memref.collapse_shape %[[H]] [] : memref<1xf32> into memref<f32>
+// CHECK: %[[B:.*]] = memref.get_global @__bitmod_buf_0 : memref<1xf32>
+// CHECK: memref.collapse_shape %[[B]] [] : memref<1xf32> into memref<f32>
+memref.global "private" constant @half : memref<f32> = dense<0.5>
+func.func @scalar(%x: memref<f32>, %out: memref<f32>) {
+  %h = memref.get_global @half : memref<f32>
+  %v = memref.load %h[] : memref<f32>
+  memref.store %v, %out[] : memref<f32>
+  %a = memref.alloc() : memref<f32>
+  memref.copy %x, %a : memref<f32> to memref<f32>
+  memref.copy %a, %out : memref<f32> to memref<f32>
+  return
+}
