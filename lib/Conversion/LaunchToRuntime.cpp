@@ -100,3 +100,14 @@ struct LaunchToRuntimePass
 };
 
 } // namespace
+
+SmallVector<func::CallOp>
+mlir::bitmod::collectRuntimeLaunchCalls(ModuleOp module, SymbolTable &symbols) {
+  SmallVector<func::CallOp> calls;
+  module.walk([&](func::CallOp call) {
+    auto callee = symbols.lookup<func::FuncOp>(call.getCallee());
+    if (callee && callee->hasAttr(kRtLaunchAttrName))
+      calls.push_back(call);
+  });
+  return calls;
+}

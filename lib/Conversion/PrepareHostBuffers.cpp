@@ -130,12 +130,8 @@ struct PrepareHostBuffersPass
 
   LogicalResult rewriteLaunchCalls(ModuleOp module) {
     SymbolTable symbols(module);
-    SmallVector<func::CallOp> calls;
-    module.walk([&](func::CallOp call) {
-      auto callee = symbols.lookup<func::FuncOp>(call.getCallee());
-      if (callee && callee->hasAttr(kRtLaunchAttrName))
-        calls.push_back(call);
-    });
+    SmallVector<func::CallOp> calls =
+        collectRuntimeLaunchCalls(module, symbols);
     unsigned counter = 0;
     for (func::CallOp call : calls) {
       auto callee = symbols.lookup<func::FuncOp>(call.getCallee());

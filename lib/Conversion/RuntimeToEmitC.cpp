@@ -42,12 +42,8 @@ struct RuntimeToEmitCPass
     ModuleOp module = getOperation();
     MLIRContext *ctx = &getContext();
     SymbolTable symbols(module);
-    SmallVector<func::CallOp> calls;
-    module.walk([&](func::CallOp call) {
-      auto callee = symbols.lookup<func::FuncOp>(call.getCallee());
-      if (callee && callee->hasAttr(kRtLaunchAttrName))
-        calls.push_back(call);
-    });
+    SmallVector<func::CallOp> calls =
+        collectRuntimeLaunchCalls(module, symbols);
     for (func::CallOp call : calls) {
       auto callee = symbols.lookup<func::FuncOp>(call.getCallee());
       auto layer = callee->getAttrOfType<StringAttr>(kRtLaunchAttrName);

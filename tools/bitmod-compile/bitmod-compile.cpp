@@ -512,7 +512,7 @@ int main(int argc, char **argv) {
   for (const std::string &spec : bindInputs) {
     std::string name, path, error;
     if (failed(mb::parseBindInputSpec(spec, name, path, error)))
-      fatal("--bind-input: " + error);
+      fatal(error); // the message names --bind-input
     importOptions.boundInputs.emplace_back(name, path);
   }
   OwningOpRef<ModuleOp> module = mb::importONNXModel(

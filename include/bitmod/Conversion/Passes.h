@@ -33,6 +33,10 @@ constexpr llvm::StringLiteral kHostIOAttrName = "bitmod.io";
 /// `bitmod.rt_launch = "L"` on the private declaration standing for
 /// launches of layer L until --bitmod-runtime-to-emitc.
 constexpr llvm::StringLiteral kRtLaunchAttrName = "bitmod.rt_launch";
+/// The calls of runtime launch declarations (callees carrying
+/// kRtLaunchAttrName) in `module`, in walk order.
+SmallVector<func::CallOp> collectRuntimeLaunchCalls(ModuleOp module,
+                                                    SymbolTable &symbols);
 /// Prefix of the C entry points: bitmod_model_<func name>.
 constexpr llvm::StringLiteral kModelEntryPrefix = "bitmod_model_";
 
