@@ -3,10 +3,10 @@ real models (the figures in docs/driver.md, "Compile time").
 
   /usr/bin/python3 bench/compile_bench.py [--tools build/bin] [--opt -O1]
 
-For each model: the per-stage times `bitmod-compile --time-stages` prints,
-the wall time of the whole compile and of one model.sim run. Models whose
-files are missing (the PaddleOCR ones come from scripts/setup.sh) are
-skipped with a note.
+For each model: the per-stage wall times of the timing report
+`bitmod-compile --time-stages` prints, the wall time of the whole compile
+and of one model.sim run. Models whose files are missing (the PaddleOCR
+ones come from scripts/setup.sh) are skipped with a note.
 """
 
 import argparse
@@ -62,8 +62,10 @@ def main():
             if r.returncode != 0:
                 print("%-16s compile failed: %s" % (name, r.stderr.strip()))
                 continue
+            # MLIR's timing report: [user time (%)] wall time (%)  name.
             stages = dict((m.group(2).strip(), float(m.group(1))) for m in
-                          re.finditer(r"^\s+([0-9.]+) s\s+[0-9.]+%\s+(.+)$",
+                          re.finditer(r"^\s+(?:[0-9.]+ \(\s*[0-9.]+%\)\s+)*"
+                                      r"([0-9.]+) \(\s*[0-9.]+%\)\s+(\S.*)$",
                                       r.stderr, re.M))
             run = [os.path.join(out, "model.sim"), "--output-dir",
                    os.path.join(out, "res")]

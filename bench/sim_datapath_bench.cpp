@@ -16,6 +16,7 @@
 #include <random>
 
 using namespace bitmod;
+using namespace bitmod::arch;
 using namespace bitmod::sim;
 
 namespace {

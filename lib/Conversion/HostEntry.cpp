@@ -25,14 +25,22 @@ namespace bitmod {
 using namespace mlir;
 using namespace mlir::bitmod;
 
-namespace {
-
-std::string sanitizeCName(StringRef name) {
+std::string mlir::bitmod::getHostModelName(StringRef funcName) {
   std::string out;
-  for (char c : name)
+  for (char c : funcName)
     out.push_back(llvm::isAlnum(c) || c == '_' ? c : '_');
   return out;
 }
+
+std::string mlir::bitmod::getHostIOName(DictionaryAttr attrs, bool isInput,
+                                        unsigned index) {
+  if (attrs)
+    if (auto name = attrs.getAs<StringAttr>(kOnnxNameAttrName))
+      return name.str();
+  return ((isInput ? "in" : "out") + Twine(index)).str();
+}
+
+namespace {
 
 /// The `bitmod.io` name of a supported graph element type, or "".
 /// `isUnsigned` (the importer's onnx.unsigned) reads a signless integer as
@@ -119,14 +127,6 @@ struct HostEntryPass
       return func.emitError() << "host entry @" << func.getSymName()
                               << " must have a single block";
 
-    auto nameOf = [&](DictionaryAttr attrs, StringRef fallback,
-                      unsigned i) -> std::string {
-      if (attrs)
-        if (auto n = attrs.getAs<StringAttr>(kOnnxNameAttrName))
-          return n.str();
-      return (fallback + Twine(i)).str();
-    };
-
     SmallVector<Attribute> io;
     auto describe = [&](StringRef name, StringRef kind, RankedTensorType type,
                         DictionaryAttr attrs) {
@@ -148,7 +148,8 @@ struct HostEntryPass
     OpBuilder b(ctx);
     b.setInsertionPointToStart(&entry);
     for (unsigned i = 0; i < oldType.getNumInputs(); ++i) {
-      std::string name = nameOf(func.getArgAttrDict(i), "in", i);
+      std::string name =
+          getHostIOName(func.getArgAttrDict(i), /*isInput=*/true, i);
       FailureOr<RankedTensorType> flat =
           getFlatType(func, oldType.getInput(i), "input", i, name);
       if (failed(flat))
@@ -182,7 +183,8 @@ struct HostEntryPass
     // Outputs: collapse before every return.
     SmallVector<Type> newResults;
     for (unsigned i = 0; i < oldType.getNumResults(); ++i) {
-      std::string name = nameOf(func.getResultAttrDict(i), "out", i);
+      std::string name =
+          getHostIOName(func.getResultAttrDict(i), /*isInput=*/false, i);
       FailureOr<RankedTensorType> flat =
           getFlatType(func, oldType.getResult(i), "output", i, name);
       if (failed(flat))
@@ -228,7 +230,7 @@ struct HostEntryPass
     func->setAttr(kHostIOAttrName, ArrayAttr::get(ctx, io));
 
     std::string newName =
-        (kModelEntryPrefix + sanitizeCName(func.getSymName())).str();
+        (kModelEntryPrefix + getHostModelName(func.getSymName())).str();
     if (newName != func.getSymName()) {
       if (SymbolTable::lookupSymbolIn(module, newName))
         return func.emitError()

@@ -64,7 +64,7 @@ Expected<Object> rt::buildCompare(const ReportInput &in,
                                   llvm::ArrayRef<sim::AcceleratorKind> kinds) {
   const isa::Program &p = *in.program;
   const sim::TimingResult &t = *in.timing;
-  const sim::AccelConfig &cfg = *in.cfg;
+  const arch::AccelConfig &cfg = *in.cfg;
   auto estimateAll = [&](sim::AcceleratorKind kind) -> Expected<Object> {
     uint64_t cycles = 0;
     sim::EnergyBreakdown energy;
@@ -126,7 +126,7 @@ Expected<Object> rt::buildCompare(const ReportInput &in,
 Expected<Object> rt::buildReport(const ReportInput &in,
                                  llvm::ArrayRef<sim::AcceleratorKind> kinds) {
   const sim::TimingResult &t = *in.timing;
-  const sim::AccelConfig &cfg = *in.cfg;
+  const arch::AccelConfig &cfg = *in.cfg;
   Array layers;
   for (const sim::LayerTiming &l : t.layers)
     layers.push_back(Object{

@@ -6,6 +6,7 @@
 
 #include <cassert>
 
+using namespace bitmod::arch;
 using namespace bitmod::sim;
 
 static const char *const kModelNames[kNumPaperModels] = {

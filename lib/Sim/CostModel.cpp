@@ -14,6 +14,7 @@
 #include <cmath>
 
 using namespace bitmod;
+using namespace bitmod::arch;
 using namespace bitmod::sim;
 using llvm::createStringError;
 using llvm::inconvertibleErrorCode;

@@ -6,6 +6,7 @@
 
 #include <cassert>
 
+using namespace bitmod::arch;
 using namespace bitmod::sim;
 
 llvm::StringRef bitmod::sim::getAcceleratorName(AcceleratorKind kind) {

@@ -10,6 +10,7 @@
 #include <cstring>
 
 using namespace bitmod;
+using namespace bitmod::arch;
 using namespace bitmod::sim;
 using bitmod::isa::Instruction;
 using bitmod::isa::Opcode;

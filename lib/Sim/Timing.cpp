@@ -12,6 +12,7 @@
 #include <deque>
 
 using namespace bitmod;
+using namespace bitmod::arch;
 using namespace bitmod::sim;
 using bitmod::isa::Instruction;
 using bitmod::isa::Opcode;

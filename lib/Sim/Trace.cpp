@@ -3,6 +3,7 @@
 #include "bitmod/Sim/Trace.h"
 
 using namespace bitmod;
+using namespace bitmod::arch;
 using namespace bitmod::sim;
 
 llvm::json::Value sim::buildChromeTrace(const isa::Program &p,

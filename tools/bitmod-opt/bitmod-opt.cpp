@@ -5,32 +5,15 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "bitmod/Conversion/Passes.h"
-#include "bitmod/Dialect/BitMoD/IR/BitMoDDialect.h"
-#include "bitmod/Dialect/BitMoD/Transforms/Passes.h"
-#include "bitmod/Dialect/BitMoDHW/IR/BitMoDHWDialect.h"
-#include "bitmod/Dialect/BitMoDHW/Transforms/Passes.h"
+#include "bitmod/Compiler/Pipelines.h"
 
 #include "mlir/IR/DialectRegistry.h"
-#include "mlir/InitAllDialects.h"
-#include "mlir/InitAllExtensions.h"
-#include "mlir/InitAllPasses.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 
 int main(int argc, char **argv) {
-  mlir::registerAllPasses();
-  mlir::bitmod::registerBitMoDPasses();
-  mlir::bitmod::registerBitMoDHWPasses();
-  mlir::bitmod::registerAccelPipeline();
-  mlir::bitmod::registerBitMoDConversionPasses();
-  mlir::bitmod::registerHostToEmitCPipeline();
-
+  mlir::bitmod::registerAllBitMoDPasses();
   mlir::DialectRegistry registry;
-  mlir::registerAllDialects(registry);
-  mlir::registerAllExtensions(registry);
-  registry
-      .insert<mlir::bitmod::BitMoDDialect, mlir::bitmod::hw::BitMoDHWDialect>();
-
+  mlir::bitmod::registerAllBitMoDDialects(registry);
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "BitMoD optimizer driver\n", registry));
 }

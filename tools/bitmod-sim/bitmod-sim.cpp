@@ -206,7 +206,7 @@ static int runSim() {
     isa::printAssembly(p, outs(), opt);
     return 0;
   }
-  sim::AccelConfig cfg = check(sim::getProgramAccelConfig(p));
+  arch::AccelConfig cfg = check(sim::getProgramAccelConfig(p));
   std::vector<sim::AcceleratorKind> compareKinds =
       check(rt::parseCompareList(compare));
 
@@ -318,7 +318,7 @@ static json::Object estimateCostJSON(const sim::GemmCost &c, uint64_t count) {
       {"load_store_latency_cycles",
        int64_t((c.firstLoadCycles + c.lastStoreCycles) * count)},
       {"dram_bytes", int64_t(c.dramBytes * count)},
-      {"arrangement", c.plan.arrangement == sim::ArrayArrangement::Generative
+      {"arrangement", c.plan.arrangement == arch::ArrayArrangement::Generative
                           ? "gen"
                           : "disc"},
       {"bits_per_weight", c.spec.bitsPerWeight},
@@ -339,9 +339,9 @@ static int runEstimate() {
   const json::Array *list = root.getAsArray();
   if (!list)
     fatal("--estimate: '" + estimateFile + "' must hold a JSON array");
-  sim::AccelConfig cfg;
+  arch::AccelConfig cfg;
   if (!accelFile.empty())
-    cfg = check(sim::loadAccelConfig(accelFile));
+    cfg = check(arch::loadAccelConfig(accelFile));
   std::vector<sim::AcceleratorKind> kinds{sim::AcceleratorKind::BitMoD};
   for (sim::AcceleratorKind k : check(rt::parseCompareList(compare)))
     if (k != sim::AcceleratorKind::BitMoD)

@@ -33,7 +33,7 @@ void runCase(const Case &c, bool expectBitExact, double relTol) {
   auto x = randomMatrix(23, uint64_t(c.M) * c.K, 1.0f);
   llvm::StringMap<std::vector<float>> inputs;
   inputs["x"] = x;
-  auto res = sim::execute(*prog, sim::AccelConfig(), inputs);
+  auto res = sim::execute(*prog, arch::AccelConfig(), inputs);
   ASSERT_TRUE(bool(res)) << llvm::toString(res.takeError());
   const std::vector<float> &y = res->outputs["y"];
   ASSERT_EQ(y.size(), size_t(c.M * c.N));
@@ -114,25 +114,25 @@ TEST(Executor, Errors) {
   auto prog = buildLinearProgram(pw, 8);
   ASSERT_TRUE(bool(prog));
   llvm::StringMap<std::vector<float>> inputs;
-  auto r = sim::execute(*prog, sim::AccelConfig(), inputs);
+  auto r = sim::execute(*prog, arch::AccelConfig(), inputs);
   ASSERT_FALSE(bool(r));
   EXPECT_NE(llvm::toString(r.takeError()).find("missing input 'x'"),
             std::string::npos);
   inputs["x"] = std::vector<float>(7);
-  r = sim::execute(*prog, sim::AccelConfig(), inputs);
+  r = sim::execute(*prog, arch::AccelConfig(), inputs);
   ASSERT_FALSE(bool(r));
   EXPECT_NE(llvm::toString(r.takeError()).find("has 7 elements"),
             std::string::npos);
   inputs["x"] = std::vector<float>(8 * 384, 1.0f);
   inputs["x"][5] = INFINITY;
-  r = sim::execute(*prog, sim::AccelConfig(), inputs);
+  r = sim::execute(*prog, arch::AccelConfig(), inputs);
   ASSERT_FALSE(bool(r));
   EXPECT_NE(llvm::toString(r.takeError()).find("instruction 3 (matmul)"),
             std::string::npos);
   // Timing only needs no inputs.
   sim::ExecOptions o;
   o.timingOnly = true;
-  auto t = sim::execute(*prog, sim::AccelConfig(), {}, o);
+  auto t = sim::execute(*prog, arch::AccelConfig(), {}, o);
   ASSERT_TRUE(bool(t)) << llvm::toString(t.takeError());
   EXPECT_GT(t->timing.totalCycles, 0u);
 }

@@ -14,7 +14,7 @@ using namespace bitmod::isa::test;
 namespace {
 
 TEST(Timing, MatMulMatchesCostModelCompute) {
-  sim::AccelConfig cfg;
+  arch::AccelConfig cfg;
   for (quant::DataType dt :
        {quant::DataType::int8, quant::DataType::int6, quant::DataType::bitmod3,
         quant::DataType::bitmod4}) {
@@ -28,7 +28,7 @@ TEST(Timing, MatMulMatchesCostModelCompute) {
       ASSERT_TRUE(bool(t)) << llvm::toString(t.takeError());
       auto est =
           sim::estimate(cfg, sim::AcceleratorKind::BitMoD, {M, N, K}, dt, 128,
-                        false, sim::ArrayArrangement::Discriminative);
+                        false, arch::ArrayArrangement::Discriminative);
       ASSERT_TRUE(bool(est)) << llvm::toString(est.takeError());
       // One MATMUL covers the whole GEMM: its duration is the analytic
       // compute time (passes * passCycles + fill + drain).
@@ -44,7 +44,7 @@ TEST(Timing, MatMulMatchesCostModelCompute) {
 }
 
 TEST(Timing, UncontendedChainIsExact) {
-  sim::AccelConfig cfg;
+  arch::AccelConfig cfg;
   auto w = randomMatrix(5, 40 * 384, 0.02f);
   quant::PackedWeights pw = quantizeOrDie(w, 40, 384, quant::DataType::int8);
   auto prog = buildLinearProgram(pw, 8);
@@ -75,7 +75,7 @@ TEST(Timing, UncontendedChainIsExact) {
 }
 
 TEST(Timing, DoubleBufferingOverlapsLoadsAndCompute) {
-  sim::AccelConfig cfg;
+  arch::AccelConfig cfg;
   const int64_t N = 512, K = 2048;
   auto w = randomMatrix(9, N * K, 0.02f);
   quant::PackedWeights pw = quantizeOrDie(w, N, K, quant::DataType::bitmod3);
@@ -126,7 +126,7 @@ TEST(Timing, DoubleBufferingOverlapsLoadsAndCompute) {
 }
 
 TEST(Timing, RejectsUnknownArrangement) {
-  sim::AccelConfig cfg;
+  arch::AccelConfig cfg;
   auto w = randomMatrix(5, 40 * 384, 0.02f);
   quant::PackedWeights pw = quantizeOrDie(w, 40, 384, quant::DataType::int8);
   LinearProgramOptions opt;

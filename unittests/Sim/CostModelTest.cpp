@@ -7,6 +7,7 @@
 #include "gtest/gtest.h"
 
 using namespace bitmod;
+using namespace bitmod::arch;
 using namespace bitmod::sim;
 using quant::DataType;
 

@@ -4,6 +4,7 @@
 
 #include "gtest/gtest.h"
 
+using namespace bitmod::arch;
 using namespace bitmod::sim;
 
 TEST(Energy, PEConstantsWithPlaceAndRoute) {

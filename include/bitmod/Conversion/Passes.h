@@ -37,22 +37,15 @@ constexpr llvm::StringLiteral kRtLaunchAttrName = "bitmod.rt_launch";
 /// kRtLaunchAttrName) in `module`, in walk order.
 SmallVector<func::CallOp> collectRuntimeLaunchCalls(ModuleOp module,
                                                     SymbolTable &symbols);
-/// Prefix of the C entry points: bitmod_model_<func name>.
+/// Prefix of the C entry points: bitmod_model_<model name>.
 constexpr llvm::StringLiteral kModelEntryPrefix = "bitmod_model_";
-
-/// Options of the host-to-EmitC pipeline.
-struct HostToEmitCOptions {
-  /// Constants up to this many bytes become C++ array initializers.
-  uint64_t maxInlineBytes = uint64_t(64) << 20;
-};
-
-/// Host ops + bitmod_hw.launch (or host ops only) -> EmitC. The result is
-/// printed to C++ with mlir::emitc::translateToCpp (or --mlir-to-cpp).
-void buildHostToEmitCPipeline(OpPassManager &pm,
-                              const HostToEmitCOptions &options = {});
-
-/// Registers the `bitmod-host-to-emitc` pass pipeline.
-void registerHostToEmitCPipeline();
+/// The model name of a public function: its name with every character
+/// outside [A-Za-z0-9_] replaced by '_' (a C identifier fragment).
+std::string getHostModelName(StringRef funcName);
+/// The `bitmod.io` name of graph input or output #index of a model entry:
+/// its onnx.name (in `attrs`, the argument or result attributes), else
+/// in<index> or out<index>.
+std::string getHostIOName(DictionaryAttr attrs, bool isInput, unsigned index);
 
 } // namespace bitmod
 } // namespace mlir

@@ -94,7 +94,7 @@ struct ConfigFields {
   /// Special-value register file in selector order (er_pos, er_neg, ea_pos,
   /// ea_neg), in the integer scaling of DataType.h.
   std::array<int8_t, 4> sv = {0, 0, 0, 0};
-  /// Array arrangement (sim::AccelConfig orientation): PE rows hold tokens,
+  /// Array arrangement (arch::AccelConfig orientation): PE rows hold tokens,
   /// PE columns hold output channels. Must be one of the accelerator's
   /// arrangements (32x32 discriminative, 16x64 generative by default).
   uint32_t tokenLanes = 32;   // PE rows: tokens per pass

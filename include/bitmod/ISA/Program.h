@@ -79,7 +79,7 @@ struct Program {
   /// On-chip buffer sizes the program was compiled for (bytes).
   uint32_t actBufferBytes = 512 * 1024;
   uint32_t wgtBufferBytes = 512 * 1024;
-  /// Accelerator parameters as AccelConfig JSON (bitmod/Sim/AccelConfig.h);
+  /// Accelerator parameters as AccelConfig JSON (bitmod/Arch/AccelConfig.h);
   /// empty means the simulator's defaults.
   std::string accelConfig;
   std::vector<Instruction> instructions;

@@ -13,8 +13,8 @@
 #ifndef BITMOD_RUNTIME_REPORT_H
 #define BITMOD_RUNTIME_REPORT_H
 
+#include "bitmod/Arch/AccelConfig.h"
 #include "bitmod/ISA/Program.h"
-#include "bitmod/Sim/AccelConfig.h"
 #include "bitmod/Sim/Energy.h"
 #include "bitmod/Sim/Timing.h"
 
@@ -38,7 +38,7 @@ parseCompareList(llvm::StringRef list);
 /// bitmod-sim case where every layer runs once in program order).
 struct ReportInput {
   const isa::Program *program = nullptr;
-  const sim::AccelConfig *cfg = nullptr;
+  const arch::AccelConfig *cfg = nullptr;
   const sim::TimingResult *timing = nullptr;
   llvm::ArrayRef<size_t> layerIndex;
   /// Name of the program (file) the report is about.

@@ -14,9 +14,9 @@
 #ifndef BITMOD_RUNTIME_SESSION_H
 #define BITMOD_RUNTIME_SESSION_H
 
+#include "bitmod/Arch/AccelConfig.h"
 #include "bitmod/ISA/Program.h"
 #include "bitmod/Runtime/Report.h"
-#include "bitmod/Sim/AccelConfig.h"
 #include "bitmod/Sim/Timing.h"
 #include "bitmod/Support/Npy.h"
 
@@ -54,7 +54,7 @@ public:
 
   bool hasProgram() const { return program.has_value(); }
   const isa::Program &getProgram() const { return *program; }
-  const sim::AccelConfig &getConfig() const { return cfg; }
+  const arch::AccelConfig &getConfig() const { return cfg; }
   /// Merged timing of all launches, in execution order.
   const sim::TimingResult &getTiming() const { return timing; }
   /// Executed instructions (and one LayerRange per launch), aligned with
@@ -69,7 +69,7 @@ public:
 
 private:
   std::optional<isa::Program> program;
-  sim::AccelConfig cfg;
+  arch::AccelConfig cfg;
   llvm::StringMap<size_t> layerByName;
   std::vector<std::optional<isa::Program>> layerPrograms;
   isa::Program executed;

@@ -13,7 +13,7 @@
 #ifndef BITMOD_SIM_BASELINES_H
 #define BITMOD_SIM_BASELINES_H
 
-#include "bitmod/Sim/AccelConfig.h"
+#include "bitmod/Arch/AccelConfig.h"
 #include "bitmod/Sim/Energy.h"
 
 #include "llvm/ADT/StringRef.h"
@@ -63,8 +63,9 @@ double getBaselineBitsPerWeight(AcceleratorKind kind, bool generative,
                                 std::optional<PaperModel> model);
 
 /// Array shape of any accelerator for an arrangement. BitMoD: from cfg.
-ArrayShape getAcceleratorShape(const AccelConfig &cfg, AcceleratorKind kind,
-                               ArrayArrangement arrangement);
+arch::ArrayShape getAcceleratorShape(const arch::AccelConfig &cfg,
+                                     AcceleratorKind kind,
+                                     arch::ArrayArrangement arrangement);
 
 } // namespace sim
 } // namespace bitmod

@@ -28,8 +28,8 @@
 #ifndef BITMOD_SIM_COSTMODEL_H
 #define BITMOD_SIM_COSTMODEL_H
 
+#include "bitmod/Arch/AccelConfig.h"
 #include "bitmod/Quant/DataType.h"
-#include "bitmod/Sim/AccelConfig.h"
 #include "bitmod/Sim/Energy.h"
 
 #include "llvm/Support/Error.h"
@@ -59,13 +59,14 @@ struct WeightSpec {
 /// BitMoD weight spec for a data type (terms from Datapath.h, bits =
 /// code bits + (scaleBits + selector/zero-point bits) / G; MX: 8-bit
 /// shared exponent per 32). Errors for fp16 and G == 0.
-llvm::Expected<WeightSpec> getBitMoDWeightSpec(const AccelConfig &cfg,
+llvm::Expected<WeightSpec> getBitMoDWeightSpec(const arch::AccelConfig &cfg,
                                                quant::DataType type,
                                                unsigned groupSize);
 /// BitMoD activation-activation operand (attention K / V): INT8 per group
 /// of G along K (paper IV-B: K and V quantized to INT8), 4 Booth terms,
 /// 8 + scaleBits/G bits per element.
-WeightSpec getBitMoDAttentionSpec(const AccelConfig &cfg, unsigned groupSize);
+WeightSpec getBitMoDAttentionSpec(const arch::AccelConfig &cfg,
+                                  unsigned groupSize);
 /// Baseline spec: bit-parallel, 1 term, per channel.
 WeightSpec getBaselineWeightSpec(double bitsPerWeight);
 
@@ -79,8 +80,8 @@ llvm::StringRef getBlockingOrderName(BlockingOrder o);
 
 struct BlockingPlan {
   BlockingOrder order = BlockingOrder::ActResident;
-  ArrayArrangement arrangement = ArrayArrangement::Discriminative;
-  ArrayShape shape;
+  arch::ArrayArrangement arrangement = arch::ArrayArrangement::Discriminative;
+  arch::ArrayShape shape;
   uint64_t blockTokens = 0;   // Mb (multiple of tokenLanes, or M)
   uint64_t blockChannels = 0; // Nb (multiple of channelLanes, or N)
   uint64_t chunkK = 0;        // K elements per streamed chunk
@@ -117,33 +118,33 @@ struct GemmCost {
 //--- Formula pieces (shared with the scheduler and the timing simulator) ---
 
 /// BitMoD cycles per group: max(ceil(G/dp) * terms, scaleBits, tileRows).
-uint64_t getGroupCycles(const AccelConfig &cfg, unsigned groupSize,
+uint64_t getGroupCycles(const arch::AccelConfig &cfg, unsigned groupSize,
                         unsigned terms);
 /// Cycles for one output tile over the full K.
-uint64_t getPassCycles(const AccelConfig &cfg, AcceleratorKind kind, uint64_t K,
-                       const WeightSpec &spec);
-uint64_t getFillCycles(const AccelConfig &cfg, AcceleratorKind kind,
-                       ArrayArrangement arrangement);
-uint64_t getDrainCycles(const AccelConfig &cfg, AcceleratorKind kind,
-                        ArrayArrangement arrangement);
+uint64_t getPassCycles(const arch::AccelConfig &cfg, AcceleratorKind kind,
+                       uint64_t K, const WeightSpec &spec);
+uint64_t getFillCycles(const arch::AccelConfig &cfg, AcceleratorKind kind,
+                       arch::ArrayArrangement arrangement);
+uint64_t getDrainCycles(const arch::AccelConfig &cfg, AcceleratorKind kind,
+                        arch::ArrayArrangement arrangement);
 /// ceil(bytes / dramBytesPerCycle) (no latency).
-uint64_t getDramTransferCycles(const AccelConfig &cfg, uint64_t bytes);
+uint64_t getDramTransferCycles(const arch::AccelConfig &cfg, uint64_t bytes);
 /// Bytes of N x K weights at spec.bitsPerWeight (K padded to G).
 uint64_t getWeightBytes(const WeightSpec &spec, uint64_t N, uint64_t K);
 /// Buffer port widths of an accelerator in an arrangement (REFERENCE.md):
 /// weight dp * ceil(w/4)*4 * channelLanes, activation dp * 16 * tokenLanes,
 /// both halved for bit-serial BitMoD (w = 4 for BitMoD, the spec's
 /// discriminative width for baselines).
-unsigned getWgtPortBits(const AccelConfig &cfg, AcceleratorKind kind,
-                        ArrayArrangement arrangement);
-unsigned getActPortBits(const AccelConfig &cfg, AcceleratorKind kind,
-                        ArrayArrangement arrangement);
+unsigned getWgtPortBits(const arch::AccelConfig &cfg, AcceleratorKind kind,
+                        arch::ArrayArrangement arrangement);
+unsigned getActPortBits(const arch::AccelConfig &cfg, AcceleratorKind kind,
+                        arch::ArrayArrangement arrangement);
 
 /// The blocking estimate() uses for a concrete arrangement (minimal DRAM
 /// traffic among the orders that fit the buffers; ties: ActResident).
-BlockingPlan planBlocking(const AccelConfig &cfg, AcceleratorKind kind,
+BlockingPlan planBlocking(const arch::AccelConfig &cfg, AcceleratorKind kind,
                           const GemmShape &shape, const WeightSpec &spec,
-                          ArrayArrangement arrangement);
+                          arch::ArrayArrangement arrangement);
 
 //--- Estimates ---------------------------------------------------------------
 
@@ -151,24 +152,25 @@ BlockingPlan planBlocking(const AccelConfig &cfg, AcceleratorKind kind,
 /// totalCycles; ties: Discriminative). Errors: zero dimension, invalid
 /// config, G == 0 with terms > 1 on BitMoD.
 llvm::Expected<GemmCost>
-estimate(const AccelConfig &cfg, AcceleratorKind kind, const GemmShape &shape,
-         const WeightSpec &spec,
-         ArrayArrangement arrangement = ArrayArrangement::Auto);
+estimate(const arch::AccelConfig &cfg, AcceleratorKind kind,
+         const GemmShape &shape, const WeightSpec &spec,
+         arch::ArrayArrangement arrangement = arch::ArrayArrangement::Auto);
 
 /// Convenience: BitMoD with a data type (spec from getBitMoDWeightSpec), or
 /// for baselines the dtype's code bits as bits per weight. With
 /// activationActivation the W operand is a runtime activation (attention):
 /// BitMoD uses getBitMoDAttentionSpec, baselines their attention bits.
 llvm::Expected<GemmCost>
-estimate(const AccelConfig &cfg, AcceleratorKind kind, const GemmShape &shape,
-         quant::DataType type, unsigned groupSize,
+estimate(const arch::AccelConfig &cfg, AcceleratorKind kind,
+         const GemmShape &shape, quant::DataType type, unsigned groupSize,
          bool activationActivation = false,
-         ArrayArrangement arrangement = ArrayArrangement::Auto);
+         arch::ArrayArrangement arrangement = arch::ArrayArrangement::Auto);
 
 /// The arrangement estimate() picks under Auto.
-ArrayArrangement selectArrangement(const AccelConfig &cfg, AcceleratorKind kind,
-                                   const GemmShape &shape,
-                                   const WeightSpec &spec);
+arch::ArrayArrangement selectArrangement(const arch::AccelConfig &cfg,
+                                         AcceleratorKind kind,
+                                         const GemmShape &shape,
+                                         const WeightSpec &spec);
 
 } // namespace sim
 } // namespace bitmod

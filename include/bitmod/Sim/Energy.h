@@ -17,7 +17,7 @@
 #ifndef BITMOD_SIM_ENERGY_H
 #define BITMOD_SIM_ENERGY_H
 
-#include "bitmod/Sim/AccelConfig.h"
+#include "bitmod/Arch/AccelConfig.h"
 
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
@@ -48,7 +48,7 @@ const PEConstants &getPEConstants(AcceleratorKind kind);
 
 /// PE energy per PE per cycle including the place-and-route factor. For
 /// BitMoD the value is cfg.pePJPerCycle, for baselines the table's.
-double getPEEnergyPJ(const AccelConfig &cfg, AcceleratorKind kind);
+double getPEEnergyPJ(const arch::AccelConfig &cfg, AcceleratorKind kind);
 
 /// Energy of one logical access of `portBits` through the SRAM table.
 struct SramAccessEnergy {
@@ -57,7 +57,8 @@ struct SramAccessEnergy {
   double readPJ = 0;        // per logical access
   double writePJ = 0;       // per logical access
 };
-SramAccessEnergy lookupSramEnergy(const AccelConfig &cfg, unsigned portBits);
+SramAccessEnergy lookupSramEnergy(const arch::AccelConfig &cfg,
+                                  unsigned portBits);
 
 /// Activity counts of a run (one GEMM, a layer, a whole model).
 struct ActivityCounts {
@@ -86,7 +87,8 @@ struct EnergyBreakdown {
   EnergyBreakdown &operator+=(const EnergyBreakdown &o);
 };
 
-EnergyBreakdown computeEnergy(const AccelConfig &cfg, AcceleratorKind kind,
+EnergyBreakdown computeEnergy(const arch::AccelConfig &cfg,
+                              AcceleratorKind kind,
                               const ActivityCounts &counts);
 
 } // namespace sim

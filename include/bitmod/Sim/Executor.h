@@ -16,8 +16,8 @@
 #ifndef BITMOD_SIM_EXECUTOR_H
 #define BITMOD_SIM_EXECUTOR_H
 
+#include "bitmod/Arch/AccelConfig.h"
 #include "bitmod/ISA/Program.h"
-#include "bitmod/Sim/AccelConfig.h"
 #include "bitmod/Sim/Datapath.h"
 #include "bitmod/Sim/Timing.h"
 
@@ -46,14 +46,15 @@ struct ExecResult {
 /// The accelerator configuration of a program: its embedded AccelConfig
 /// JSON (defaults if empty), with the buffer sizes checked against the
 /// program's.
-llvm::Expected<AccelConfig> getProgramAccelConfig(const isa::Program &program);
+llvm::Expected<arch::AccelConfig>
+getProgramAccelConfig(const isa::Program &program);
 
 /// Runs a verified program. Every input symbol needs an entry in `inputs`
 /// with exactly its element count (unless timingOnly). Errors name the
 /// instruction index and the problem (missing input, unsupported data type,
 /// non-finite activation, ...).
 llvm::Expected<ExecResult>
-execute(const isa::Program &program, const AccelConfig &cfg,
+execute(const isa::Program &program, const arch::AccelConfig &cfg,
         const llvm::StringMap<std::vector<float>> &inputs,
         const ExecOptions &options = {});
 

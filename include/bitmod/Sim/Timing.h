@@ -29,8 +29,8 @@
 #ifndef BITMOD_SIM_TIMING_H
 #define BITMOD_SIM_TIMING_H
 
+#include "bitmod/Arch/AccelConfig.h"
 #include "bitmod/ISA/Program.h"
-#include "bitmod/Sim/AccelConfig.h"
 #include "bitmod/Sim/Energy.h"
 
 #include "llvm/Support/Error.h"
@@ -92,24 +92,25 @@ struct MatMulPipeline {
 
 /// Pipeline of one MATMUL under `config` (the CONFIG in effect).
 llvm::Expected<MatMulPipeline>
-getMatMulPipeline(const AccelConfig &cfg, const isa::ConfigFields &config,
+getMatMulPipeline(const arch::AccelConfig &cfg, const isa::ConfigFields &config,
                   const isa::MatMulFields &mm);
 /// Cycles of one MATMUL alone under `config`: passes * kGroups * groupCycles
 /// + fill + drain (= MatMulPipeline::getLatency()).
-llvm::Expected<uint64_t> getMatMulCycles(const AccelConfig &cfg,
+llvm::Expected<uint64_t> getMatMulCycles(const arch::AccelConfig &cfg,
                                          const isa::ConfigFields &config,
                                          const isa::MatMulFields &mm);
 /// Bus cycles of a DMA of `bytes` (without latency).
-uint64_t getDmaBusCycles(const AccelConfig &cfg, uint64_t bytes,
+uint64_t getDmaBusCycles(const arch::AccelConfig &cfg, uint64_t bytes,
                          unsigned portBits);
 /// The arrangement of `cfg` a CONFIG's lanes select, or an error naming the
 /// supported shapes.
-llvm::Expected<ArrayArrangement>
-getConfigArrangement(const AccelConfig &cfg, const isa::ConfigFields &config);
+llvm::Expected<arch::ArrayArrangement>
+getConfigArrangement(const arch::AccelConfig &cfg,
+                     const isa::ConfigFields &config);
 
 /// Simulates the timing of a verified program.
 llvm::Expected<TimingResult> simulateTiming(const isa::Program &program,
-                                            const AccelConfig &cfg);
+                                            const arch::AccelConfig &cfg);
 
 } // namespace sim
 } // namespace bitmod

@@ -11,8 +11,8 @@
 #ifndef BITMOD_SIM_TRACE_H
 #define BITMOD_SIM_TRACE_H
 
+#include "bitmod/Arch/AccelConfig.h"
 #include "bitmod/ISA/Program.h"
-#include "bitmod/Sim/AccelConfig.h"
 #include "bitmod/Sim/Timing.h"
 
 #include "llvm/Support/FormatVariadic.h"
@@ -24,9 +24,9 @@ namespace sim {
 
 llvm::json::Value buildChromeTrace(const isa::Program &program,
                                    const TimingResult &timing,
-                                   const AccelConfig &cfg);
+                                   const arch::AccelConfig &cfg);
 void writeChromeTrace(const isa::Program &program, const TimingResult &timing,
-                      const AccelConfig &cfg, llvm::raw_ostream &os);
+                      const arch::AccelConfig &cfg, llvm::raw_ostream &os);
 
 } // namespace sim
 } // namespace bitmod

@@ -21,14 +21,14 @@ using namespace mlir;
 using namespace mlir::bitmod;
 using namespace mlir::bitmod::hw;
 namespace isa = ::bitmod::isa;
-namespace sim = ::bitmod::sim;
+namespace arch = ::bitmod::arch;
 
 FailureOr<isa::Program> mlir::bitmod::buildISAProgram(ModuleOp module) {
   isa::Program p;
-  sim::AccelConfig cfg = getAccelConfig(module);
+  arch::AccelConfig cfg = getAccelConfig(module);
   p.actBufferBytes = uint32_t(cfg.actBufferBytes);
   p.wgtBufferBytes = uint32_t(cfg.wgtBufferBytes);
-  p.accelConfig = sim::toJSONString(cfg);
+  p.accelConfig = arch::toJSONString(cfg);
   auto memory = module->getAttrOfType<DictionaryAttr>(kMemoryAttrName);
   auto weightBytes =
       memory ? memory.getAs<IntegerAttr>("weight_bytes") : IntegerAttr();

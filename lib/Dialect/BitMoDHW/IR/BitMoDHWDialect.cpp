@@ -22,8 +22,8 @@ static_assert(static_cast<unsigned>(Queue::store) ==
               "bitmod_hw queue and isa::Queue must share their values");
 static_assert(
     static_cast<unsigned>(Arrangement::gen) ==
-        static_cast<unsigned>(::bitmod::sim::ArrayArrangement::Generative),
-    "bitmod_hw arrangement and sim::ArrayArrangement must agree");
+        static_cast<unsigned>(::bitmod::arch::ArrayArrangement::Generative),
+    "bitmod_hw arrangement and arch::ArrayArrangement must agree");
 
 void BitMoDHWDialect::initialize() {
   addAttributes<
@@ -40,8 +40,8 @@ void BitMoDHWDialect::initialize() {
 // AccelAttr
 //===----------------------------------------------------------------------===//
 
-::bitmod::sim::AccelConfig hw::toAccelConfig(AccelAttr a) {
-  ::bitmod::sim::AccelConfig c;
+::bitmod::arch::AccelConfig hw::toAccelConfig(AccelAttr a) {
+  ::bitmod::arch::AccelConfig c;
   c.numTiles = a.getNumTiles();
   c.tileRows = a.getTileRows();
   c.tileCols = a.getTileCols();
@@ -61,7 +61,7 @@ void BitMoDHWDialect::initialize() {
 }
 
 AccelAttr hw::getAccelAttr(MLIRContext *ctx,
-                           const ::bitmod::sim::AccelConfig &c) {
+                           const ::bitmod::arch::AccelConfig &c) {
   return AccelAttr::get(
       ctx, c.numTiles, c.tileRows, c.tileCols, c.discGridRows, c.discGridCols,
       c.genGridRows, c.genGridCols, c.dotProductWidth, c.actBufferBytes,
@@ -69,11 +69,11 @@ AccelAttr hw::getAccelAttr(MLIRContext *ctx,
       c.dramLatencyCycles, unsigned(c.frequencyGHz * 1000.0 + 0.5));
 }
 
-::bitmod::sim::AccelConfig hw::getAccelConfig(Operation *op) {
+::bitmod::arch::AccelConfig hw::getAccelConfig(Operation *op) {
   for (Operation *p = op; p; p = p->getParentOp())
     if (auto a = p->getAttrOfType<AccelAttr>(kAccelAttrName))
       return toAccelConfig(a);
-  return ::bitmod::sim::AccelConfig();
+  return ::bitmod::arch::AccelConfig();
 }
 
 LogicalResult
@@ -87,7 +87,7 @@ AccelAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                   unsigned dramLatencyCycles, unsigned frequencyMhz) {
   if (frequencyMhz == 0)
     return emitError() << "frequency_mhz must be positive";
-  ::bitmod::sim::AccelConfig c;
+  ::bitmod::arch::AccelConfig c;
   c.numTiles = numTiles;
   c.tileRows = tileRows;
   c.tileCols = tileCols;

@@ -267,7 +267,7 @@ static InFlightDiagnostic emitRangeError(Operation *op, StringRef buffer,
 template <typename OpTy> static LogicalResult verifyDma(OpTy op) {
   if (failed(verifyEncoding(op)))
     return failure();
-  ::bitmod::sim::AccelConfig cfg = getAccelConfig(op);
+  ::bitmod::arch::AccelConfig cfg = getAccelConfig(op);
   uint64_t begin = op.getBuf();
   uint64_t end = begin + (op.getRows() - 1) * op.getPitch() + op.getPitch();
   if (end > cfg.actBufferBytes)
@@ -281,10 +281,10 @@ LogicalResult ConfigOp::verify() {
            << getSv().size();
   if (failed(verifyEncoding(*this)))
     return failure();
-  ::bitmod::sim::AccelConfig cfg = getAccelConfig(*this);
+  ::bitmod::arch::AccelConfig cfg = getAccelConfig(*this);
   auto disc =
-      cfg.getArrayShape(::bitmod::sim::ArrayArrangement::Discriminative);
-  auto gen = cfg.getArrayShape(::bitmod::sim::ArrayArrangement::Generative);
+      cfg.getArrayShape(::bitmod::arch::ArrayArrangement::Discriminative);
+  auto gen = cfg.getArrayShape(::bitmod::arch::ArrayArrangement::Generative);
   uint64_t t = getTokenLanes(), c = getChannelLanes();
   if (!(t == disc.tokenLanes && c == disc.channelLanes) &&
       !(t == gen.tokenLanes && c == gen.channelLanes))
@@ -310,7 +310,7 @@ LogicalResult LoadWgtOp::verify() {
       return emitOpError("block entries must be non-negative with n and "
                          "kgroups positive");
   }
-  ::bitmod::sim::AccelConfig cfg = getAccelConfig(*this);
+  ::bitmod::arch::AccelConfig cfg = getAccelConfig(*this);
   uint64_t begin = getBuf(), end = begin + getBytes();
   if (end > cfg.wgtBufferBytes)
     return emitRangeError(*this, "weight", begin, end, cfg.wgtBufferBytes);
@@ -320,7 +320,7 @@ LogicalResult LoadWgtOp::verify() {
 LogicalResult MatmulOp::verify() {
   if (failed(verifyEncoding(*this)))
     return failure();
-  ::bitmod::sim::AccelConfig cfg = getAccelConfig(*this);
+  ::bitmod::arch::AccelConfig cfg = getAccelConfig(*this);
   uint64_t elem = getOutF16() ? 2 : 4;
   if (uint64_t(getOutPitch()) < getN() * elem)
     return emitOpError("out pitch ")
@@ -366,7 +366,7 @@ LogicalResult LaunchOp::verify() {
 }
 
 LogicalResult LaunchOp::verifyRegions() {
-  ::bitmod::sim::AccelConfig cfg = getAccelConfig(*this);
+  ::bitmod::arch::AccelConfig cfg = getAccelConfig(*this);
   Block &body = getBody().front();
   // Tokens per channel: [from queue][to queue] pushed and popped.
   int64_t pushed[3][3] = {}, popped[3][3] = {};

@@ -35,6 +35,7 @@ using namespace mlir;
 using namespace mlir::bitmod;
 using namespace mlir::bitmod::hw;
 namespace isa = ::bitmod::isa;
+namespace arch = ::bitmod::arch;
 namespace sim = ::bitmod::sim;
 
 namespace {
@@ -57,7 +58,7 @@ struct SchedInst {
 class LaunchSchedule {
 public:
   LaunchSchedule(const GemmInfo &g, const Blocking &b, const BufferPlan &p,
-                 const sim::AccelConfig &cfg)
+                 const arch::AccelConfig &cfg)
       : g(g), b(b), p(p), cfg(cfg), shape(getShape(cfg, b.arrangement)) {
     uint64_t Nb = std::min(b.blockChannels, g.N);
     uint64_t kg = std::min(b.blockGroups, g.numGroups);
@@ -109,8 +110,8 @@ private:
   const GemmInfo &g;
   const Blocking &b;
   const BufferPlan &p;
-  const sim::AccelConfig &cfg;
-  sim::ArrayShape shape;
+  const arch::AccelConfig &cfg;
+  arch::ArrayShape shape;
   std::vector<WeightBlockRef> blocks;
   uint64_t blobBytes = 0;
   uint64_t weightBase = 0, xAddr = 0, yAddr = 0;
@@ -521,7 +522,7 @@ struct SchedulePass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    sim::AccelConfig cfg = getAccelConfig(module);
+    arch::AccelConfig cfg = getAccelConfig(module);
     if (!module->getAttr(kAccelAttrName))
       module->setAttr(kAccelAttrName, getAccelAttr(&getContext(), cfg));
     bool alreadyScheduled = false;
@@ -563,7 +564,7 @@ struct SchedulePass
         failedAny = true;
         return;
       }
-      sim::ArrayShape s = getShape(cfg, tiling.getArrangement());
+      arch::ArrayShape s = getShape(cfg, tiling.getArrangement());
       if (s.tokenLanes != tiling.getTokenLanes() ||
           s.channelLanes != tiling.getChannelLanes()) {
         op.emitOpError() << "layer '" << pd.name
@@ -629,7 +630,7 @@ struct SchedulePass
              b.getNamedAttr("dram_bytes", b.getI64IntegerAttr(cursor))}));
   }
 
-  LogicalResult materialize(Pending &pd, const sim::AccelConfig &cfg) {
+  LogicalResult materialize(Pending &pd, const arch::AccelConfig &cfg) {
     GroupedMatmulOp op = pd.op;
     OpBuilder b(op);
     Location loc = op.getLoc();
@@ -654,8 +655,8 @@ struct SchedulePass
     auto estimate = sim::estimate(cfg, sim::AcceleratorKind::BitMoD,
                                   {g.M, g.N, g.K}, g.spec,
                                   pd.blocking.arrangement == Arrangement::gen
-                                      ? sim::ArrayArrangement::Generative
-                                      : sim::ArrayArrangement::Discriminative);
+                                      ? arch::ArrayArrangement::Generative
+                                      : arch::ArrayArrangement::Discriminative);
     if (!estimate)
       return op.emitOpError()
              << "layer '" << pd.name

@@ -24,6 +24,7 @@ namespace bitmod {
 using namespace mlir;
 using namespace mlir::bitmod;
 using namespace mlir::bitmod::hw;
+namespace arch = ::bitmod::arch;
 namespace sim = ::bitmod::sim;
 
 /// The layer name used in diagnostics and for the launch symbol.
@@ -52,9 +53,9 @@ static SmallVector<uint64_t> channelCandidates(uint64_t start, uint64_t lanes) {
 static FailureOr<Blocking> fitBlocking(const GemmInfo &g,
                                        const sim::BlockingPlan &plan,
                                        Arrangement arrangement,
-                                       const sim::AccelConfig &cfg,
+                                       const arch::AccelConfig &cfg,
                                        std::string &lastError) {
-  sim::ArrayShape shape = getShape(cfg, arrangement);
+  arch::ArrayShape shape = getShape(cfg, arrangement);
   const uint64_t T = shape.tokenLanes, C = shape.channelLanes;
   const uint64_t maxM = (1u << ::bitmod::isa::kMatMulMBits) - 1;
   const uint64_t maxN = (1u << ::bitmod::isa::kMatMulNBits) - 1;
@@ -123,9 +124,9 @@ struct TilePass : public mlir::bitmod::impl::BitMoDTileBase<TilePass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     MLIRContext *ctx = &getContext();
-    sim::AccelConfig cfg;
+    arch::AccelConfig cfg;
     if (!accel.empty()) {
-      auto loaded = sim::loadAccelConfig(accel);
+      auto loaded = arch::loadAccelConfig(accel);
       if (!loaded) {
         module.emitError() << "cannot load accelerator description '" << accel
                            << "': " << llvm::toString(loaded.takeError());
@@ -138,7 +139,7 @@ struct TilePass : public mlir::bitmod::impl::BitMoDTileBase<TilePass> {
     if (!accelOptions.empty()) {
       std::string opts = accelOptions;
       std::replace(opts.begin(), opts.end(), ';', ',');
-      if (llvm::Error e = sim::applyKeyValueOptions(cfg, opts)) {
+      if (llvm::Error e = arch::applyKeyValueOptions(cfg, opts)) {
         module.emitError() << "invalid accel-options: "
                            << llvm::toString(std::move(e));
         return signalPassFailure();
@@ -149,16 +150,16 @@ struct TilePass : public mlir::bitmod::impl::BitMoDTileBase<TilePass> {
                          << llvm::toString(std::move(e));
       return signalPassFailure();
     }
-    std::optional<sim::ArrayArrangement> forced;
+    std::optional<arch::ArrayArrangement> forced;
     if (arrangement == "disc")
-      forced = sim::ArrayArrangement::Discriminative;
+      forced = arch::ArrayArrangement::Discriminative;
     else if (arrangement == "gen")
-      forced = sim::ArrayArrangement::Generative;
+      forced = arch::ArrayArrangement::Generative;
     else if (arrangement != "auto") {
       module.emitError() << "arrangement must be auto, disc or gen, got '"
                          << arrangement << "'";
       return signalPassFailure();
-    } else if (cfg.arrangement != sim::ArrayArrangement::Auto) {
+    } else if (cfg.arrangement != arch::ArrayArrangement::Auto) {
       forced = cfg.arrangement;
     }
     module->setAttr(kAccelAttrName, getAccelAttr(ctx, cfg));
@@ -179,13 +180,13 @@ struct TilePass : public mlir::bitmod::impl::BitMoDTileBase<TilePass> {
         return WalkResult::interrupt();
       }
       sim::GemmShape shape{info->M, info->N, info->K};
-      sim::ArrayArrangement arr =
+      arch::ArrayArrangement arr =
           forced ? *forced
                  : sim::selectArrangement(cfg, sim::AcceleratorKind::BitMoD,
                                           shape, info->spec);
       sim::BlockingPlan plan = sim::planBlocking(
           cfg, sim::AcceleratorKind::BitMoD, shape, info->spec, arr);
-      Arrangement hwArr = arr == sim::ArrayArrangement::Generative
+      Arrangement hwArr = arr == arch::ArrayArrangement::Generative
                               ? Arrangement::gen
                               : Arrangement::disc;
       std::string lastError;
@@ -196,7 +197,7 @@ struct TilePass : public mlir::bitmod::impl::BitMoDTileBase<TilePass> {
                          << "] does not fit the accelerator: " << lastError;
         return WalkResult::interrupt();
       }
-      sim::ArrayShape s = getShape(cfg, hwArr);
+      arch::ArrayShape s = getShape(cfg, hwArr);
       auto tiling = TilingAttr::get(
           ctx, hwArr, b->order, info->M, info->N, info->K, s.tokenLanes,
           s.channelLanes, b->blockTokens, b->blockChannels, b->blockGroups,

@@ -10,6 +10,7 @@ using namespace mlir;
 using namespace mlir::bitmod;
 using namespace mlir::bitmod::hw;
 namespace isa = ::bitmod::isa;
+namespace arch = ::bitmod::arch;
 namespace sim = ::bitmod::sim;
 
 static llvm::Error makeError(const llvm::Twine &msg) {
@@ -17,7 +18,7 @@ static llvm::Error makeError(const llvm::Twine &msg) {
 }
 
 llvm::Expected<GemmInfo> hw::getGemmInfo(GroupedMatmulOp op, StringRef name,
-                                         const sim::AccelConfig &cfg) {
+                                         const arch::AccelConfig &cfg) {
   GemmInfo g;
   g.name = name.str();
   auto inTy = op.getInput().getType();
@@ -58,11 +59,11 @@ llvm::Expected<GemmInfo> hw::getGemmInfo(GroupedMatmulOp op, StringRef name,
   return g;
 }
 
-sim::ArrayShape hw::getShape(const sim::AccelConfig &cfg,
-                             Arrangement arrangement) {
+arch::ArrayShape hw::getShape(const arch::AccelConfig &cfg,
+                              Arrangement arrangement) {
   return cfg.getArrayShape(arrangement == Arrangement::gen
-                               ? sim::ArrayArrangement::Generative
-                               : sim::ArrayArrangement::Discriminative);
+                               ? arch::ArrayArrangement::Generative
+                               : arch::ArrayArrangement::Discriminative);
 }
 
 std::vector<std::pair<uint64_t, uint64_t>>
@@ -86,7 +87,7 @@ hw::getTokenBlocks(uint64_t M, uint64_t blockTokens, uint64_t tokenLanes) {
 }
 
 llvm::Expected<BufferPlan> hw::planBuffers(const GemmInfo &g, const Blocking &b,
-                                           const sim::AccelConfig &cfg) {
+                                           const arch::AccelConfig &cfg) {
   const uint64_t maxM = (1u << isa::kMatMulMBits) - 1;
   const uint64_t maxN = (1u << isa::kMatMulNBits) - 1;
   const uint64_t maxKG = (1u << isa::kMatMulKGroupsBits) - 1;

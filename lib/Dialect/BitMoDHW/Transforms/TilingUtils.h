@@ -10,10 +10,10 @@
 #ifndef LIB_DIALECT_BITMODHW_TRANSFORMS_TILINGUTILS_H
 #define LIB_DIALECT_BITMODHW_TRANSFORMS_TILINGUTILS_H
 
+#include "bitmod/Arch/AccelConfig.h"
 #include "bitmod/Dialect/BitMoD/IR/BitMoDOps.h"
 #include "bitmod/Dialect/BitMoDHW/IR/BitMoDHWOps.h"
 #include "bitmod/ISA/Instruction.h"
-#include "bitmod/Sim/AccelConfig.h"
 #include "bitmod/Sim/CostModel.h"
 
 #include "llvm/Support/Error.h"
@@ -39,11 +39,11 @@ struct GemmInfo {
 /// The GEMM of `op` (input leading dims flattened). Fails with a message for
 /// dynamic shapes and for data types the datapath cannot run (fp16).
 llvm::Expected<GemmInfo> getGemmInfo(GroupedMatmulOp op, StringRef name,
-                                     const ::bitmod::sim::AccelConfig &cfg);
+                                     const ::bitmod::arch::AccelConfig &cfg);
 
 /// Lanes of an arrangement.
-::bitmod::sim::ArrayShape getShape(const ::bitmod::sim::AccelConfig &cfg,
-                                   Arrangement arrangement);
+::bitmod::arch::ArrayShape getShape(const ::bitmod::arch::AccelConfig &cfg,
+                                    Arrangement arrangement);
 
 struct Blocking {
   Arrangement arrangement = Arrangement::disc;
@@ -84,7 +84,7 @@ getTokenBlocks(uint64_t M, uint64_t blockTokens, uint64_t tokenLanes);
 /// Checks `b` against the buffers and the instruction fields and computes
 /// its buffer layout; the error says what does not fit.
 llvm::Expected<BufferPlan> planBuffers(const GemmInfo &g, const Blocking &b,
-                                       const ::bitmod::sim::AccelConfig &cfg);
+                                       const ::bitmod::arch::AccelConfig &cfg);
 
 inline uint64_t alignTo16(uint64_t v) { return (v + 15) / 16 * 16; }
 inline uint64_t ceilDiv(uint64_t a, uint64_t b) { return (a + b - 1) / b; }

@@ -14,7 +14,7 @@ def BitMoDHW_Queue : I32EnumAttr<"Queue", "instruction queue", [
   let cppNamespace = "::mlir::bitmod::hw";
 }
 
-// Values equal bitmod::sim::ArrayArrangement (without Auto).
+// Values equal bitmod::arch::ArrayArrangement (without Auto).
 def BitMoDHW_Arrangement : I32EnumAttr<"Arrangement",
     "tile arrangement of the PE array", [
     I32EnumAttrCase<"disc", 0>,
@@ -35,7 +35,7 @@ def BitMoDHW_AccelAttr : BitMoDHW_Attr<"Accel", "accel"> {
   let summary = "accelerator description";
   let description = [{
     The parameters of the accelerator a module is compiled for; mirrors the
-    main fields of `sim::AccelConfig` (include/bitmod/Sim/AccelConfig.h),
+    main fields of `arch::AccelConfig` (include/bitmod/Arch/AccelConfig.h),
     with the paper's values as defaults (omitted when printing). The
     remaining AccelConfig fields (energy table, numerics) keep their
     defaults.

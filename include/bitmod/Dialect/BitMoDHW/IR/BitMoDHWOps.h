@@ -3,10 +3,10 @@
 #ifndef BITMOD_DIALECT_BITMODHW_IR_BITMODHWOPS_H
 #define BITMOD_DIALECT_BITMODHW_IR_BITMODHWOPS_H
 
+#include "bitmod/Arch/AccelConfig.h"
 #include "bitmod/Dialect/BitMoD/IR/BitMoDOps.h"
 #include "bitmod/Dialect/BitMoDHW/IR/BitMoDHWDialect.h"
 #include "bitmod/ISA/Instruction.h"
-#include "bitmod/Sim/AccelConfig.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -34,11 +34,12 @@ constexpr llvm::StringLiteral kMemoryAttrName = "bitmod_hw.memory";
 
 /// AccelConfig <-> #bitmod_hw.accel (fields the attribute does not mirror
 /// keep their defaults).
-::bitmod::sim::AccelConfig toAccelConfig(AccelAttr attr);
-AccelAttr getAccelAttr(MLIRContext *ctx, const ::bitmod::sim::AccelConfig &cfg);
+::bitmod::arch::AccelConfig toAccelConfig(AccelAttr attr);
+AccelAttr getAccelAttr(MLIRContext *ctx,
+                       const ::bitmod::arch::AccelConfig &cfg);
 /// The accelerator of the closest enclosing module carrying
 /// `bitmod_hw.accel`, else the paper defaults.
-::bitmod::sim::AccelConfig getAccelConfig(Operation *op);
+::bitmod::arch::AccelConfig getAccelConfig(Operation *op);
 
 /// True for the instruction ops (config ... halt).
 bool isInstructionOp(Operation *op);

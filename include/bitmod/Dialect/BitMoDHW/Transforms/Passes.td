@@ -9,7 +9,7 @@ def BitMoDTile : Pass<"bitmod-tile", "::mlir::ModuleOp"> {
   let summary = "Block grouped matmuls into buffer-sized tiles of the PE array";
   let description = [{
     Chooses the accelerator (`accel` JSON file parsed by
-    sim::parseAccelConfigJSON, then the `accel-options` key=value overrides,
+    arch::parseAccelConfigJSON, then the `accel-options` key=value overrides,
     else the module's existing `bitmod_hw.accel`, else the paper defaults) and
     attaches it to the module as `bitmod_hw.accel`. For every
     `bitmod.grouped_matmul` whose weights are a `bitmod.weights` constant it

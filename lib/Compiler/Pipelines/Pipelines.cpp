@@ -1,12 +1,17 @@
-//===- Pipeline.cpp - the bitmod-host-to-emitc pipeline -------------------===//
+//===- Pipelines.cpp - BitMoD pass pipelines ------------------------------===//
 //
-// Upstream passes for everything that is not BitMoD; see
-// docs/host-lowering.md for the order and the reasons behind each BitMoD
-// step.
+// The accelerator mapping and the host lowering (upstream passes for
+// everything that is not BitMoD; docs/host-lowering.md gives the order and
+// the reasons behind each BitMoD step).
 //
 //===----------------------------------------------------------------------===//
 
+#include "bitmod/Compiler/Pipelines.h"
 #include "bitmod/Conversion/Passes.h"
+#include "bitmod/Dialect/BitMoD/IR/BitMoDDialect.h"
+#include "bitmod/Dialect/BitMoD/Transforms/Passes.h"
+#include "bitmod/Dialect/BitMoDHW/IR/BitMoDHWDialect.h"
+#include "bitmod/Dialect/BitMoDHW/Transforms/Passes.h"
 
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
 #include "mlir/Conversion/ConvertToEmitC/ConvertToEmitCPass.h"
@@ -20,13 +25,37 @@
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
+#include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
+using namespace mlir::bitmod;
 
-void mlir::bitmod::buildHostToEmitCPipeline(OpPassManager &pm,
-                                            const HostToEmitCOptions &options) {
+void mlir::bitmod::populateAccelPipeline(OpPassManager &pm,
+                                         const AccelPipelineOptions &options) {
+  BitMoDQuantizeOptions quantize;
+  quantize.dtype = options.dtype;
+  quantize.groupSize = options.groupSize;
+  quantize.scaleBits = options.scaleBits;
+  quantize.dtypeConfig = options.dtypeConfig;
+  pm.addPass(createBitMoDQuantize(quantize));
+  BitMoDTileOptions tile;
+  tile.accel = options.accel;
+  pm.addPass(createBitMoDTile(tile));
+  pm.addPass(createBitMoDBitSerialSchedule());
+}
+
+void mlir::bitmod::populateLowerToHostPipeline(OpPassManager &pm) {
+  pm.addPass(createBitMoDLowerToHost());
+}
+
+void mlir::bitmod::populateHostToEmitCPipeline(
+    OpPassManager &pm, const HostToEmitCOptions &options) {
   // BitMoD: C ABI of the entries, launches -> runtime calls.
   pm.addPass(createBitMoDHostEntry());
   pm.addPass(createBitMoDLaunchToRuntime());
@@ -87,24 +116,69 @@ void mlir::bitmod::buildHostToEmitCPipeline(OpPassManager &pm,
 }
 
 namespace {
-struct HostToEmitCPipelineOptions
-    : public PassPipelineOptions<HostToEmitCPipelineOptions> {
+/// Command-line form of AccelPipelineOptions.
+struct AccelPipelineCLOptions
+    : public PassPipelineOptions<AccelPipelineCLOptions> {
+  Option<std::string> dtype{*this, "dtype", llvm::cl::desc("Weight data type"),
+                            llvm::cl::init(AccelPipelineOptions().dtype)};
+  Option<unsigned> groupSize{*this, "group-size",
+                             llvm::cl::desc("Weights per group along K"),
+                             llvm::cl::init(AccelPipelineOptions().groupSize)};
+  Option<unsigned> scaleBits{*this, "scale-bits",
+                             llvm::cl::desc("Bits of the group scales"),
+                             llvm::cl::init(AccelPipelineOptions().scaleBits)};
+  Option<std::string> dtypeConfig{
+      *this, "dtype-config",
+      llvm::cl::desc("JSON file with per-layer data types")};
+  Option<std::string> accel{*this, "accel",
+                            llvm::cl::desc("Accelerator description JSON")};
+};
+
+/// Command-line form of HostToEmitCOptions.
+struct HostToEmitCCLOptions : public PassPipelineOptions<HostToEmitCCLOptions> {
   Option<uint64_t> maxInlineBytes{
       *this, "max-inline-bytes",
       llvm::cl::desc("Largest constant (bytes) emitted as a C++ array "
                      "initializer"),
-      llvm::cl::init(uint64_t(64) << 20)};
+      llvm::cl::init(HostToEmitCOptions().maxInlineBytes)};
 };
 } // namespace
 
-void mlir::bitmod::registerHostToEmitCPipeline() {
-  PassPipelineRegistration<HostToEmitCPipelineOptions>(
+void mlir::bitmod::registerBitMoDPipelines() {
+  PassPipelineRegistration<AccelPipelineCLOptions>(
+      "bitmod-accel-pipeline",
+      "Quantize linear layers, tile them onto the PE array and schedule the "
+      "bit-serial work (bitmod.linear -> bitmod_hw.launch)",
+      [](OpPassManager &pm, const AccelPipelineCLOptions &cl) {
+        AccelPipelineOptions options;
+        options.dtype = cl.dtype;
+        options.groupSize = cl.groupSize;
+        options.scaleBits = cl.scaleBits;
+        options.dtypeConfig = cl.dtypeConfig;
+        options.accel = cl.accel;
+        populateAccelPipeline(pm, options);
+      });
+  PassPipelineRegistration<HostToEmitCCLOptions>(
       "bitmod-host-to-emitc",
       "Lower a compiled BitMoD module (host ops + bitmod_hw.launch) to EmitC "
       "for --mlir-to-cpp",
-      [](OpPassManager &pm, const HostToEmitCPipelineOptions &opts) {
+      [](OpPassManager &pm, const HostToEmitCCLOptions &cl) {
         HostToEmitCOptions options;
-        options.maxInlineBytes = opts.maxInlineBytes;
-        buildHostToEmitCPipeline(pm, options);
+        options.maxInlineBytes = cl.maxInlineBytes;
+        populateHostToEmitCPipeline(pm, options);
       });
+}
+
+void mlir::bitmod::registerAllBitMoDPasses() {
+  registerAllPasses();
+  registerBitMoDPasses();
+  registerBitMoDHWPasses();
+  registerBitMoDConversionPasses();
+  registerBitMoDPipelines();
+}
+
+void mlir::bitmod::registerAllBitMoDDialects(DialectRegistry &registry) {
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
+  registry.insert<BitMoDDialect, hw::BitMoDHWDialect>();
 }

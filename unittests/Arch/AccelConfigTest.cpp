@@ -1,12 +1,12 @@
 //===- AccelConfigTest.cpp ------------------------------------------------===//
 
-#include "bitmod/Sim/AccelConfig.h"
+#include "bitmod/Arch/AccelConfig.h"
 
 #include "llvm/Support/Error.h"
 #include "llvm/Support/FileSystem.h"
 #include "gtest/gtest.h"
 
-using namespace bitmod::sim;
+using namespace bitmod::arch;
 
 namespace {
 std::string errorOf(llvm::Error e) { return llvm::toString(std::move(e)); }

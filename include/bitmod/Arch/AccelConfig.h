@@ -16,8 +16,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef BITMOD_SIM_ACCELCONFIG_H
-#define BITMOD_SIM_ACCELCONFIG_H
+#ifndef BITMOD_ARCH_ACCELCONFIG_H
+#define BITMOD_ARCH_ACCELCONFIG_H
 
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
@@ -29,7 +29,7 @@
 #include <vector>
 
 namespace bitmod {
-namespace sim {
+namespace arch {
 
 /// Tile arrangement of the array. Discriminative (prefill) and generative
 /// (decode) use different grids of the same tiles; Auto lets the cost model
@@ -135,7 +135,7 @@ llvm::Error applyKeyValueOptions(AccelConfig &cfg, llvm::StringRef options);
 /// applyKeyValueOptions() on the paper defaults.
 llvm::Expected<AccelConfig> fromKeyValue(llvm::StringRef options);
 
-} // namespace sim
+} // namespace arch
 } // namespace bitmod
 
-#endif // BITMOD_SIM_ACCELCONFIG_H
+#endif // BITMOD_ARCH_ACCELCONFIG_H

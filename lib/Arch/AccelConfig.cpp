@@ -1,6 +1,6 @@
 //===- AccelConfig.cpp - BitMoD accelerator parameters --------------------===//
 
-#include "bitmod/Sim/AccelConfig.h"
+#include "bitmod/Arch/AccelConfig.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallVector.h"
@@ -13,11 +13,11 @@
 #include <cmath>
 #include <variant>
 
-using namespace bitmod::sim;
+using namespace bitmod::arch;
 using llvm::createStringError;
 using llvm::inconvertibleErrorCode;
 
-llvm::StringRef bitmod::sim::getArrangementName(ArrayArrangement a) {
+llvm::StringRef bitmod::arch::getArrangementName(ArrayArrangement a) {
   switch (a) {
   case ArrayArrangement::Discriminative:
     return "disc";
@@ -30,7 +30,7 @@ llvm::StringRef bitmod::sim::getArrangementName(ArrayArrangement a) {
 }
 
 std::optional<ArrayArrangement>
-bitmod::sim::parseArrangement(llvm::StringRef name) {
+bitmod::arch::parseArrangement(llvm::StringRef name) {
   std::string n = name.lower();
   if (n == "disc" || n == "discriminative" || n == "prefill")
     return ArrayArrangement::Discriminative;
@@ -41,7 +41,7 @@ bitmod::sim::parseArrangement(llvm::StringRef name) {
   return std::nullopt;
 }
 
-const std::vector<SramEnergyEntry> &bitmod::sim::getPaperSramTable() {
+const std::vector<SramEnergyEntry> &bitmod::arch::getPaperSramTable() {
   // REFERENCE.md "Memory": CACTI 7, 28 nm, 512 KB, 8 banks.
   static const std::vector<SramEnergyEntry> table = {
       {192, 66.58, 43.32, 1.529},   {256, 70.09, 51.72, 1.485},
@@ -238,7 +238,7 @@ llvm::Error AccelConfig::validate() const {
 // JSON
 //===----------------------------------------------------------------------===//
 
-llvm::json::Value bitmod::sim::toJSON(const AccelConfig &cfg) {
+llvm::json::Value bitmod::arch::toJSON(const AccelConfig &cfg) {
   llvm::json::Object obj;
   for (const FieldDesc &f : kFields) {
     if (std::holds_alternative<ArrangementTag>(f.member))
@@ -260,7 +260,7 @@ llvm::json::Value bitmod::sim::toJSON(const AccelConfig &cfg) {
   return llvm::json::Value(std::move(obj));
 }
 
-std::string bitmod::sim::toJSONString(const AccelConfig &cfg) {
+std::string bitmod::arch::toJSONString(const AccelConfig &cfg) {
   std::string s;
   llvm::raw_string_ostream os(s);
   os << llvm::formatv("{0:2}", toJSON(cfg));
@@ -308,7 +308,7 @@ parseSramTable(const llvm::json::Value &v) {
 }
 
 llvm::Expected<AccelConfig>
-bitmod::sim::accelConfigFromJSON(const llvm::json::Value &v) {
+bitmod::arch::accelConfigFromJSON(const llvm::json::Value &v) {
   const llvm::json::Object *obj = v.getAsObject();
   if (!obj)
     return createStringError(inconvertibleErrorCode(),
@@ -351,7 +351,7 @@ bitmod::sim::accelConfigFromJSON(const llvm::json::Value &v) {
 }
 
 llvm::Expected<AccelConfig>
-bitmod::sim::parseAccelConfigJSON(llvm::StringRef text) {
+bitmod::arch::parseAccelConfigJSON(llvm::StringRef text) {
   llvm::Expected<llvm::json::Value> v = llvm::json::parse(text);
   if (!v)
     return createStringError(inconvertibleErrorCode(),
@@ -360,7 +360,8 @@ bitmod::sim::parseAccelConfigJSON(llvm::StringRef text) {
   return accelConfigFromJSON(*v);
 }
 
-llvm::Expected<AccelConfig> bitmod::sim::loadAccelConfig(llvm::StringRef path) {
+llvm::Expected<AccelConfig>
+bitmod::arch::loadAccelConfig(llvm::StringRef path) {
   auto buf = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
   if (!buf)
     return createStringError(buf.getError(),
@@ -373,8 +374,8 @@ llvm::Expected<AccelConfig> bitmod::sim::loadAccelConfig(llvm::StringRef path) {
   return cfg;
 }
 
-llvm::Error bitmod::sim::saveAccelConfig(const AccelConfig &cfg,
-                                         llvm::StringRef path) {
+llvm::Error bitmod::arch::saveAccelConfig(const AccelConfig &cfg,
+                                          llvm::StringRef path) {
   std::error_code ec;
   llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_Text);
   if (ec)
@@ -409,8 +410,8 @@ static std::string normalizeKey(llvm::StringRef key) {
   return k;
 }
 
-llvm::Error bitmod::sim::applyKeyValueOptions(AccelConfig &cfg,
-                                              llvm::StringRef options) {
+llvm::Error bitmod::arch::applyKeyValueOptions(AccelConfig &cfg,
+                                               llvm::StringRef options) {
   AccelConfig next = cfg;
   llvm::SmallVector<llvm::StringRef> items;
   options.split(items, ',', -1, /*KeepEmpty=*/false);
@@ -461,7 +462,8 @@ llvm::Error bitmod::sim::applyKeyValueOptions(AccelConfig &cfg,
   return llvm::Error::success();
 }
 
-llvm::Expected<AccelConfig> bitmod::sim::fromKeyValue(llvm::StringRef options) {
+llvm::Expected<AccelConfig>
+bitmod::arch::fromKeyValue(llvm::StringRef options) {
   AccelConfig cfg;
   if (llvm::Error e = applyKeyValueOptions(cfg, options))
     return std::move(e);

@@ -1,0 +1,313 @@
+//===- Compiler.cpp - The BitMoD one-shot compiler ------------------------===//
+//
+// The stages of compileModel(), each a timer of the caller's timing scope:
+// import -> quantize+tile+schedule (or lower-to-host) -> model.mlir ->
+// model.bmod/.s -> host lowering -> model.cpp -> model.sim.
+//
+//===----------------------------------------------------------------------===//
+
+#include "bitmod/Compiler/Compiler.h"
+
+#include "ModelSim.h"
+
+#include "bitmod/Conversion/Passes.h"
+#include "bitmod/Dialect/BitMoDHW/IR/BitMoDHWOps.h"
+#include "bitmod/ISA/Assembly.h"
+#include "bitmod/Import/ONNXImporter.h"
+#include "bitmod/Target/ISA/EmitISA.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "mlir/Support/Timing.h"
+#include "mlir/Target/Cpp/CppEmitter.h"
+
+#include "llvm/ADT/SmallString.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+using namespace mlir::bitmod;
+namespace isa = ::bitmod::isa;
+
+namespace {
+/// One compilation: the options, where errors go and the stage timers.
+class ModelCompiler {
+public:
+  ModelCompiler(MLIRContext &context, const CompilerOptions &options,
+                TimingScope &timing)
+      : context(context), options(options), timing(timing),
+        loc(UnknownLoc::get(&context)) {}
+
+  LogicalResult run();
+
+private:
+  LogicalResult checkOptions();
+  OwningOpRef<ModuleOp> importModel();
+  /// The public function model.sim runs, named for model.name.
+  FailureOr<std::string> getModelName(ModuleOp module);
+  LogicalResult runPasses(ModuleOp module, TimingScope &stage,
+                          function_ref<void(OpPassManager &)> populate);
+  /// Writes model.bmod and model.s; `bmodPath` stays empty when no layer
+  /// runs on the accelerator.
+  LogicalResult emitProgram(ModuleOp module, std::string &bmodPath);
+  LogicalResult emitCpp(ModuleOp module, StringRef modelName,
+                        StringRef bmodPath, StringRef cppPath);
+
+  std::string getOutputPath(StringRef file) const {
+    SmallString<256> path(options.outputDir);
+    llvm::sys::path::append(path, file);
+    return std::string(path);
+  }
+  LogicalResult writeFile(StringRef path,
+                          function_ref<LogicalResult(raw_ostream &)> write);
+  void progress(const Twine &message) const {
+    if (!options.quiet)
+      llvm::errs() << "bitmod-compile: " << message << "\n";
+  }
+
+  MLIRContext &context;
+  const CompilerOptions &options;
+  TimingScope &timing;
+  /// Where driver-level errors are reported: no location (they name their
+  /// files); bitmod-compile prints them as its own.
+  Location loc;
+};
+} // namespace
+
+LogicalResult ModelCompiler::checkOptions() {
+  if (options.inputFile.empty())
+    return emitError(loc) << "no input model (see --help)";
+  if (options.outputDir.empty())
+    return emitError(loc) << "no output directory: use -o <dir>";
+  if (options.isHostOnly() && !options.accel.dtypeConfig.empty())
+    return emitError(loc) << "--dtype=none and --dtype-config are exclusive";
+  if (options.isHostOnly() &&
+      (options.emit == CompileEmit::ISA || options.emit == CompileEmit::Asm))
+    return emitError(loc) << "--dtype=none produces no accelerator program "
+                             "(--emit=isa/asm)";
+  if (std::error_code ec = llvm::sys::fs::create_directories(options.outputDir))
+    return emitError(loc) << "cannot create '" << options.outputDir
+                          << "': " << ec.message();
+  return success();
+}
+
+OwningOpRef<ModuleOp> ModelCompiler::importModel() {
+  ONNXImportOptions importOptions;
+  for (const std::string &spec : options.inputShapes) {
+    std::string name, error;
+    SmallVector<int64_t> shape;
+    if (failed(parseInputShapeSpec(spec, name, shape, error))) {
+      emitError(loc) << "--input-shape: " << error;
+      return nullptr;
+    }
+    importOptions.inputShapes.emplace_back(name, shape);
+  }
+  for (const std::string &spec : options.bindInputs) {
+    std::string name, path, error;
+    if (failed(parseBindInputSpec(spec, name, path, error))) {
+      emitError(loc) << error; // the message names --bind-input
+      return nullptr;
+    }
+    importOptions.boundInputs.emplace_back(name, path);
+  }
+  auto buffer = llvm::MemoryBuffer::getFile(options.inputFile,
+                                            /*IsText=*/false,
+                                            /*RequiresNullTerminator=*/false);
+  if (!buffer) {
+    emitError(loc) << "cannot read '" << options.inputFile
+                   << "': " << buffer.getError().message();
+    return nullptr;
+  }
+  OwningOpRef<ModuleOp> module = importONNXModel(
+      (*buffer)->getBuffer(), options.inputFile, &context, importOptions);
+  if (!module)
+    emitError(loc) << "import of '" << options.inputFile << "' failed";
+  return module;
+}
+
+FailureOr<std::string> ModelCompiler::getModelName(ModuleOp module) {
+  func::FuncOp entry;
+  for (auto f : module.getOps<func::FuncOp>()) {
+    if (!f.isPublic() || f.isExternal())
+      continue;
+    if (entry)
+      return module.emitError() << "the model has several public functions (@"
+                                << entry.getSymName() << ", @" << f.getSymName()
+                                << "); model.sim runs exactly one";
+    entry = f;
+  }
+  if (!entry)
+    return module.emitError("the model has no public function");
+  return getHostModelName(entry.getSymName());
+}
+
+LogicalResult
+ModelCompiler::runPasses(ModuleOp module, TimingScope &stage,
+                         function_ref<void(OpPassManager &)> populate) {
+  PassManager pm(&context);
+  populate(pm);
+  if (options.configurePassManager && failed(options.configurePassManager(pm)))
+    return failure();
+  // After every other instrumentation, so that it does not time them.
+  pm.enableTiming(stage);
+  return pm.run(module);
+}
+
+LogicalResult
+ModelCompiler::writeFile(StringRef path,
+                         function_ref<LogicalResult(raw_ostream &)> write) {
+  std::string error;
+  std::unique_ptr<llvm::ToolOutputFile> out = openOutputFile(path, &error);
+  if (!out)
+    return emitError(loc) << error;
+  if (failed(write(out->os())))
+    return failure();
+  out->os().flush();
+  if (out->os().has_error())
+    return emitError(loc) << "cannot write '" << path << "'";
+  out->keep();
+  return success();
+}
+
+LogicalResult ModelCompiler::emitProgram(ModuleOp module,
+                                         std::string &bmodPath) {
+  bool hasLaunch = false;
+  module.walk([&](hw::LaunchOp) { hasLaunch = true; });
+  if (!hasLaunch) {
+    progress("no linear layer to offload: the model runs on the host");
+    if (options.emit == CompileEmit::ISA || options.emit == CompileEmit::Asm)
+      return emitError(loc)
+             << "the model has no accelerator layer (no .bmod to emit)";
+    return success();
+  }
+  FailureOr<isa::Program> program = buildISAProgram(module);
+  if (failed(program))
+    return emitError(loc) << "cannot build the instruction stream";
+  bmodPath = getOutputPath("model.bmod");
+  if (failed(writeFile(bmodPath, [&](raw_ostream &os) -> LogicalResult {
+        if (llvm::Error e = isa::writeBmod(*program, os))
+          return emitError(loc)
+                 << "cannot write model.bmod: " << llvm::toString(std::move(e));
+        return success();
+      })))
+    return failure();
+  if (failed(writeFile(getOutputPath("model.s"), [&](raw_ostream &os) {
+        isa::printAssembly(*program, os);
+        return success();
+      })))
+    return failure();
+  progress(llvm::formatv("wrote model.bmod ({0} instructions, {1} layers, "
+                         "{2} weight bytes) and model.s",
+                         program->instructions.size(), program->layers.size(),
+                         program->weights.size()));
+  return success();
+}
+
+LogicalResult ModelCompiler::emitCpp(ModuleOp module, StringRef modelName,
+                                     StringRef bmodPath, StringRef cppPath) {
+  FailureOr<HostEntryInterface> entry = readHostEntryInterface(module);
+  if (failed(entry))
+    return failure();
+  // model.sim may run from anywhere: embed the program by absolute path.
+  SmallString<256> absBmod(bmodPath);
+  if (!bmodPath.empty())
+    llvm::sys::fs::make_absolute(absBmod);
+  return writeFile(cppPath, [&](raw_ostream &os) -> LogicalResult {
+    if (failed(emitc::translateToCpp(module, os)))
+      return emitError(loc) << "cannot translate the host code to C++";
+    return printModelSimMain(os, modelName, *entry, absBmod, loc);
+  });
+}
+
+LogicalResult ModelCompiler::run() {
+  if (failed(checkOptions()))
+    return failure();
+  bool hostOnly = options.isHostOnly();
+
+  TimingScope importTimer = timing.nest("import");
+  progress("importing " + options.inputFile);
+  OwningOpRef<ModuleOp> module = importModel();
+  if (!module)
+    return failure();
+  FailureOr<std::string> modelName = getModelName(*module);
+  if (failed(modelName))
+    return failure();
+  importTimer.stop();
+
+  {
+    TimingScope stage =
+        timing.nest(hostOnly ? "lower-to-host" : "quantize+tile+schedule");
+    if (hostOnly)
+      progress("lowering every op to the host (float32)");
+    else
+      progress("quantizing to " +
+               (options.accel.dtypeConfig.empty()
+                    ? Twine(options.accel.dtype)
+                    : Twine(options.accel.dtypeConfig)) +
+               ", tiling and scheduling");
+    if (failed(runPasses(*module, stage, [&](OpPassManager &pm) {
+          if (hostOnly)
+            populateLowerToHostPipeline(pm);
+          else
+            populateAccelPipeline(pm, options.accel);
+        })))
+      return emitError(loc) << "compilation failed";
+  }
+  {
+    TimingScope stage = timing.nest("write model.mlir");
+    if (failed(writeFile(getOutputPath("model.mlir"), [&](raw_ostream &os) {
+          module->print(os);
+          return success();
+        })))
+      return failure();
+  }
+  if (options.emit == CompileEmit::MLIR)
+    return success();
+
+  std::string bmodPath;
+  if (!hostOnly) {
+    TimingScope stage = timing.nest("emit .bmod/.s");
+    if (failed(emitProgram(*module, bmodPath)))
+      return failure();
+  }
+  if (options.emit == CompileEmit::ISA || options.emit == CompileEmit::Asm)
+    return success();
+
+  {
+    TimingScope stage = timing.nest("host lowering");
+    progress("lowering the host code to C++");
+    if (failed(runPasses(*module, stage, [&](OpPassManager &pm) {
+          populateHostToEmitCPipeline(pm, options.host);
+        })))
+      return emitError(loc) << "host lowering failed";
+  }
+  std::string cppPath = getOutputPath("model.cpp");
+  {
+    TimingScope stage = timing.nest("emit model.cpp");
+    if (failed(emitCpp(*module, *modelName, bmodPath, cppPath)))
+      return failure();
+  }
+  if (options.emit == CompileEmit::Cpp)
+    return success();
+
+  TimingScope stage = timing.nest("c++ compile");
+  progress("compiling model.sim");
+  std::string simPath = getOutputPath("model.sim");
+  if (failed(compileModelSim(cppPath, simPath, options, loc)))
+    return failure();
+  progress("wrote " + simPath);
+  return success();
+}
+
+LogicalResult mlir::bitmod::compileModel(MLIRContext &context,
+                                         const CompilerOptions &options,
+                                         TimingScope &timing) {
+  return ModelCompiler(context, options, timing).run();
+}
