@@ -20,6 +20,7 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Support/Timing.h"
 #include "mlir/Target/Cpp/CppEmitter.h"
@@ -52,8 +53,11 @@ private:
   OwningOpRef<ModuleOp> importModel();
   /// The public function model.sim runs, named for model.name.
   FailureOr<std::string> getModelName(ModuleOp module);
-  LogicalResult runPasses(ModuleOp module, TimingScope &stage,
-                          function_ref<void(OpPassManager &)> populate);
+  LogicalResult
+  runPasses(ModuleOp module, TimingScope &stage,
+            function_ref<LogicalResult(OpPassManager &)> populate);
+  /// The quantize+tile+schedule (or lower-to-host) pass list.
+  LogicalResult populateMappingPipeline(OpPassManager &pm);
   /// Writes model.bmod and model.s; `bmodPath` stays empty when no layer
   /// runs on the accelerator.
   LogicalResult emitProgram(ModuleOp module, std::string &bmodPath);
@@ -148,16 +152,36 @@ FailureOr<std::string> ModelCompiler::getModelName(ModuleOp module) {
   return getHostModelName(entry.getSymName());
 }
 
-LogicalResult
-ModelCompiler::runPasses(ModuleOp module, TimingScope &stage,
-                         function_ref<void(OpPassManager &)> populate) {
+LogicalResult ModelCompiler::runPasses(
+    ModuleOp module, TimingScope &stage,
+    function_ref<LogicalResult(OpPassManager &)> populate) {
   PassManager pm(&context);
-  populate(pm);
+  if (failed(populate(pm)))
+    return failure();
   if (options.configurePassManager && failed(options.configurePassManager(pm)))
     return failure();
   // After every other instrumentation, so that it does not time them.
   pm.enableTiming(stage);
   return pm.run(module);
+}
+
+LogicalResult ModelCompiler::populateMappingPipeline(OpPassManager &pm) {
+  if (!options.mappingPipeline.empty()) {
+    std::string error;
+    llvm::raw_string_ostream errorStream(error);
+    // The anchored form, `builtin.module(...)`, as mlir-opt takes it.
+    FailureOr<OpPassManager> parsed =
+        parsePassPipeline(options.mappingPipeline, errorStream);
+    if (failed(parsed))
+      return emitError(loc) << "--pass-pipeline: " << error;
+    pm = std::move(*parsed);
+    return success();
+  }
+  if (options.isHostOnly())
+    populateLowerToHostPipeline(pm);
+  else
+    populateAccelPipeline(pm, options.accel);
+  return success();
 }
 
 LogicalResult
@@ -242,9 +266,13 @@ LogicalResult ModelCompiler::run() {
   importTimer.stop();
 
   {
-    TimingScope stage =
-        timing.nest(hostOnly ? "lower-to-host" : "quantize+tile+schedule");
-    if (hostOnly)
+    StringRef stageName = !options.mappingPipeline.empty() ? "pass-pipeline"
+                          : hostOnly                       ? "lower-to-host"
+                                     : "quantize+tile+schedule";
+    TimingScope stage = timing.nest(stageName);
+    if (!options.mappingPipeline.empty())
+      progress("running the --pass-pipeline passes");
+    else if (hostOnly)
       progress("lowering every op to the host (float32)");
     else
       progress("quantizing to " +
@@ -253,10 +281,7 @@ LogicalResult ModelCompiler::run() {
                     : Twine(options.accel.dtypeConfig)) +
                ", tiling and scheduling");
     if (failed(runPasses(*module, stage, [&](OpPassManager &pm) {
-          if (hostOnly)
-            populateLowerToHostPipeline(pm);
-          else
-            populateAccelPipeline(pm, options.accel);
+          return populateMappingPipeline(pm);
         })))
       return emitError(loc) << "compilation failed";
   }
@@ -285,6 +310,7 @@ LogicalResult ModelCompiler::run() {
     progress("lowering the host code to C++");
     if (failed(runPasses(*module, stage, [&](OpPassManager &pm) {
           populateHostToEmitCPipeline(pm, options.host);
+          return success();
         })))
       return emitError(loc) << "host lowering failed";
   }

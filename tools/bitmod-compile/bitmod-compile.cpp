@@ -62,6 +62,13 @@ static cl::list<std::string> bindInputs(
 static cl::opt<std::string> accel("accel",
                                   cl::desc("Accelerator parameters (JSON)"),
                                   cl::value_desc("accel.json"), cl::cat(cat));
+static cl::opt<std::string> passPipeline(
+    "pass-pipeline",
+    cl::desc("Textual pass pipeline run instead of quantize+tile+schedule "
+             "(or --bitmod-lower-to-host), e.g. 'builtin.module("
+             "bitmod-quantize{dtype=int8},bitmod-tile,"
+             "bitmod-bit-serial-schedule)'"),
+    cl::value_desc("pipeline"), cl::cat(cat));
 static cl::opt<mb::CompileEmit>
     emit("emit", cl::desc("Last artifact to produce (default sim)"),
          cl::values(
@@ -99,6 +106,7 @@ static mb::CompilerOptions getCompilerOptions() {
   options.accel.groupSize = groupSize;
   options.accel.scaleBits = scaleBits;
   options.accel.accel = accel;
+  options.mappingPipeline = passPipeline;
   options.inputShapes.assign(inputShapes.begin(), inputShapes.end());
   options.bindInputs.assign(bindInputs.begin(), bindInputs.end());
   options.emit = emit;

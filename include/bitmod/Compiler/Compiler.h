@@ -38,6 +38,11 @@ struct CompilerOptions {
   /// on the host in float32 (no accelerator program).
   AccelPipelineOptions accel;
   HostToEmitCOptions host;
+  /// A textual pass pipeline (`builtin.module(...)`) that replaces the one
+  /// `accel` describes, e.g. to run the passes with other options or extra
+  /// passes between them; empty: populateAccelPipeline (or, for dtype
+  /// "none", populateLowerToHostPipeline).
+  std::string mappingPipeline;
   /// "name=dims" static input shapes (ONNXImportOptions::inputShapes).
   std::vector<std::string> inputShapes;
   /// "name=file" graph inputs replaced by constants
