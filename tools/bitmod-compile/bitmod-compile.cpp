@@ -17,6 +17,7 @@
 
 #include "BitMoDCompileConfig.h"
 
+#include "bitmod/Conversion/Passes.h"
 #include "bitmod/Dialect/BitMoD/IR/BitMoDDialect.h"
 #include "bitmod/Dialect/BitMoD/Transforms/Passes.h"
 #include "bitmod/Dialect/BitMoDHW/IR/BitMoDHWDialect.h"
@@ -25,10 +26,6 @@
 #include "bitmod/ISA/Assembly.h"
 #include "bitmod/Import/ONNXImporter.h"
 #include "bitmod/Target/ISA/EmitISA.h"
-#if BITMOD_HAVE_HOST_LOWERING
-#include "bitmod/Conversion/Passes.h"
-#include "mlir/Target/Cpp/CppEmitter.h"
-#endif
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectRegistry.h"
@@ -38,6 +35,7 @@
 #include "mlir/InitAllExtensions.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
+#include "mlir/Target/Cpp/CppEmitter.h"
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringExtras.h"
@@ -477,11 +475,6 @@ int main(int argc, char **argv) {
     fatal("--dtype=none produces no accelerator program (--emit=isa/asm)");
   if (std::error_code ec = sys::fs::create_directories(outDir))
     fatal("cannot create '" + outDir + "': " + ec.message());
-#if !BITMOD_HAVE_HOST_LOWERING
-  if (emit == Emit::Cpp || emit == Emit::Sim)
-    fatal("this build has no host lowering (lib/Conversion); use "
-          "--emit=mlir, isa or asm");
-#endif
 
   StageTimer timer;
   DialectRegistry registry;
@@ -593,7 +586,6 @@ int main(int argc, char **argv) {
     return 0;
   }
 
-#if BITMOD_HAVE_HOST_LOWERING
   // 4. Host lowering to EmitC and C++.
   timer.start("host lowering");
   progress("lowering the host code to C++");
@@ -626,7 +618,6 @@ int main(int argc, char **argv) {
   progress("compiling model.sim");
   compileModel(cppPath, outPath("model.sim"));
   progress("wrote " + outPath("model.sim"));
-#endif
   if (timeStages)
     timer.print(errs());
   return 0;

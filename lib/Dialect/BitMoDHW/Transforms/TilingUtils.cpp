@@ -3,6 +3,7 @@
 #include "TilingUtils.h"
 
 #include "bitmod/ISA/WeightBlock.h"
+#include "bitmod/Support/Error.h"
 
 #include "llvm/Support/FormatVariadic.h"
 
@@ -11,10 +12,7 @@ using namespace mlir::bitmod;
 using namespace mlir::bitmod::hw;
 namespace isa = ::bitmod::isa;
 namespace sim = ::bitmod::sim;
-
-static llvm::Error makeError(const llvm::Twine &msg) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), msg.str());
-}
+using ::bitmod::makeError;
 
 llvm::Expected<GemmInfo> hw::getGemmInfo(GroupedMatmulOp op, StringRef name,
                                          const sim::AccelConfig &cfg) {
