@@ -10,6 +10,10 @@ if ! "$root/scripts/setup.sh"; then
   echo "0 passed, 1 failed"
   exit 1
 fi
+# pytest runs under the interpreter the build was configured with (CMake's
+# Python3_EXECUTABLE, /usr/bin/python3 by default), like the lit tests.
+python="$(sed -n 's/^Python3_EXECUTABLE:[A-Z]*=//p' "$build/CMakeCache.txt" 2>/dev/null)"
+python="${python:-/usr/bin/python3}"
 logs="$build/test-logs"
 mkdir -p "$logs"
 jobs="$(nproc)"
@@ -49,7 +53,7 @@ echo "== python tests (pytest)"
 rm -f "$logs/node-e2e.txt"
 (cd "$root" && BITMOD_TOOLS_DIR="$build/bin" PYTHONPATH="$root/python" \
   BITMOD_E2E_SUMMARY="$logs/node-e2e.txt" \
-  /usr/bin/python3 -m pytest -q -p no:cacheprovider "$root/python/tests") 2>&1 |
+  "$python" -m pytest -q -p no:cacheprovider "$root/python/tests") 2>&1 |
   tee "$logs/pytest.txt"
 py_status=${PIPESTATUS[0]}
 py_passed=$(count "$logs/pytest.txt" passed)

@@ -27,10 +27,5 @@ llvm_config.with_environment(
 tools = ["bitmod-opt", "bitmod-translate", "bitmod-quant", "bitmod-sim",
          "bitmod-compile"]
 llvm_config.add_tool_substitutions(
-    [ToolSubst(t, unresolved="ignore") for t in tools],
+    [ToolSubst(t, unresolved="fatal") for t in tools],
     [config.bitmod_tools_dir])
-
-# Features for tools that may be absent in partial builds.
-for t in tools:
-    if os.path.exists(os.path.join(config.bitmod_tools_dir, t)):
-        config.available_features.add(t)

@@ -5,6 +5,7 @@
 
 #include "bitmod/Sim/Baselines.h"
 #include "bitmod/Sim/CostModel.h"
+#include "bitmod/Support/Error.h"
 
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -15,10 +16,6 @@ using namespace bitmod::rt;
 using llvm::Expected;
 using llvm::json::Array;
 using llvm::json::Object;
-
-static llvm::Error makeError(const llvm::Twine &msg) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), msg.str());
-}
 
 Expected<std::vector<sim::AcceleratorKind>>
 rt::parseCompareList(llvm::StringRef list) {

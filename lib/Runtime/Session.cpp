@@ -4,6 +4,7 @@
 #include "bitmod/Runtime/Session.h"
 
 #include "bitmod/Sim/Executor.h"
+#include "bitmod/Support/Error.h"
 
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -15,10 +16,6 @@ using namespace bitmod;
 using namespace bitmod::rt;
 using llvm::Error;
 using llvm::Expected;
-
-static Error makeError(const llvm::Twine &msg) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), msg.str());
-}
 
 static uint64_t alignTo64(uint64_t v) { return (v + 63) & ~uint64_t(63); }
 

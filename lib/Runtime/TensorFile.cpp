@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "bitmod/Runtime/Session.h"
+#include "bitmod/Support/Error.h"
 #include "bitmod/Support/OnnxDType.h"
 
 #include "llvm/Support/FormatVariadic.h"
@@ -86,10 +87,6 @@ struct Fields {
 };
 
 } // namespace
-
-static Error makeError(const llvm::Twine &msg) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), msg.str());
-}
 
 /// Reads a repeated scalar field in packed (wire type 2) or unpacked form.
 /// `fixedBytes` is 4/8 for fixed32/64 fields, 0 for varints.

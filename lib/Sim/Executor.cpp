@@ -4,6 +4,7 @@
 
 #include "bitmod/ISA/WeightBlock.h"
 #include "bitmod/Sim/Float16.h"
+#include "bitmod/Support/Error.h"
 
 #include "llvm/Support/FormatVariadic.h"
 
@@ -16,10 +17,6 @@ using bitmod::isa::Instruction;
 using bitmod::isa::Opcode;
 using llvm::Error;
 using llvm::Expected;
-
-static Error makeError(const llvm::Twine &msg) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), msg.str());
-}
 
 Expected<AccelConfig> sim::getProgramAccelConfig(const isa::Program &p) {
   AccelConfig cfg;

@@ -5,6 +5,7 @@
 #include "bitmod/ISA/WeightBlock.h"
 #include "bitmod/Sim/CostModel.h"
 #include "bitmod/Sim/Datapath.h"
+#include "bitmod/Support/Error.h"
 
 #include "llvm/Support/FormatVariadic.h"
 
@@ -18,10 +19,6 @@ using bitmod::isa::Instruction;
 using bitmod::isa::Opcode;
 using bitmod::isa::Queue;
 using llvm::Expected;
-
-static llvm::Error makeError(const llvm::Twine &msg) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), msg.str());
-}
 
 static uint64_t ceilDiv(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
 

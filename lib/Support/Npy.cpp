@@ -1,6 +1,7 @@
 //===- Npy.cpp - NumPy .npy file reading and writing ----------------------===//
 
 #include "bitmod/Support/Npy.h"
+#include "bitmod/Support/Error.h"
 #include "bitmod/Support/Half.h"
 
 #include "llvm/ADT/StringExtras.h"
@@ -41,9 +42,9 @@ const DTypeInfo &info(NpyDType type) {
   return kDTypes[static_cast<unsigned>(type)];
 }
 
-llvm::Error makeError(StringRef name, const llvm::Twine &msg) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                 "'" + name + "': " + msg);
+/// An error about the file (or buffer) `name`: "'name': msg".
+llvm::Error fileError(StringRef name, const llvm::Twine &msg) {
+  return makeError("'" + name + "': " + msg);
 }
 
 /// Returns the text after `'key':` in a header dict, trimmed.
@@ -184,7 +185,7 @@ llvm::Expected<NpyArray> support::parseNpy(llvm::ArrayRef<uint8_t> buffer,
                                            StringRef name) {
   static const char kMagic[] = "\x93NUMPY";
   if (buffer.size() < 10 || std::memcmp(buffer.data(), kMagic, 6) != 0)
-    return makeError(name, "not a .npy file (bad magic)");
+    return fileError(name, "not a .npy file (bad magic)");
   unsigned major = buffer[6];
   size_t headerLen, headerStart;
   if (major == 1) {
@@ -192,15 +193,15 @@ llvm::Expected<NpyArray> support::parseNpy(llvm::ArrayRef<uint8_t> buffer,
     headerStart = 10;
   } else if (major == 2 || major == 3) {
     if (buffer.size() < 12)
-      return makeError(name, "truncated .npy header");
+      return fileError(name, "truncated .npy header");
     headerLen = loadLE<uint32_t>(buffer.data() + 8);
     headerStart = 12;
   } else {
-    return makeError(name,
+    return fileError(name,
                      "unsupported .npy format version " + llvm::Twine(major));
   }
   if (headerStart + headerLen > buffer.size())
-    return makeError(name, "truncated .npy header");
+    return fileError(name, "truncated .npy header");
   StringRef header(reinterpret_cast<const char *>(buffer.data()) + headerStart,
                    headerLen);
 
@@ -208,23 +209,23 @@ llvm::Expected<NpyArray> support::parseNpy(llvm::ArrayRef<uint8_t> buffer,
   std::optional<StringRef> descrVal = findValue(header, "descr");
   if (!descrVal || descrVal->empty() ||
       (descrVal->front() != '\'' && descrVal->front() != '"'))
-    return makeError(name, "missing or structured 'descr' in .npy header");
+    return fileError(name, "missing or structured 'descr' in .npy header");
   char quote = descrVal->front();
   StringRef descr = descrVal->drop_front();
   descr = descr.take_until([quote](char c) { return c == quote; });
   if (descr.size() < 3)
-    return makeError(name, "bad dtype descr '" + descr + "'");
+    return fileError(name, "bad dtype descr '" + descr + "'");
   char order = descr[0];
   char kind = descr[1];
   unsigned size = 0;
   if (descr.drop_front(2).getAsInteger(10, size))
-    return makeError(name, "bad dtype descr '" + descr + "'");
+    return fileError(name, "bad dtype descr '" + descr + "'");
   std::optional<NpyDType> dtype;
   for (const DTypeInfo &d : kDTypes)
     if (d.kind == kind && d.size == size)
       dtype = d.type;
   if (!dtype || (order != '<' && order != '>' && order != '|' && order != '='))
-    return makeError(name, "unsupported dtype '" + descr +
+    return fileError(name, "unsupported dtype '" + descr +
                                "' (supported: bool, int8..int64, "
                                "uint8..uint64, float16, float32, float64)");
   bool bigEndian = order == '>' && size > 1;
@@ -232,13 +233,13 @@ llvm::Expected<NpyArray> support::parseNpy(llvm::ArrayRef<uint8_t> buffer,
   // fortran_order
   std::optional<StringRef> fortranVal = findValue(header, "fortran_order");
   if (!fortranVal)
-    return makeError(name, "missing 'fortran_order' in .npy header");
+    return fileError(name, "missing 'fortran_order' in .npy header");
   bool fortran = fortranVal->starts_with("True");
 
   // shape
   std::optional<StringRef> shapeVal = findValue(header, "shape");
   if (!shapeVal || !shapeVal->starts_with("("))
-    return makeError(name, "missing 'shape' in .npy header");
+    return fileError(name, "missing 'shape' in .npy header");
   StringRef shapeText =
       shapeVal->drop_front().take_until([](char c) { return c == ')'; });
   NpyArray array;
@@ -251,7 +252,7 @@ llvm::Expected<NpyArray> support::parseNpy(llvm::ArrayRef<uint8_t> buffer,
       continue;
     int64_t v;
     if (d.getAsInteger(10, v) || v < 0)
-      return makeError(name, "bad shape entry '" + d + "'");
+      return fileError(name, "bad shape entry '" + d + "'");
     array.shape.push_back(v);
   }
 
@@ -259,7 +260,7 @@ llvm::Expected<NpyArray> support::parseNpy(llvm::ArrayRef<uint8_t> buffer,
   size_t dataStart = headerStart + headerLen;
   size_t bytes = static_cast<size_t>(n) * size;
   if (buffer.size() - dataStart < bytes)
-    return makeError(name, "truncated data: expected " + llvm::Twine(bytes) +
+    return fileError(name, "truncated data: expected " + llvm::Twine(bytes) +
                                " bytes, found " +
                                llvm::Twine(buffer.size() - dataStart));
   array.data.assign(buffer.begin() + dataStart,
@@ -299,7 +300,7 @@ llvm::Expected<NpyArray> support::readNpy(StringRef path) {
   auto bufOrErr = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
                                               /*RequiresNullTerminator=*/false);
   if (!bufOrErr)
-    return makeError(path, "cannot read: " + bufOrErr.getError().message());
+    return fileError(path, "cannot read: " + bufOrErr.getError().message());
   const llvm::MemoryBuffer &buf = **bufOrErr;
   return parseNpy(llvm::ArrayRef<uint8_t>(
                       reinterpret_cast<const uint8_t *>(buf.getBufferStart()),
@@ -343,10 +344,10 @@ llvm::Error support::writeNpy(StringRef path, const NpyArray &array) {
   std::error_code ec;
   llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_None);
   if (ec)
-    return makeError(path, "cannot open for writing: " + ec.message());
+    return fileError(path, "cannot open for writing: " + ec.message());
   os.write(reinterpret_cast<const char *>(bytes.data()), bytes.size());
   os.close();
   if (os.has_error())
-    return makeError(path, "write failed: " + os.error().message());
+    return fileError(path, "write failed: " + os.error().message());
   return llvm::Error::success();
 }

@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "bitmod/Quant/Quantizer.h"
+#include "bitmod/Support/Error.h"
 #include "bitmod/Support/Npy.h"
 
 #include "llvm/ADT/StringMap.h"
@@ -74,10 +75,6 @@ llvm::cl::opt<std::string>
 llvm::cl::opt<unsigned> threadsOpt("num-threads",
                                    llvm::cl::desc("Worker threads (0 = all)"),
                                    llvm::cl::init(0), llvm::cl::cat(category));
-
-Error makeError(const llvm::Twine &msg) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), msg);
-}
 
 double seconds(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start)

@@ -1,4 +1,3 @@
-// REQUIRES: bitmod-sim
 // The binary and the listing describe the same program:
 // `bitmod-sim --disasm` of the .bmod equals `--emit-asm`.
 // RUN: bitmod-opt %s --bitmod-quantize="dtype=bitmod4" --bitmod-tile="accel-options=act_buffer_bytes=65536;wgt_buffer_bytes=32768" --bitmod-bit-serial-schedule -o %t.mlir

@@ -3,6 +3,7 @@
 #include "TilingUtils.h"
 
 #include "bitmod/ISA/WeightBlock.h"
+#include "bitmod/Support/Error.h"
 
 #include "llvm/Support/FormatVariadic.h"
 
@@ -12,10 +13,7 @@ using namespace mlir::bitmod::hw;
 namespace isa = ::bitmod::isa;
 namespace arch = ::bitmod::arch;
 namespace sim = ::bitmod::sim;
-
-static llvm::Error makeError(const llvm::Twine &msg) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), msg.str());
-}
+using ::bitmod::makeError;
 
 llvm::Expected<GemmInfo> hw::getGemmInfo(GroupedMatmulOp op, StringRef name,
                                          const arch::AccelConfig &cfg) {

@@ -1,6 +1,6 @@
 //===- ExecutorTest.cpp - Functional execution of BitMoD programs ---------===//
 
-#include "TestUtil.h"
+#include "ISA/TestUtil.h"
 
 #include "bitmod/Sim/Datapath.h"
 #include "bitmod/Sim/Executor.h"

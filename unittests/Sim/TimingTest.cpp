@@ -1,6 +1,6 @@
 //===- TimingTest.cpp - Timing model vs the analytic cost model -----------===//
 
-#include "TestUtil.h"
+#include "ISA/TestUtil.h"
 
 #include "bitmod/ISA/WeightBlock.h"
 #include "bitmod/Sim/CostModel.h"

@@ -4,11 +4,11 @@
 // RUN: bitmod-opt %s --bitmod-quantize="dtype=bitmod4" --bitmod-tile --bitmod-bit-serial-schedule --mlir-elide-resource-strings-if-larger=16 \
 // RUN:   | FileCheck %s --check-prefix=PREFILL
 // RUN: bitmod-opt %s --bitmod-quantize="dtype=bitmod4" --bitmod-tile --bitmod-bit-serial-schedule --mlir-elide-resource-strings-if-larger=16 \
-// RUN:   | %python %S/../Dialect/BitMoDHW/Inputs/check_estimate.py 256 4096 4096 4 2 | FileCheck %s --check-prefix=RATIO
-// RUN: bitmod-opt %S/../Dialect/BitMoDHW/Inputs/llama-decode.mlir --bitmod-quantize="dtype=bitmod3" --bitmod-tile --bitmod-bit-serial-schedule --mlir-elide-resource-strings-if-larger=16 \
+// RUN:   | %python %S/Inputs/check_estimate.py 256 4096 4096 4 2 | FileCheck %s --check-prefix=RATIO
+// RUN: bitmod-opt %S/Inputs/llama-decode.mlir --bitmod-quantize="dtype=bitmod3" --bitmod-tile --bitmod-bit-serial-schedule --mlir-elide-resource-strings-if-larger=16 \
 // RUN:   | FileCheck %s --check-prefix=DECODE
-// RUN: bitmod-opt %S/../Dialect/BitMoDHW/Inputs/llama-decode.mlir --bitmod-quantize="dtype=bitmod3" --bitmod-tile --bitmod-bit-serial-schedule --mlir-elide-resource-strings-if-larger=16 \
-// RUN:   | %python %S/../Dialect/BitMoDHW/Inputs/check_estimate.py 1 4096 4096 3 2 | FileCheck %s --check-prefix=RATIO
+// RUN: bitmod-opt %S/Inputs/llama-decode.mlir --bitmod-quantize="dtype=bitmod3" --bitmod-tile --bitmod-bit-serial-schedule --mlir-elide-resource-strings-if-larger=16 \
+// RUN:   | %python %S/Inputs/check_estimate.py 1 4096 4096 3 2 | FileCheck %s --check-prefix=RATIO
 
 // Prefill, 256 tokens, bitmod4: compute bound 256*4096*4096*2/(1024*4)
 // = 2097152 cycles; weights stream once per 48-token activation block, X
