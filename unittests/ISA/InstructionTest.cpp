@@ -149,7 +149,7 @@ TEST(Instruction, VerifyRejectsUnencodable) {
   auto r = encodeChecked(ld);
   ASSERT_FALSE(bool(r));
   EXPECT_EQ(llvm::toString(r.takeError()),
-            "load.wgt: field 'wbuf' = 8 is not a multiple of 16");
+            "load.wgt: field 'buf_offset' = 8 is not a multiple of 16");
   ld.loadWgt.bufOffset = 0;
   ld.loadWgt.dramAddr = uint64_t(1) << 36;
   EXPECT_NE(llvm::toString(verifyInstruction(ld)), "");
