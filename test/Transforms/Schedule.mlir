@@ -16,7 +16,7 @@
 // CHECK-NEXT: bitmod_hw.matmul act_offset 0x0 act_pitch 768 wgt_offset 0x8000 out_offset 0x1c00 out_pitch 128 m 8 n 8 k_groups 3 out_format f32 [pop_prev, push_next] cycles 192
 // CHECK-NEXT: bitmod_hw.store dram_addr 0x2b40 buf_offset 0x1c00 rows 8 row_bytes 32 dram_stride 160 buf_pitch 128 [pop_prev, push_prev] cycles 108
 // CHECK-NEXT: bitmod_hw.sync queue compute [pop_next, push_prev] cycles 1
-// CHECK-NEXT: bitmod_hw.sync queue load interrupt [pop_next] cycles 1
+// CHECK-NEXT: bitmod_hw.sync queue load [pop_next] cycles 1
 // CHECK-NEXT: }
 // CHECK: tensor.expand_shape %[[L]] {{\[\[}}0, 1], [2]] output_shape [2, 4, 40]
 // A bias stays on the host, after the launch.

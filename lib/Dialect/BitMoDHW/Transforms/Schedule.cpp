@@ -203,7 +203,6 @@ void LaunchSchedule::addBarrier(int lastStore) {
   SchedInst l;
   l.inst.opcode = isa::Opcode::Sync;
   l.inst.sync.queue = isa::Queue::Load;
-  l.inst.sync.interrupt = true; // the launch is done
   l.cycles = 1;
   l.deps.push_back(ci);
   add(l);
