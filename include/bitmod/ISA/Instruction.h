@@ -97,6 +97,7 @@ using UIntField =
     std::conditional_t<(valueBits(Bits, Unit) > 32), uint64_t, uint32_t>;
 } // namespace detail
 
+// The C++ type of each field kind.
 #define BITMOD_ISA_CTYPE_UInt(Bits, Unit) detail::UIntField<Bits, Unit>
 #define BITMOD_ISA_CTYPE_Hex(Bits, Unit) detail::UIntField<Bits, Unit>
 #define BITMOD_ISA_CTYPE_Flag(Bits, Unit) bool
@@ -125,6 +126,13 @@ BITMOD_ISA_FIELD_GROUPS(BITMOD_ISA_DECLARE_GROUP)
 #undef BITMOD_ISA_DECLARE_GROUP
 #undef BITMOD_ISA_COMPARE_FIELD
 #undef BITMOD_ISA_DECLARE_FIELD
+#undef BITMOD_ISA_CTYPE_UInt
+#undef BITMOD_ISA_CTYPE_Hex
+#undef BITMOD_ISA_CTYPE_Flag
+#undef BITMOD_ISA_CTYPE_DType
+#undef BITMOD_ISA_CTYPE_OutFormat
+#undef BITMOD_ISA_CTYPE_Queue
+#undef BITMOD_ISA_CTYPE_Int8x4
 
 /// One decoded instruction. Only the field group of `opcode` is meaningful;
 /// the others keep their default values (decode() leaves them so).
