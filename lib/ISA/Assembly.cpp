@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "bitmod/ISA/Assembly.h"
+#include "bitmod/Support/Error.h"
 
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringExtras.h"
@@ -15,15 +16,10 @@
 
 using namespace bitmod;
 using namespace bitmod::isa;
-using llvm::createStringError;
 using llvm::Error;
 using llvm::Expected;
 
 static constexpr unsigned kDataBytesPerLine = 32;
-
-static Error makeError(const llvm::Twine &msg) {
-  return createStringError(llvm::inconvertibleErrorCode(), msg.str());
-}
 
 //===----------------------------------------------------------------------===//
 // Printer
@@ -46,79 +42,71 @@ static void printQuoted(llvm::StringRef s, llvm::raw_ostream &os) {
   os << '"';
 }
 
-static void printTokens(const Instruction &inst, llvm::raw_ostream &os) {
-  const TokenFlags &t = inst.tokens;
-  switch (inst.getQueue()) {
-  case Queue::Load:
-    os << " pop_next=" << t.popNext << " push_next=" << t.pushNext;
-    break;
-  case Queue::Compute:
-    if (inst.opcode == Opcode::Halt)
-      return;
-    os << " pop_prev=" << t.popPrev << " pop_next=" << t.popNext
-       << " push_prev=" << t.pushPrev << " push_next=" << t.pushNext;
-    break;
-  case Queue::Store:
-    os << " pop_prev=" << t.popPrev << " push_prev=" << t.pushPrev;
-    break;
-  }
-}
-
 static void printHex(llvm::raw_ostream &os, uint64_t v, unsigned digits) {
   os << llvm::format_hex(v, digits + 2);
 }
 
+/// Hex digits of a field's largest value (9 for DRAM, 6 for buffer offsets).
+static unsigned getHexDigits(const FieldInfo &f) {
+  return (llvm::Log2_64(f.max) + 4) / 4;
+}
+
+static void printFieldValue(const FieldInfo &f, uint64_t v,
+                            llvm::raw_ostream &os) {
+  switch (f.kind) {
+  case FieldKind::UInt:
+  case FieldKind::Flag:
+    os << v;
+    return;
+  case FieldKind::Hex:
+    printHex(os, v, getHexDigits(f));
+    return;
+  case FieldKind::DType:
+    os << quant::getName(quant::DataType(v));
+    return;
+  case FieldKind::OutFormat:
+    os << getOutFormatName(OutFormat(v));
+    return;
+  case FieldKind::Queue:
+    os << getQueueName(Queue(v));
+    return;
+  case FieldKind::Int8x4:
+    for (unsigned i = 0; i < 4; ++i)
+      os << (i ? "," : "") << int(int8_t(uint8_t(v >> (8 * i))));
+    return;
+  }
+}
+
+namespace {
+/// The neighbouring queue a token flag talks to.
+enum class TokenDir { Prev, Next };
+} // namespace
+
+/// Whether the instruction's queue has a neighbour in direction `dir` (the
+/// listing shows only those token flags; HALT has none).
+static bool hasTokenDirection(const Instruction &inst, TokenDir dir) {
+  if (inst.opcode == Opcode::Halt)
+    return false;
+  Queue q = inst.getQueue();
+  return dir == TokenDir::Prev ? q != Queue::Load : q != Queue::Store;
+}
+
 void isa::printInstruction(const Instruction &inst, llvm::raw_ostream &os) {
+  // The queue comes first for every opcode; a Queue field (SYNC) is that
+  // column.
   os << llvm::left_justify(getMnemonic(inst.opcode), 9)
-     << " q=" << llvm::left_justify(getQueueName(inst.getQueue()), 7);
-  switch (inst.opcode) {
-  case Opcode::Config: {
-    const ConfigFields &c = inst.config;
-    os << " dtype=" << quant::getName(c.dtype) << " group=" << c.groupSize
-       << " scale_bits=" << c.scaleBits << " sv=" << int(c.sv[0]) << ','
-       << int(c.sv[1]) << ',' << int(c.sv[2]) << ',' << int(c.sv[3])
-       << " token_lanes=" << c.tokenLanes
-       << " channel_lanes=" << c.channelLanes;
-    break;
+     << " queue=" << llvm::left_justify(getQueueName(inst.getQueue()), 7);
+  for (const FieldInfo &f : getFields(inst.opcode)) {
+    if (f.kind == FieldKind::Queue)
+      continue;
+    os << ' ' << f.key << '=';
+    printFieldValue(f, getFieldValue(inst, f), os);
   }
-  case Opcode::LoadAct:
-  case Opcode::Store: {
-    const DmaFields &d = inst.dma;
-    os << " dram=";
-    printHex(os, d.dramAddr, 9);
-    os << " abuf=";
-    printHex(os, d.bufOffset, 6);
-    os << " rows=" << d.rows << " row_bytes=" << d.rowBytes
-       << " dram_stride=" << d.dramStride << " buf_pitch=" << d.bufPitch;
-    break;
-  }
-  case Opcode::LoadWgt: {
-    const LoadWgtFields &l = inst.loadWgt;
-    os << " dram=";
-    printHex(os, l.dramAddr, 9);
-    os << " wbuf=";
-    printHex(os, l.bufOffset, 6);
-    os << " bytes=" << l.bytes;
-    break;
-  }
-  case Opcode::MatMul: {
-    const MatMulFields &m = inst.matmul;
-    os << " act=";
-    printHex(os, m.actOffset, 6);
-    os << " act_pitch=" << m.actPitch << " wgt=";
-    printHex(os, m.wgtOffset, 6);
-    os << " out=";
-    printHex(os, m.outOffset, 6);
-    os << " out_pitch=" << m.outPitch << " m=" << m.m << " n=" << m.n
-       << " k_groups=" << m.kGroups << " acc=" << m.accumulate
-       << " out_fmt=" << (m.outFormat == OutFormat::F16 ? "f16" : "f32");
-    break;
-  }
-  case Opcode::Sync:
-  case Opcode::Halt:
-    break;
-  }
-  printTokens(inst, os);
+#define BITMOD_ISA_PRINT_TOKEN(name, key, Pos, Dir)                            \
+  if (hasTokenDirection(inst, TokenDir::Dir))                                  \
+    os << " " #key "=" << inst.tokens.name;
+  BITMOD_ISA_TOKENS(BITMOD_ISA_PRINT_TOKEN)
+#undef BITMOD_ISA_PRINT_TOKEN
 }
 
 void isa::printAssembly(const Program &p, llvm::raw_ostream &os,
@@ -334,8 +322,53 @@ private:
     return var##OrErr.takeError();                                             \
   auto var = std::move(*var##OrErr)
 
+/// Parses the value of field `f` (as printed by printFieldValue).
+static Expected<uint64_t> parseFieldValue(const FieldInfo &f,
+                                          llvm::StringRef text) {
+  switch (f.kind) {
+  case FieldKind::UInt:
+  case FieldKind::Hex:
+    return parseUInt(text, f.key, f.maxStored);
+  case FieldKind::Flag:
+    if (text == "0" || text == "1")
+      return uint64_t(text == "1");
+    return makeError("field '" + f.key + "' must be 0 or 1, got '" + text +
+                     "'");
+  case FieldKind::DType:
+    if (std::optional<quant::DataType> dt = quant::parseDataType(text))
+      return uint64_t(*dt);
+    return makeError("unknown " + f.key + " '" + text + "' (expected one of " +
+                     quant::listDataTypeNames() + ")");
+  case FieldKind::OutFormat:
+    if (std::optional<OutFormat> fmt = parseOutFormatName(text))
+      return uint64_t(*fmt);
+    return makeError(f.key + " must be f32 or f16, got '" + text + "'");
+  case FieldKind::Queue:
+    if (std::optional<Queue> q = parseQueueName(text))
+      return uint64_t(*q);
+    return makeError("unknown queue '" + text + "'");
+  case FieldKind::Int8x4: {
+    llvm::SmallVector<llvm::StringRef, 4> parts;
+    text.split(parts, ',');
+    if (parts.size() != 4)
+      return makeError(f.key + " needs 4 comma-separated values, got '" + text +
+                       "'");
+    uint64_t packed = 0;
+    for (unsigned i = 0; i < 4; ++i) {
+      int64_t v;
+      if (parts[i].getAsInteger(10, v) || v < -128 || v > 127)
+        return makeError(f.key + " entry '" + parts[i] +
+                         "' is not in -128..127");
+      packed |= uint64_t(uint8_t(int8_t(v))) << (8 * i);
+    }
+    return packed;
+  }
+  }
+  return makeError("unknown field kind");
+}
+
 static Expected<Instruction>
-parseInstructionWords(llvm::ArrayRef<std::string> words) {
+parseInstructionWords(llvm::ArrayRef<std::string> words, bool verify = true) {
   if (words.empty())
     return makeError("empty instruction");
   std::optional<Opcode> op = parseMnemonic(words[0]);
@@ -347,118 +380,43 @@ parseInstructionWords(llvm::ArrayRef<std::string> words) {
       return std::move(e);
   Instruction inst;
   inst.opcode = *op;
-  std::optional<std::string> qName = f.takeOptional("q");
-  if (*op == Opcode::Sync) {
-    if (!qName)
-      return makeError("sync: missing field 'q'");
-    std::optional<Queue> q = parseQueueName(*qName);
-    if (!q)
-      return makeError("unknown queue '" + *qName + "'");
-    inst.sync.queue = *q;
-  } else if (qName && *qName != getQueueName(inst.getQueue())) {
+  // `queue=` is the Queue field of SYNC and optional (but checked) for the
+  // other opcodes; flags default to 0; every other field is required.
+  std::optional<std::string> queueName = f.takeOptional("queue");
+  bool queueIsField = llvm::any_of(getFields(*op), [](const FieldInfo &field) {
+    return field.kind == FieldKind::Queue;
+  });
+  if (!queueIsField && queueName && *queueName != getQueueName(inst.getQueue()))
     return makeError(getMnemonic(*op) + " runs in the " +
-                     getQueueName(inst.getQueue()) + " queue, not '" + *qName +
-                     "'");
-  }
-  constexpr uint64_t u32max = UINT32_MAX;
-  switch (*op) {
-  case Opcode::Config: {
-    ConfigFields &c = inst.config;
-    ASSIGN_OR_RETURN(dt, f.take("dtype"));
-    std::optional<quant::DataType> dtype = quant::parseDataType(dt);
-    if (!dtype)
-      return makeError("unknown dtype '" + dt + "' (expected one of " +
-                       quant::listDataTypeNames() + ")");
-    c.dtype = *dtype;
-    ASSIGN_OR_RETURN(g, f.takeUInt("group", u32max));
-    c.groupSize = g;
-    ASSIGN_OR_RETURN(sb, f.takeUInt("scale_bits", u32max));
-    c.scaleBits = sb;
-    ASSIGN_OR_RETURN(sv, f.take("sv"));
-    llvm::SmallVector<llvm::StringRef, 4> parts;
-    llvm::StringRef(sv).split(parts, ',');
-    if (parts.size() != 4)
-      return makeError("sv needs 4 comma-separated values, got '" + sv + "'");
-    for (unsigned i = 0; i < 4; ++i) {
-      int64_t v;
-      if (parts[i].getAsInteger(10, v) || v < -128 || v > 127)
-        return makeError("sv entry '" + parts[i] + "' is not in -128..127");
-      c.sv[i] = int8_t(v);
+                     getQueueName(inst.getQueue()) + " queue, not '" +
+                     *queueName + "'");
+  for (const FieldInfo &field : getFields(*op)) {
+    std::optional<std::string> text;
+    if (field.kind == FieldKind::Queue) {
+      text = queueName;
+    } else {
+      text = f.takeOptional(field.key);
     }
-    ASSIGN_OR_RETURN(tl, f.takeUInt("token_lanes", u32max));
-    ASSIGN_OR_RETURN(cl, f.takeUInt("channel_lanes", u32max));
-    c.tokenLanes = tl;
-    c.channelLanes = cl;
-    break;
+    if (!text && field.kind == FieldKind::Flag)
+      text = "0";
+    if (!text)
+      return makeError(getMnemonic(*op) + ": missing field '" + field.key +
+                       "'");
+    ASSIGN_OR_RETURN(value, parseFieldValue(field, *text));
+    setFieldValue(inst, field, value);
   }
-  case Opcode::LoadAct:
-  case Opcode::Store: {
-    DmaFields &d = inst.dma;
-    ASSIGN_OR_RETURN(dram, f.takeUInt("dram", UINT64_MAX));
-    ASSIGN_OR_RETURN(buf, f.takeUInt("abuf", u32max));
-    ASSIGN_OR_RETURN(rows, f.takeUInt("rows", u32max));
-    ASSIGN_OR_RETURN(rowBytes, f.takeUInt("row_bytes", u32max));
-    ASSIGN_OR_RETURN(stride, f.takeUInt("dram_stride", u32max));
-    ASSIGN_OR_RETURN(pitch, f.takeUInt("buf_pitch", u32max));
-    d.dramAddr = dram;
-    d.bufOffset = buf;
-    d.rows = rows;
-    d.rowBytes = rowBytes;
-    d.dramStride = stride;
-    d.bufPitch = pitch;
-    break;
+#define BITMOD_ISA_PARSE_TOKEN(name, key, Pos, Dir)                            \
+  {                                                                            \
+    ASSIGN_OR_RETURN(flag, f.takeFlag(#key));                                  \
+    inst.tokens.name = flag;                                                   \
   }
-  case Opcode::LoadWgt: {
-    ASSIGN_OR_RETURN(dram, f.takeUInt("dram", UINT64_MAX));
-    ASSIGN_OR_RETURN(buf, f.takeUInt("wbuf", u32max));
-    ASSIGN_OR_RETURN(bytes, f.takeUInt("bytes", u32max));
-    inst.loadWgt.dramAddr = dram;
-    inst.loadWgt.bufOffset = buf;
-    inst.loadWgt.bytes = bytes;
-    break;
-  }
-  case Opcode::MatMul: {
-    MatMulFields &m = inst.matmul;
-    ASSIGN_OR_RETURN(act, f.takeUInt("act", u32max));
-    ASSIGN_OR_RETURN(actPitch, f.takeUInt("act_pitch", u32max));
-    ASSIGN_OR_RETURN(wgt, f.takeUInt("wgt", u32max));
-    ASSIGN_OR_RETURN(out, f.takeUInt("out", u32max));
-    ASSIGN_OR_RETURN(outPitch, f.takeUInt("out_pitch", u32max));
-    ASSIGN_OR_RETURN(mm, f.takeUInt("m", u32max));
-    ASSIGN_OR_RETURN(nn, f.takeUInt("n", u32max));
-    ASSIGN_OR_RETURN(kg, f.takeUInt("k_groups", u32max));
-    ASSIGN_OR_RETURN(acc, f.takeFlag("acc"));
-    m.actOffset = act;
-    m.actPitch = actPitch;
-    m.wgtOffset = wgt;
-    m.outOffset = out;
-    m.outPitch = outPitch;
-    m.m = mm;
-    m.n = nn;
-    m.kGroups = kg;
-    m.accumulate = acc;
-    std::optional<std::string> fmt = f.takeOptional("out_fmt");
-    if (!fmt || *fmt == "f32")
-      m.outFormat = OutFormat::F32;
-    else if (*fmt == "f16")
-      m.outFormat = OutFormat::F16;
-    else
-      return makeError("out_fmt must be f32 or f16, got '" + *fmt + "'");
-    break;
-  }
-  case Opcode::Sync:
-  case Opcode::Halt:
-    break;
-  }
-  ASSIGN_OR_RETURN(popPrev, f.takeFlag("pop_prev"));
-  ASSIGN_OR_RETURN(popNext, f.takeFlag("pop_next"));
-  ASSIGN_OR_RETURN(pushPrev, f.takeFlag("push_prev"));
-  ASSIGN_OR_RETURN(pushNext, f.takeFlag("push_next"));
-  inst.tokens = {popPrev, popNext, pushPrev, pushNext};
+  BITMOD_ISA_TOKENS(BITMOD_ISA_PARSE_TOKEN)
+#undef BITMOD_ISA_PARSE_TOKEN
   if (Error e = f.finish())
     return std::move(e);
-  if (Error e = verifyInstruction(inst))
-    return std::move(e);
+  if (verify)
+    if (Error e = verifyInstruction(inst))
+      return std::move(e);
   return inst;
 }
 
@@ -467,6 +425,13 @@ Expected<Instruction> isa::parseInstruction(llvm::StringRef line) {
   if (!words)
     return words.takeError();
   return parseInstructionWords(*words);
+}
+
+Expected<Instruction> isa::parseInstructionUnverified(llvm::StringRef line) {
+  auto words = tokenize(line);
+  if (!words)
+    return words.takeError();
+  return parseInstructionWords(*words, /*verify=*/false);
 }
 
 Expected<Program> isa::parseAssembly(llvm::StringRef text,

@@ -1,17 +1,18 @@
 //===- Instruction.cpp - BitMoD instruction encoding ----------------------===//
 //
-// Bit layout of every opcode: docs/isa.md, "Encoding".
+// Encode, decode and verify are driven by the field table
+// (bitmod/ISA/Instructions.def); only the checks that relate several fields
+// are written out here. Bit layout of every opcode: docs/isa.md, "Encoding".
 //
 //===----------------------------------------------------------------------===//
 
 #include "bitmod/ISA/Instruction.h"
+#include "bitmod/Support/Error.h"
 
-#include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/FormatVariadic.h"
 
 using namespace bitmod;
 using namespace bitmod::isa;
-using llvm::createStringError;
 using llvm::Error;
 using llvm::Expected;
 
@@ -53,178 +54,224 @@ private:
   uint64_t bits[2] = {0, 0};
 };
 
-// Common header.
-constexpr unsigned kOpPos = 0, kOpBits = 4;
-constexpr unsigned kPopPrevPos = 4, kPopNextPos = 5, kPushPrevPos = 6,
-                   kPushNextPos = 7;
-constexpr unsigned kBodyPos = 8;
+constexpr unsigned kOpcodePos = 0, kOpcodeBits = 4;
+/// First bit after the header (opcode and token flags).
+constexpr unsigned kHeaderEnd = 8;
 
-// CONFIG.
-constexpr unsigned kCfgDtypePos = 8, kCfgDtypeBits = 5;
-constexpr unsigned kCfgGroupPos = 13;
-constexpr unsigned kCfgScaleBitsPos = 25, kCfgScaleBitsBits = 4;
-constexpr unsigned kCfgSvPos = 29; // 4 x 8 bits
-constexpr unsigned kCfgRowsPos = 61, kCfgColsPos = 71;
-constexpr unsigned kCfgEnd = 81;
-
-// LOAD_ACT / STORE.
-constexpr unsigned kDmaDramPos = 8, kDmaBufPos = 44, kDmaRowsPos = 62,
-                   kDmaRowBytesPos = 74, kDmaStridePos = 90, kDmaPitchPos = 114,
-                   kDmaEnd = 126;
-
-// LOAD_WGT.
-constexpr unsigned kWgtDramPos = 8, kWgtBufPos = 44, kWgtBytesPos = 62,
-                   kWgtEnd = 86;
-
-// MATMUL.
-constexpr unsigned kMmActPos = 8, kMmActPitchPos = 26, kMmWgtPos = 38,
-                   kMmOutPos = 56, kMmOutPitchPos = 74, kMmMPos = 86,
-                   kMmNPos = 96, kMmKPos = 108, kMmAccPos = 118,
-                   kMmOutFmtPos = 119, kMmEnd = 120;
-
-// SYNC.
-constexpr unsigned kSyncQueuePos = 8, kSyncQueueBits = 2, kSyncEnd = 10;
-
-// HALT.
-constexpr unsigned kHaltEnd = 8;
-
+/// First reserved bit of `op`: everything after its last field.
 unsigned getBodyEnd(Opcode op) {
-  switch (op) {
-  case Opcode::Config:
-    return kCfgEnd;
-  case Opcode::LoadAct:
-  case Opcode::Store:
-    return kDmaEnd;
-  case Opcode::LoadWgt:
-    return kWgtEnd;
-  case Opcode::MatMul:
-    return kMmEnd;
-  case Opcode::Sync:
-    return kSyncEnd;
-  case Opcode::Halt:
-    return kHaltEnd;
-  }
-  return kBodyPos;
+  unsigned end = kHeaderEnd;
+  for (const FieldInfo &f : getFields(op))
+    end = std::max(end, f.pos + f.bits);
+  return end;
 }
 
-constexpr uint64_t maxOf(unsigned bits) { return (uint64_t(1) << bits) - 1; }
+/// The range of kFieldTable holding `group`.
+constexpr std::pair<unsigned, unsigned> getGroupRange(FieldGroup group) {
+  unsigned begin = 0;
+  while (begin < std::size(kFieldTable) && kFieldTable[begin].group != group)
+    ++begin;
+  unsigned end = begin;
+  while (end < std::size(kFieldTable) && kFieldTable[end].group == group)
+    ++end;
+  return {begin, end};
+}
+
+// Conversions between member types and field values.
+uint64_t toValue(uint32_t v) { return v; }
+uint64_t toValue(uint64_t v) { return v; }
+uint64_t toValue(bool v) { return v; }
+uint64_t toValue(quant::DataType v) { return uint64_t(v); }
+uint64_t toValue(OutFormat v) { return uint64_t(v); }
+uint64_t toValue(Queue v) { return uint64_t(v); }
+uint64_t toValue(const std::array<int8_t, 4> &v) {
+  uint64_t packed = 0;
+  for (unsigned i = 0; i < 4; ++i)
+    packed |= uint64_t(uint8_t(v[i])) << (8 * i);
+  return packed;
+}
+
+void fromValue(uint64_t value, uint32_t &v) { v = uint32_t(value); }
+void fromValue(uint64_t value, uint64_t &v) { v = value; }
+void fromValue(uint64_t value, bool &v) { v = value & 1; }
+template <typename EnumT,
+          typename = std::enable_if_t<std::is_enum<EnumT>::value>>
+void fromValue(uint64_t value, EnumT &v) {
+  v = EnumT(std::underlying_type_t<EnumT>(value));
+}
+void fromValue(uint64_t value, std::array<int8_t, 4> &v) {
+  for (unsigned i = 0; i < 4; ++i)
+    v[i] = int8_t(uint8_t(value >> (8 * i)));
+}
 
 Error fieldError(Opcode op, llvm::StringRef field, uint64_t value,
-                 llvm::StringRef requirement) {
-  return createStringError(llvm::inconvertibleErrorCode(),
-                           llvm::formatv("{0}: field '{1}' = {2} {3}",
-                                         getMnemonic(op), field, value,
-                                         requirement)
-                               .str());
+                 const llvm::Twine &requirement) {
+  return makeError(getMnemonic(op) + ": field '" + field +
+                   "' = " + llvm::Twine(value) + " " + requirement);
 }
 
-Error checkMax(Opcode op, llvm::StringRef field, uint64_t value, uint64_t max) {
-  if (value > max)
-    return fieldError(op, field, value,
-                      llvm::formatv("exceeds the maximum {0}", max).str());
+/// The checks the table implies: unit, minimum and maximum.
+Error verifyField(Opcode op, const FieldInfo &f, uint64_t v) {
+  if (f.unit > 1 && v % f.unit)
+    return fieldError(op, f.key, v,
+                      "is not a multiple of " + llvm::Twine(f.unit));
+  if (v >= f.min && v <= f.max)
+    return Error::success();
+  if (f.min == 0)
+    return fieldError(op, f.key, v,
+                      "exceeds the maximum " + llvm::Twine(f.max));
+  return fieldError(op, f.key, v,
+                    llvm::formatv("is outside [{0}, {1}]", f.min, f.max).str());
+}
+
+/// The checks that relate several fields (or go beyond a range).
+Error verifySemantics(const Instruction &inst) {
+  Opcode op = inst.opcode;
+  switch (op) {
+  case Opcode::Config:
+    if (inst.config.groupSize % 8)
+      return fieldError(op, "group_size", inst.config.groupSize,
+                        "is not a multiple of 8");
+    return Error::success();
+  case Opcode::LoadAct:
+  case Opcode::Store: {
+    const DmaFields &d = inst.dma;
+    if (d.rows > 1 && d.dramStride < d.rowBytes)
+      return fieldError(op, "dram_stride", d.dramStride,
+                        "is smaller than row_bytes with rows > 1");
+    if (d.bufPitch < d.rowBytes)
+      return fieldError(op, "buf_pitch", d.bufPitch,
+                        "is smaller than row_bytes");
+    return Error::success();
+  }
+  case Opcode::MatMul: {
+    const MatMulFields &m = inst.matmul;
+    uint64_t outRow = uint64_t(m.n) * (m.outFormat == OutFormat::F32 ? 4 : 2);
+    if (m.outPitch < outRow)
+      return fieldError(op, "out_pitch", m.outPitch,
+                        "is smaller than an output row (" +
+                            llvm::Twine(outRow) + " bytes)");
+    return Error::success();
+  }
+  case Opcode::LoadWgt:
+  case Opcode::Sync:
+  case Opcode::Halt:
+    return Error::success();
+  }
   return Error::success();
-}
-
-Error checkRange(Opcode op, llvm::StringRef field, uint64_t value, uint64_t min,
-                 uint64_t max) {
-  if (value < min || value > max)
-    return fieldError(op, field, value,
-                      llvm::formatv("is outside [{0}, {1}]", min, max).str());
-  return Error::success();
-}
-
-Error checkBufAddr(Opcode op, llvm::StringRef field, uint64_t value,
-                   unsigned unitBits) {
-  if (value % kBufferAlign)
-    return fieldError(op, field, value, "is not a multiple of 16");
-  return checkMax(op, field, value, maxOf(unitBits) * kBufferAlign);
 }
 
 } // namespace
 
-Queue Instruction::getQueue() const {
-  switch (opcode) {
-  case Opcode::LoadAct:
-  case Opcode::LoadWgt:
-    return Queue::Load;
-  case Opcode::Store:
-    return Queue::Store;
-  case Opcode::Sync:
-    return sync.queue;
-  case Opcode::Config:
-  case Opcode::MatMul:
-  case Opcode::Halt:
-    return Queue::Compute;
+//===----------------------------------------------------------------------===//
+// Table access
+//===----------------------------------------------------------------------===//
+
+FieldGroup isa::getFieldGroup(Opcode op) {
+  switch (op) {
+#define BITMOD_ISA_OPCODE_GROUP(Name, Code, Mnemonic, Group, Queue)            \
+  case Opcode::Name:                                                           \
+    return FieldGroup::Group;
+    BITMOD_ISA_OPCODES(BITMOD_ISA_OPCODE_GROUP)
+#undef BITMOD_ISA_OPCODE_GROUP
   }
+  return FieldGroup::none;
+}
+
+llvm::ArrayRef<FieldInfo> isa::getFields(Opcode op) {
+  auto [begin, end] = getGroupRange(getFieldGroup(op));
+  return llvm::ArrayRef<FieldInfo>(kFieldTable).slice(begin, end - begin);
+}
+
+const FieldInfo *isa::findField(Opcode op, llvm::StringRef key) {
+  for (const FieldInfo &f : getFields(op))
+    if (f.key == key)
+      return &f;
+  return nullptr;
+}
+
+uint64_t isa::getFieldValue(const Instruction &inst, const FieldInfo &field) {
+  switch (field.id) {
+#define BITMOD_ISA_GET_FIELD(C, name, ...)                                     \
+  case FieldId::C##_##name:                                                    \
+    return toValue(inst.C.name);
+#define BITMOD_ISA_GET_GROUP(Type, member)                                     \
+  BITMOD_ISA_FIELDS_##member(BITMOD_ISA_GET_FIELD, member)
+    BITMOD_ISA_FIELD_GROUPS(BITMOD_ISA_GET_GROUP)
+#undef BITMOD_ISA_GET_GROUP
+#undef BITMOD_ISA_GET_FIELD
+  }
+  return 0;
+}
+
+void isa::setFieldValue(Instruction &inst, const FieldInfo &field,
+                        uint64_t value) {
+  switch (field.id) {
+#define BITMOD_ISA_SET_FIELD(C, name, ...)                                     \
+  case FieldId::C##_##name:                                                    \
+    return fromValue(value, inst.C.name);
+#define BITMOD_ISA_SET_GROUP(Type, member)                                     \
+  BITMOD_ISA_FIELDS_##member(BITMOD_ISA_SET_FIELD, member)
+    BITMOD_ISA_FIELD_GROUPS(BITMOD_ISA_SET_GROUP)
+#undef BITMOD_ISA_SET_GROUP
+#undef BITMOD_ISA_SET_FIELD
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Instruction
+//===----------------------------------------------------------------------===//
+
+namespace {
+// The fixed queue of an opcode (FromField: named by a field).
+constexpr std::optional<Queue> kQueueLoad = Queue::Load;
+constexpr std::optional<Queue> kQueueCompute = Queue::Compute;
+constexpr std::optional<Queue> kQueueStore = Queue::Store;
+constexpr std::optional<Queue> kQueueFromField = std::nullopt;
+} // namespace
+
+Queue Instruction::getQueue() const {
+  std::optional<Queue> fixed;
+  switch (opcode) {
+#define BITMOD_ISA_OPCODE_QUEUE(Name, Code, Mnemonic, Group, Queue)            \
+  case Opcode::Name:                                                           \
+    fixed = kQueue##Queue;                                                     \
+    break;
+    BITMOD_ISA_OPCODES(BITMOD_ISA_OPCODE_QUEUE)
+#undef BITMOD_ISA_OPCODE_QUEUE
+  }
+  if (fixed)
+    return *fixed;
+  for (const FieldInfo &f : getFields(opcode))
+    if (f.kind == FieldKind::Queue)
+      return Queue(getFieldValue(*this, f));
   return Queue::Compute;
 }
 
 bool Instruction::operator==(const Instruction &o) const {
   if (opcode != o.opcode || tokens != o.tokens)
     return false;
-  switch (opcode) {
-  case Opcode::Config:
-    return config.dtype == o.config.dtype &&
-           config.groupSize == o.config.groupSize &&
-           config.scaleBits == o.config.scaleBits && config.sv == o.config.sv &&
-           config.tokenLanes == o.config.tokenLanes &&
-           config.channelLanes == o.config.channelLanes;
-  case Opcode::LoadAct:
-  case Opcode::Store:
-    return dma.dramAddr == o.dma.dramAddr && dma.bufOffset == o.dma.bufOffset &&
-           dma.rows == o.dma.rows && dma.rowBytes == o.dma.rowBytes &&
-           dma.dramStride == o.dma.dramStride && dma.bufPitch == o.dma.bufPitch;
-  case Opcode::LoadWgt:
-    return loadWgt.dramAddr == o.loadWgt.dramAddr &&
-           loadWgt.bufOffset == o.loadWgt.bufOffset &&
-           loadWgt.bytes == o.loadWgt.bytes;
-  case Opcode::MatMul:
-    return matmul.actOffset == o.matmul.actOffset &&
-           matmul.actPitch == o.matmul.actPitch &&
-           matmul.wgtOffset == o.matmul.wgtOffset &&
-           matmul.outOffset == o.matmul.outOffset &&
-           matmul.outPitch == o.matmul.outPitch && matmul.m == o.matmul.m &&
-           matmul.n == o.matmul.n && matmul.kGroups == o.matmul.kGroups &&
-           matmul.accumulate == o.matmul.accumulate &&
-           matmul.outFormat == o.matmul.outFormat;
-  case Opcode::Sync:
-    return sync.queue == o.sync.queue;
-  case Opcode::Halt:
-    return true;
-  }
-  return false;
+  return llvm::all_of(getFields(opcode), [&](const FieldInfo &f) {
+    return getFieldValue(*this, f) == getFieldValue(o, f);
+  });
 }
 
 llvm::StringRef isa::getMnemonic(Opcode op) {
   switch (op) {
-  case Opcode::Config:
-    return "config";
-  case Opcode::LoadAct:
-    return "load.act";
-  case Opcode::LoadWgt:
-    return "load.wgt";
-  case Opcode::MatMul:
-    return "matmul";
-  case Opcode::Store:
-    return "store";
-  case Opcode::Sync:
-    return "sync";
-  case Opcode::Halt:
-    return "halt";
+#define BITMOD_ISA_OPCODE_MNEMONIC(Name, Code, Mnemonic, Group, Queue)         \
+  case Opcode::Name:                                                           \
+    return Mnemonic;
+    BITMOD_ISA_OPCODES(BITMOD_ISA_OPCODE_MNEMONIC)
+#undef BITMOD_ISA_OPCODE_MNEMONIC
   }
   return "<invalid>";
 }
 
 std::optional<Opcode> isa::parseMnemonic(llvm::StringRef name) {
-  return llvm::StringSwitch<std::optional<Opcode>>(name)
-      .Case("config", Opcode::Config)
-      .Case("load.act", Opcode::LoadAct)
-      .Case("load.wgt", Opcode::LoadWgt)
-      .Case("matmul", Opcode::MatMul)
-      .Case("store", Opcode::Store)
-      .Case("sync", Opcode::Sync)
-      .Case("halt", Opcode::Halt)
-      .Default(std::nullopt);
+  for (unsigned op = 0; op < kNumOpcodes; ++op)
+    if (getMnemonic(Opcode(op)) == name)
+      return Opcode(op);
+  return std::nullopt;
 }
 
 llvm::StringRef isa::getQueueName(Queue q) {
@@ -240,188 +287,59 @@ llvm::StringRef isa::getQueueName(Queue q) {
 }
 
 std::optional<Queue> isa::parseQueueName(llvm::StringRef name) {
-  return llvm::StringSwitch<std::optional<Queue>>(name)
-      .Case("load", Queue::Load)
-      .Case("compute", Queue::Compute)
-      .Case("store", Queue::Store)
-      .Default(std::nullopt);
+  for (unsigned q = 0; q < kNumQueues; ++q)
+    if (getQueueName(Queue(q)) == name)
+      return Queue(q);
+  return std::nullopt;
 }
+
+llvm::StringRef isa::getOutFormatName(OutFormat f) {
+  return f == OutFormat::F16 ? "f16" : "f32";
+}
+
+std::optional<OutFormat> isa::parseOutFormatName(llvm::StringRef name) {
+  if (name == "f32")
+    return OutFormat::F32;
+  if (name == "f16")
+    return OutFormat::F16;
+  return std::nullopt;
+}
+
+//===----------------------------------------------------------------------===//
+// Verify, encode, decode
+//===----------------------------------------------------------------------===//
 
 Error isa::verifyInstruction(const Instruction &inst) {
   Opcode op = inst.opcode;
   if (unsigned(op) >= kNumOpcodes)
-    return createStringError(llvm::inconvertibleErrorCode(),
-                             "invalid opcode %u", unsigned(op));
+    return makeError("invalid opcode " + llvm::Twine(unsigned(op)));
+  for (const FieldInfo &f : getFields(op))
+    if (Error e = verifyField(op, f, getFieldValue(inst, f)))
+      return e;
   Queue q = inst.getQueue();
-  if (unsigned(q) >= kNumQueues)
-    return fieldError(op, "queue", unsigned(q), "is not a queue (0..2)");
   const TokenFlags &t = inst.tokens;
   if (q == Queue::Load && (t.popPrev || t.pushPrev))
-    return createStringError(
-        llvm::inconvertibleErrorCode(),
-        "%s: the load queue has no previous queue (pop_prev/push_prev must "
-        "be 0)",
-        getMnemonic(op).str().c_str());
+    return makeError(getMnemonic(op) +
+                     ": the load queue has no previous queue (pop_prev/"
+                     "push_prev must be 0)");
   if (q == Queue::Store && (t.popNext || t.pushNext))
-    return createStringError(
-        llvm::inconvertibleErrorCode(),
-        "%s: the store queue has no next queue (pop_next/push_next must be 0)",
-        getMnemonic(op).str().c_str());
-  if (op == Opcode::Halt &&
-      (t.popPrev || t.popNext || t.pushPrev || t.pushNext))
-    return createStringError(llvm::inconvertibleErrorCode(),
-                             "halt: token flags must be 0");
-
-  switch (op) {
-  case Opcode::Config: {
-    const ConfigFields &c = inst.config;
-    if (unsigned(c.dtype) >= quant::kNumDataTypes)
-      return fieldError(op, "dtype", unsigned(c.dtype), "is not a data type");
-    if (Error e =
-            checkRange(op, "group", c.groupSize, 8, maxOf(kGroupSizeBits)))
-      return e;
-    if (c.groupSize % 8)
-      return fieldError(op, "group", c.groupSize, "is not a multiple of 8");
-    if (Error e = checkMax(op, "scale_bits", c.scaleBits, 8))
-      return e;
-    if (Error e = checkRange(op, "token_lanes", c.tokenLanes, 1,
-                             maxOf(kArrayDimBits)))
-      return e;
-    if (Error e = checkRange(op, "channel_lanes", c.channelLanes, 1,
-                             maxOf(kArrayDimBits)))
-      return e;
-    return Error::success();
-  }
-  case Opcode::LoadAct:
-  case Opcode::Store: {
-    const DmaFields &d = inst.dma;
-    if (Error e = checkMax(op, "dram", d.dramAddr, maxOf(kDramAddrBits)))
-      return e;
-    if (Error e = checkBufAddr(op, "abuf", d.bufOffset, kBufUnitsBits))
-      return e;
-    if (Error e = checkRange(op, "rows", d.rows, 1, maxOf(kDmaRowsBits)))
-      return e;
-    if (Error e =
-            checkRange(op, "row_bytes", d.rowBytes, 1, maxOf(kDmaRowBytesBits)))
-      return e;
-    if (Error e =
-            checkMax(op, "dram_stride", d.dramStride, maxOf(kDmaStrideBits)))
-      return e;
-    if (d.rows > 1 && d.dramStride < d.rowBytes)
-      return fieldError(op, "dram_stride", d.dramStride,
-                        "is smaller than row_bytes with rows > 1");
-    if (Error e = checkBufAddr(op, "buf_pitch", d.bufPitch, kPitchUnitsBits))
-      return e;
-    if (d.bufPitch < d.rowBytes)
-      return fieldError(op, "buf_pitch", d.bufPitch,
-                        "is smaller than row_bytes");
-    return Error::success();
-  }
-  case Opcode::LoadWgt: {
-    const LoadWgtFields &w = inst.loadWgt;
-    if (Error e = checkMax(op, "dram", w.dramAddr, maxOf(kDramAddrBits)))
-      return e;
-    if (Error e = checkBufAddr(op, "wbuf", w.bufOffset, kBufUnitsBits))
-      return e;
-    return checkRange(op, "bytes", w.bytes, 1, maxOf(kWgtBytesBits));
-  }
-  case Opcode::MatMul: {
-    const MatMulFields &m = inst.matmul;
-    if (Error e = checkBufAddr(op, "act", m.actOffset, kBufUnitsBits))
-      return e;
-    if (Error e = checkBufAddr(op, "act_pitch", m.actPitch, kPitchUnitsBits))
-      return e;
-    if (Error e = checkBufAddr(op, "wgt", m.wgtOffset, kBufUnitsBits))
-      return e;
-    if (Error e = checkBufAddr(op, "out", m.outOffset, kBufUnitsBits))
-      return e;
-    if (Error e = checkBufAddr(op, "out_pitch", m.outPitch, kPitchUnitsBits))
-      return e;
-    if (Error e = checkRange(op, "m", m.m, 1, maxOf(kMatMulMBits)))
-      return e;
-    if (Error e = checkRange(op, "n", m.n, 1, maxOf(kMatMulNBits)))
-      return e;
-    if (Error e =
-            checkRange(op, "k_groups", m.kGroups, 1, maxOf(kMatMulKGroupsBits)))
-      return e;
-    if (m.actPitch == 0)
-      return fieldError(op, "act_pitch", 0, "must be positive");
-    uint64_t outRow = uint64_t(m.n) * (m.outFormat == OutFormat::F32 ? 4 : 2);
-    if (m.outPitch < outRow)
-      return fieldError(op, "out_pitch", m.outPitch,
-                        llvm::formatv("is smaller than an output row ({0} "
-                                      "bytes)",
-                                      outRow)
-                            .str());
-    if (unsigned(m.outFormat) > 1)
-      return fieldError(op, "out_fmt", unsigned(m.outFormat),
-                        "is not f32 (0) or f16 (1)");
-    return Error::success();
-  }
-  case Opcode::Sync:
-  case Opcode::Halt:
-    return Error::success();
-  }
-  return Error::success();
+    return makeError(getMnemonic(op) +
+                     ": the store queue has no next queue (pop_next/push_next "
+                     "must be 0)");
+  if (op == Opcode::Halt && t != TokenFlags())
+    return makeError("halt: token flags must be 0");
+  return verifySemantics(inst);
 }
 
 EncodedInstruction isa::encode(const Instruction &inst) {
   Word w;
-  w.set(kOpPos, kOpBits, unsigned(inst.opcode));
-  w.set(kPopPrevPos, 1, inst.tokens.popPrev);
-  w.set(kPopNextPos, 1, inst.tokens.popNext);
-  w.set(kPushPrevPos, 1, inst.tokens.pushPrev);
-  w.set(kPushNextPos, 1, inst.tokens.pushNext);
-  switch (inst.opcode) {
-  case Opcode::Config: {
-    const ConfigFields &c = inst.config;
-    w.set(kCfgDtypePos, kCfgDtypeBits, unsigned(c.dtype));
-    w.set(kCfgGroupPos, kGroupSizeBits, c.groupSize);
-    w.set(kCfgScaleBitsPos, kCfgScaleBitsBits, c.scaleBits);
-    for (unsigned i = 0; i < 4; ++i)
-      w.set(kCfgSvPos + 8 * i, 8, uint8_t(c.sv[i]));
-    w.set(kCfgRowsPos, kArrayDimBits, c.tokenLanes);
-    w.set(kCfgColsPos, kArrayDimBits, c.channelLanes);
-    break;
-  }
-  case Opcode::LoadAct:
-  case Opcode::Store: {
-    const DmaFields &d = inst.dma;
-    w.set(kDmaDramPos, kDramAddrBits, d.dramAddr);
-    w.set(kDmaBufPos, kBufUnitsBits, d.bufOffset / kBufferAlign);
-    w.set(kDmaRowsPos, kDmaRowsBits, d.rows);
-    w.set(kDmaRowBytesPos, kDmaRowBytesBits, d.rowBytes);
-    w.set(kDmaStridePos, kDmaStrideBits, d.dramStride);
-    w.set(kDmaPitchPos, kPitchUnitsBits, d.bufPitch / kBufferAlign);
-    break;
-  }
-  case Opcode::LoadWgt: {
-    const LoadWgtFields &l = inst.loadWgt;
-    w.set(kWgtDramPos, kDramAddrBits, l.dramAddr);
-    w.set(kWgtBufPos, kBufUnitsBits, l.bufOffset / kBufferAlign);
-    w.set(kWgtBytesPos, kWgtBytesBits, l.bytes);
-    break;
-  }
-  case Opcode::MatMul: {
-    const MatMulFields &m = inst.matmul;
-    w.set(kMmActPos, kBufUnitsBits, m.actOffset / kBufferAlign);
-    w.set(kMmActPitchPos, kPitchUnitsBits, m.actPitch / kBufferAlign);
-    w.set(kMmWgtPos, kBufUnitsBits, m.wgtOffset / kBufferAlign);
-    w.set(kMmOutPos, kBufUnitsBits, m.outOffset / kBufferAlign);
-    w.set(kMmOutPitchPos, kPitchUnitsBits, m.outPitch / kBufferAlign);
-    w.set(kMmMPos, kMatMulMBits, m.m);
-    w.set(kMmNPos, kMatMulNBits, m.n);
-    w.set(kMmKPos, kMatMulKGroupsBits, m.kGroups);
-    w.set(kMmAccPos, 1, m.accumulate);
-    w.set(kMmOutFmtPos, 1, unsigned(m.outFormat));
-    break;
-  }
-  case Opcode::Sync:
-    w.set(kSyncQueuePos, kSyncQueueBits, unsigned(inst.sync.queue));
-    break;
-  case Opcode::Halt:
-    break;
-  }
+  w.set(kOpcodePos, kOpcodeBits, unsigned(inst.opcode));
+#define BITMOD_ISA_ENCODE_TOKEN(name, key, Pos, Direction)                     \
+  w.set(Pos, 1, inst.tokens.name);
+  BITMOD_ISA_TOKENS(BITMOD_ISA_ENCODE_TOKEN)
+#undef BITMOD_ISA_ENCODE_TOKEN
+  for (const FieldInfo &f : getFields(inst.opcode))
+    w.set(f.pos, f.bits, getFieldValue(inst, f) / f.unit);
   return w.toBytes();
 }
 
@@ -431,88 +349,41 @@ Expected<EncodedInstruction> isa::encodeChecked(const Instruction &inst) {
   return encode(inst);
 }
 
-Expected<Instruction> isa::decode(llvm::ArrayRef<uint8_t> bytes) {
+Expected<Instruction> isa::decodeUnverified(llvm::ArrayRef<uint8_t> bytes) {
   if (bytes.size() != kInstructionBytes)
-    return createStringError(llvm::inconvertibleErrorCode(),
-                             "instruction has %zu bytes, expected 16",
-                             bytes.size());
+    return makeError("instruction has " + llvm::Twine(bytes.size()) +
+                     " bytes, expected 16");
   Word w(bytes);
-  unsigned rawOp = w.get(kOpPos, kOpBits);
+  unsigned rawOp = w.get(kOpcodePos, kOpcodeBits);
   if (rawOp >= kNumOpcodes)
-    return createStringError(llvm::inconvertibleErrorCode(),
-                             "invalid opcode %u", rawOp);
+    return makeError("invalid opcode " + llvm::Twine(rawOp));
   Instruction inst;
   inst.opcode = Opcode(rawOp);
-  unsigned end = getBodyEnd(inst.opcode);
-  for (unsigned pos = end; pos < 128; ++pos)
+  for (unsigned pos = getBodyEnd(inst.opcode); pos < 128; ++pos)
     if (w.get(pos, 1))
-      return createStringError(llvm::inconvertibleErrorCode(),
-                               "%s: reserved bit %u is set",
-                               getMnemonic(inst.opcode).str().c_str(), pos);
-  inst.tokens.popPrev = w.get(kPopPrevPos, 1);
-  inst.tokens.popNext = w.get(kPopNextPos, 1);
-  inst.tokens.pushPrev = w.get(kPushPrevPos, 1);
-  inst.tokens.pushNext = w.get(kPushNextPos, 1);
-  switch (inst.opcode) {
-  case Opcode::Config: {
-    ConfigFields &c = inst.config;
-    unsigned dt = w.get(kCfgDtypePos, kCfgDtypeBits);
-    if (dt >= quant::kNumDataTypes)
-      return createStringError(llvm::inconvertibleErrorCode(),
-                               "config: invalid dtype code %u", dt);
-    c.dtype = quant::DataType(dt);
-    c.groupSize = w.get(kCfgGroupPos, kGroupSizeBits);
-    c.scaleBits = w.get(kCfgScaleBitsPos, kCfgScaleBitsBits);
-    for (unsigned i = 0; i < 4; ++i)
-      c.sv[i] = int8_t(uint8_t(w.get(kCfgSvPos + 8 * i, 8)));
-    c.tokenLanes = w.get(kCfgRowsPos, kArrayDimBits);
-    c.channelLanes = w.get(kCfgColsPos, kArrayDimBits);
-    break;
+      return makeError(getMnemonic(inst.opcode) + ": reserved bit " +
+                       llvm::Twine(pos) + " is set");
+#define BITMOD_ISA_DECODE_TOKEN(name, key, Pos, Direction)                     \
+  inst.tokens.name = w.get(Pos, 1);
+  BITMOD_ISA_TOKENS(BITMOD_ISA_DECODE_TOKEN)
+#undef BITMOD_ISA_DECODE_TOKEN
+  for (const FieldInfo &f : getFields(inst.opcode)) {
+    uint64_t code = w.get(f.pos, f.bits);
+    bool isEnum = f.kind == FieldKind::DType || f.kind == FieldKind::Queue ||
+                  f.kind == FieldKind::OutFormat;
+    if (isEnum && code > f.max)
+      return makeError(getMnemonic(inst.opcode) + ": invalid " + f.key +
+                       " code " + llvm::Twine(code));
+    setFieldValue(inst, f, code * f.unit);
   }
-  case Opcode::LoadAct:
-  case Opcode::Store: {
-    DmaFields &d = inst.dma;
-    d.dramAddr = w.get(kDmaDramPos, kDramAddrBits);
-    d.bufOffset = w.get(kDmaBufPos, kBufUnitsBits) * kBufferAlign;
-    d.rows = w.get(kDmaRowsPos, kDmaRowsBits);
-    d.rowBytes = w.get(kDmaRowBytesPos, kDmaRowBytesBits);
-    d.dramStride = w.get(kDmaStridePos, kDmaStrideBits);
-    d.bufPitch = w.get(kDmaPitchPos, kPitchUnitsBits) * kBufferAlign;
-    break;
-  }
-  case Opcode::LoadWgt: {
-    LoadWgtFields &l = inst.loadWgt;
-    l.dramAddr = w.get(kWgtDramPos, kDramAddrBits);
-    l.bufOffset = w.get(kWgtBufPos, kBufUnitsBits) * kBufferAlign;
-    l.bytes = w.get(kWgtBytesPos, kWgtBytesBits);
-    break;
-  }
-  case Opcode::MatMul: {
-    MatMulFields &m = inst.matmul;
-    m.actOffset = w.get(kMmActPos, kBufUnitsBits) * kBufferAlign;
-    m.actPitch = w.get(kMmActPitchPos, kPitchUnitsBits) * kBufferAlign;
-    m.wgtOffset = w.get(kMmWgtPos, kBufUnitsBits) * kBufferAlign;
-    m.outOffset = w.get(kMmOutPos, kBufUnitsBits) * kBufferAlign;
-    m.outPitch = w.get(kMmOutPitchPos, kPitchUnitsBits) * kBufferAlign;
-    m.m = w.get(kMmMPos, kMatMulMBits);
-    m.n = w.get(kMmNPos, kMatMulNBits);
-    m.kGroups = w.get(kMmKPos, kMatMulKGroupsBits);
-    m.accumulate = w.get(kMmAccPos, 1);
-    m.outFormat = OutFormat(w.get(kMmOutFmtPos, 1));
-    break;
-  }
-  case Opcode::Sync: {
-    unsigned q = w.get(kSyncQueuePos, kSyncQueueBits);
-    if (q >= kNumQueues)
-      return createStringError(llvm::inconvertibleErrorCode(),
-                               "sync: invalid queue %u", q);
-    inst.sync.queue = Queue(q);
-    break;
-  }
-  case Opcode::Halt:
-    break;
-  }
-  if (Error e = verifyInstruction(inst))
+  return inst;
+}
+
+Expected<Instruction> isa::decode(llvm::ArrayRef<uint8_t> bytes) {
+  Expected<Instruction> inst = decodeUnverified(bytes);
+  if (!inst)
+    return inst.takeError();
+  if (Error e = verifyInstruction(*inst))
     return std::move(e);
   return inst;
 }

@@ -4,16 +4,13 @@
 #include "bitmod/ISA/WeightBlock.h"
 
 #include "bitmod/Quant/Quantizer.h"
+#include "bitmod/Support/Error.h"
 
 #include "llvm/Support/FormatVariadic.h"
 
 using namespace bitmod;
 using namespace bitmod::isa;
 using llvm::Expected;
-
-static llvm::Error makeError(const llvm::Twine &msg) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), msg.str());
-}
 
 static uint64_t alignUp(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
 

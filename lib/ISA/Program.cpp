@@ -6,6 +6,7 @@
 
 #include "bitmod/ISA/Program.h"
 #include "bitmod/ISA/WeightBlock.h"
+#include "bitmod/Support/Error.h"
 
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -17,7 +18,6 @@
 
 using namespace bitmod;
 using namespace bitmod::isa;
-using llvm::createStringError;
 using llvm::Error;
 using llvm::Expected;
 
@@ -50,10 +50,6 @@ const char *getSectionName(uint32_t kind) {
     return "accel";
   }
   return "?";
-}
-
-Error makeError(const llvm::Twine &msg) {
-  return createStringError(llvm::inconvertibleErrorCode(), msg.str());
 }
 
 /// Little-endian byte writer.

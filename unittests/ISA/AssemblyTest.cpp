@@ -59,10 +59,12 @@ TEST(Assembly, ListingLooksRight) {
   auto p = buildLinearProgram(pw, 8);
   ASSERT_TRUE(bool(p));
   std::string text = print(*p, {/*printWeights=*/false});
-  EXPECT_NE(text.find("config    q=compute dtype=int8 group=128 scale_bits=8"),
+  EXPECT_NE(text.find("config    queue=compute dtype=int8 group_size=128 "
+                      "scale_bits=8"),
             std::string::npos)
       << text;
-  EXPECT_NE(text.find("load.wgt  q=load    dram=0x000000000 wbuf=0x000000"),
+  EXPECT_NE(text.find("load.wgt  queue=load    dram_addr=0x000000000 "
+                      "buf_offset=0x000000"),
             std::string::npos)
       << text;
   EXPECT_EQ(text.find(".data"), std::string::npos);
@@ -77,16 +79,16 @@ TEST(Assembly, Errors) {
     auto p = parseAssembly(text, "e.s");
     return p ? std::string() : llvm::toString(p.takeError());
   };
-  EXPECT_NE(err(".version 1.0\n.text\n  frob q=load\n")
+  EXPECT_NE(err(".version 1.0\n.text\n  frob queue=load\n")
                 .find("e.s:3: unknown mnemonic 'frob'"),
             std::string::npos);
-  EXPECT_NE(err(".version 1.0\n.text\n  halt q=load\n").find("e.s:3:"),
+  EXPECT_NE(err(".version 1.0\n.text\n  halt queue=load\n").find("e.s:3:"),
             std::string::npos);
-  EXPECT_NE(err(".version 1.0\n.text\n  sync q=load pop_next=2\n")
+  EXPECT_NE(err(".version 1.0\n.text\n  sync queue=load pop_next=2\n")
                 .find("must be 0 or 1"),
             std::string::npos);
-  EXPECT_NE(err(".version 1.0\n.dram_size 64\n.text\n  load.wgt dram=0 wbuf=0 "
-                "bytes=16 "
+  EXPECT_NE(err(".version 1.0\n.dram_size 64\n.text\n  load.wgt dram_addr=0 "
+                "buf_offset=0 bytes=16 "
                 "push_next=1\n  halt\n")
                 .find("token imbalance"),
             std::string::npos);

@@ -58,11 +58,14 @@ TEST(Instruction, RejectsWrongSize) {
 
 TEST(Instruction, RejectsReservedBits) {
   std::mt19937_64 rng(7);
-  // The first reserved bit of every opcode.
-  const std::pair<Opcode, unsigned> firstReserved[] = {
-      {Opcode::Config, 81},  {Opcode::LoadAct, 126}, {Opcode::LoadWgt, 86},
-      {Opcode::MatMul, 120}, {Opcode::Store, 126},   {Opcode::Sync, 10},
-      {Opcode::Halt, 8}};
+  // The first reserved bit of every opcode: after its last field.
+  std::vector<std::pair<Opcode, unsigned>> firstReserved;
+  for (Opcode op : kAllOps) {
+    unsigned first = 8;
+    for (const FieldInfo &f : getFields(op))
+      first = std::max(first, f.pos + f.bits);
+    firstReserved.push_back({op, first});
+  }
   for (auto [op, first] : firstReserved) {
     for (unsigned bit = first; bit < 128; ++bit) {
       Instruction inst = randomInstruction(rng, op);
@@ -149,7 +152,7 @@ TEST(Instruction, VerifyRejectsUnencodable) {
   auto r = encodeChecked(ld);
   ASSERT_FALSE(bool(r));
   EXPECT_EQ(llvm::toString(r.takeError()),
-            "load.wgt: field 'wbuf' = 8 is not a multiple of 16");
+            "load.wgt: field 'buf_offset' = 8 is not a multiple of 16");
   ld.loadWgt.bufOffset = 0;
   ld.loadWgt.dramAddr = uint64_t(1) << 36;
   EXPECT_NE(llvm::toString(verifyInstruction(ld)), "");

@@ -28,13 +28,19 @@ struct AsmPrintOptions {
 };
 
 /// Prints one instruction (no newline), e.g.
-/// `load.wgt  dram=0x000001000 wbuf=0x00000 bytes=4096 pop_next=0 push_next=1`.
+/// `load.wgt  queue=load    dram_addr=0x000001000 buf_offset=0x000000
+/// bytes=4096 pop_next=0 push_next=1` (one line). The keys are the field keys
+/// of bitmod/ISA/Instructions.def.
 void printInstruction(const Instruction &inst, llvm::raw_ostream &os);
 /// Prints the whole program.
 void printAssembly(const Program &program, llvm::raw_ostream &os,
                    const AsmPrintOptions &options = {});
-/// Parses one instruction line (as printed by printInstruction).
+/// Parses one instruction line (as printed by printInstruction); the result
+/// has passed verifyInstruction().
 llvm::Expected<Instruction> parseInstruction(llvm::StringRef line);
+/// parseInstruction() without verifyInstruction() (syntax and value types
+/// only).
+llvm::Expected<Instruction> parseInstructionUnverified(llvm::StringRef line);
 /// Parses a listing; errors carry `<bufferName>:<line>:`. The result has
 /// passed verifyProgram().
 llvm::Expected<Program> parseAssembly(llvm::StringRef text,

@@ -3,7 +3,8 @@
 // The BitMoD instruction set: fixed-width 128-bit instructions dispatched in
 // program order to three queues (load, compute, store) that run concurrently
 // and synchronize through dependency tokens (VTA style). docs/isa.md is the
-// normative specification of every field; this header mirrors it.
+// normative specification; every opcode and field comes from the table in
+// bitmod/ISA/Instructions.def, which also documents the fields.
 //
 // Plain C++ (no MLIR).
 //
@@ -12,6 +13,7 @@
 #ifndef BITMOD_ISA_INSTRUCTION_H
 #define BITMOD_ISA_INSTRUCTION_H
 
+#include "bitmod/ISA/Instructions.def"
 #include "bitmod/Quant/DataType.h"
 
 #include "llvm/ADT/ArrayRef.h"
@@ -21,6 +23,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <type_traits>
 
 namespace bitmod {
 namespace isa {
@@ -31,37 +34,14 @@ constexpr unsigned kInstructionBytes = 16;
 /// (they are encoded in these units).
 constexpr unsigned kBufferAlign = 16;
 
-/// Field widths (bits) of the encoding; see docs/isa.md.
-constexpr unsigned kDramAddrBits = 36;
-constexpr unsigned kBufUnitsBits = 18;   // buffer offsets in 16-byte units
-constexpr unsigned kPitchUnitsBits = 12; // pitches in 16-byte units
-constexpr unsigned kDmaRowsBits = 12;
-constexpr unsigned kDmaRowBytesBits = 16;
-constexpr unsigned kDmaStrideBits = 24;
-constexpr unsigned kWgtBytesBits = 24;
-constexpr unsigned kMatMulMBits = 10;
-constexpr unsigned kMatMulNBits = 12;
-constexpr unsigned kMatMulKGroupsBits = 10;
-constexpr unsigned kGroupSizeBits = 12;
-constexpr unsigned kArrayDimBits = 10;
-
-/// Largest values representable in the encoding.
-constexpr uint64_t kMaxDramAddr = (uint64_t(1) << kDramAddrBits) - 1;
-constexpr uint64_t kMaxBufferOffset =
-    ((uint64_t(1) << kBufUnitsBits) - 1) * kBufferAlign;
-constexpr uint64_t kMaxPitch =
-    ((uint64_t(1) << kPitchUnitsBits) - 1) * kBufferAlign;
-
 enum class Opcode : uint8_t {
-  Config = 0,
-  LoadAct = 1,
-  LoadWgt = 2,
-  MatMul = 3,
-  Store = 4,
-  Sync = 5,
-  Halt = 6,
+#define BITMOD_ISA_OPCODE_ENUM(Name, Code, Mnemonic, Group, Queue) Name = Code,
+  BITMOD_ISA_OPCODES(BITMOD_ISA_OPCODE_ENUM)
+#undef BITMOD_ISA_OPCODE_ENUM
 };
-constexpr unsigned kNumOpcodes = 7;
+#define BITMOD_ISA_COUNT_OPCODE(...) +1
+constexpr unsigned kNumOpcodes = 0 BITMOD_ISA_OPCODES(BITMOD_ISA_COUNT_OPCODE);
+#undef BITMOD_ISA_COUNT_OPCODE
 
 /// The three instruction queues, in pipeline order (load -> compute ->
 /// store). "prev"/"next" token directions refer to this order.
@@ -75,85 +55,93 @@ enum class OutFormat : uint8_t { F32 = 0, F16 = 1 };
 /// the neighbouring queue before the instruction starts; push_* sends one
 /// token to the neighbouring queue after the instruction completes.
 struct TokenFlags {
-  bool popPrev = false;
-  bool popNext = false;
-  bool pushPrev = false;
-  bool pushNext = false;
+#define BITMOD_ISA_DECLARE_TOKEN(name, key, Pos, Direction) bool name = false;
+  BITMOD_ISA_TOKENS(BITMOD_ISA_DECLARE_TOKEN)
+#undef BITMOD_ISA_DECLARE_TOKEN
   bool operator==(const TokenFlags &o) const {
-    return popPrev == o.popPrev && popNext == o.popNext &&
-           pushPrev == o.pushPrev && pushNext == o.pushNext;
+#define BITMOD_ISA_COMPARE_TOKEN(name, ...) &&name == o.name
+    return true BITMOD_ISA_TOKENS(BITMOD_ISA_COMPARE_TOKEN);
+#undef BITMOD_ISA_COMPARE_TOKEN
   }
   bool operator!=(const TokenFlags &o) const { return !(*this == o); }
 };
 
-/// CONFIG: programs the datapath for the following MATMULs (compute queue).
-struct ConfigFields {
-  quant::DataType dtype = quant::DataType::int8;
-  uint32_t groupSize = 128; // weights per group along K; multiple of 8
-  uint32_t scaleBits = 8;   // 1..8: int8 group scales; 0: fp32 group scales
-  /// Special-value register file in selector order (er_pos, er_neg, ea_pos,
-  /// ea_neg), in the integer scaling of DataType.h.
-  std::array<int8_t, 4> sv = {0, 0, 0, 0};
-  /// Array arrangement (arch::AccelConfig orientation): PE rows hold tokens,
-  /// PE columns hold output channels. Must be one of the accelerator's
-  /// arrangements (32x32 discriminative, 16x64 generative by default).
-  uint32_t tokenLanes = 32;   // PE rows: tokens per pass
-  uint32_t channelLanes = 32; // PE columns: output channels per pass
+/// How a field's value is typed, printed and parsed (Instructions.def).
+enum class FieldKind : uint8_t {
+  UInt,      // unsigned, decimal
+  Hex,       // unsigned address or offset, hexadecimal
+  Flag,      // bool
+  DType,     // quant::DataType
+  OutFormat, // isa::OutFormat
+  Queue,     // isa::Queue
+  Int8x4,    // std::array<int8_t, 4>
 };
 
-/// LOAD_ACT (DRAM -> activation buffer, load queue) and STORE (activation
-/// buffer -> DRAM, store queue): a 2-D transfer of `rows` rows of `rowBytes`
-/// bytes. DRAM rows are `dramStride` bytes apart; buffer rows are `bufPitch`
-/// bytes apart. LOAD_ACT zero-fills the bytes [rowBytes, bufPitch) of every
-/// buffer row (K padding).
-struct DmaFields {
-  uint64_t dramAddr = 0;
-  uint32_t bufOffset = 0; // bytes, multiple of 16
-  uint32_t rows = 1;
-  uint32_t rowBytes = 16;
-  uint32_t dramStride = 0; // bytes; >= rowBytes when rows > 1
-  uint32_t bufPitch = 16;  // bytes, multiple of 16, >= rowBytes
-};
+namespace detail {
+constexpr unsigned log2Unit(unsigned unit) {
+  unsigned l = 0;
+  while ((1u << l) < unit)
+    ++l;
+  return l;
+}
+/// Bits of a field's value in its own unit (bytes for buffer offsets).
+constexpr unsigned valueBits(unsigned bits, unsigned unit) {
+  return bits + log2Unit(unit);
+}
+constexpr uint64_t maxOfBits(unsigned bits) {
+  return bits >= 64 ? UINT64_MAX : (uint64_t(1) << bits) - 1;
+}
+/// C++ type of an unsigned field: 32 bits unless the values need more.
+template <unsigned Bits, unsigned Unit>
+using UIntField =
+    std::conditional_t<(valueBits(Bits, Unit) > 32), uint64_t, uint32_t>;
+} // namespace detail
 
-/// LOAD_WGT: contiguous copy of one weight block (docs/isa.md "Weight block
-/// layout") from DRAM into the weight buffer (load queue).
-struct LoadWgtFields {
-  uint64_t dramAddr = 0;
-  uint32_t bufOffset = 0; // bytes, multiple of 16
-  uint32_t bytes = 16;
-};
+// The C++ type of each field kind.
+#define BITMOD_ISA_CTYPE_UInt(Bits, Unit) detail::UIntField<Bits, Unit>
+#define BITMOD_ISA_CTYPE_Hex(Bits, Unit) detail::UIntField<Bits, Unit>
+#define BITMOD_ISA_CTYPE_Flag(Bits, Unit) bool
+#define BITMOD_ISA_CTYPE_DType(Bits, Unit) ::bitmod::quant::DataType
+#define BITMOD_ISA_CTYPE_OutFormat(Bits, Unit) ::bitmod::isa::OutFormat
+#define BITMOD_ISA_CTYPE_Queue(Bits, Unit) ::bitmod::isa::Queue
+#define BITMOD_ISA_CTYPE_Int8x4(Bits, Unit) std::array<int8_t, 4>
 
-/// MATMUL: out[m, n] (+)= act[m, kGroups*G] x dequant(W_block[n, kGroups*G])^T
-/// on the PE array (compute queue). Includes per-group dequantization and the
-/// channel scale; the result is written to the activation buffer.
-struct MatMulFields {
-  uint32_t actOffset = 0;  // bytes, multiple of 16
-  uint32_t actPitch = 16;  // bytes between activation rows (FP16 row-major)
-  uint32_t wgtOffset = 0;  // bytes, multiple of 16: start of the weight block
-  uint32_t outOffset = 0;  // bytes, multiple of 16
-  uint32_t outPitch = 16;  // bytes between output rows
-  uint32_t m = 1;          // activation rows (tokens)
-  uint32_t n = 1;          // output channels (rows of the weight block)
-  uint32_t kGroups = 1;    // groups of G along K
-  bool accumulate = false; // add to the values already in the output tile
-  OutFormat outFormat = OutFormat::F32;
-};
-
-/// SYNC: a no-op in `queue` that only pops/pushes its tokens.
-struct SyncFields {
-  Queue queue = Queue::Compute;
-};
+/// One struct per field group (ConfigFields, DmaFields, ...), one member
+/// per field of BITMOD_ISA_FIELDS_<group>, with the table's defaults.
+#define BITMOD_ISA_DECLARE_FIELD(C, name, key, Pos, Bits, Unit, Min, Max,      \
+                                 Kind, Init)                                   \
+  BITMOD_ISA_CTYPE_##Kind(Bits, Unit) name = Init;
+#define BITMOD_ISA_COMPARE_FIELD(C, name, ...) &&name == o.name
+// clang-format off
+#define BITMOD_ISA_DECLARE_GROUP(Type, member)                                 \
+  struct Type {                                                                \
+    BITMOD_ISA_FIELDS_##member(BITMOD_ISA_DECLARE_FIELD, member)               \
+    bool operator==(const Type &o) const {                                     \
+      return true BITMOD_ISA_FIELDS_##member(BITMOD_ISA_COMPARE_FIELD, member);\
+    }                                                                          \
+    bool operator!=(const Type &o) const { return !(*this == o); }             \
+  };
+// clang-format on
+BITMOD_ISA_FIELD_GROUPS(BITMOD_ISA_DECLARE_GROUP)
+#undef BITMOD_ISA_DECLARE_GROUP
+#undef BITMOD_ISA_COMPARE_FIELD
+#undef BITMOD_ISA_DECLARE_FIELD
+#undef BITMOD_ISA_CTYPE_UInt
+#undef BITMOD_ISA_CTYPE_Hex
+#undef BITMOD_ISA_CTYPE_Flag
+#undef BITMOD_ISA_CTYPE_DType
+#undef BITMOD_ISA_CTYPE_OutFormat
+#undef BITMOD_ISA_CTYPE_Queue
+#undef BITMOD_ISA_CTYPE_Int8x4
 
 /// One decoded instruction. Only the field group of `opcode` is meaningful;
 /// the others keep their default values (decode() leaves them so).
 struct Instruction {
   Opcode opcode = Opcode::Halt;
   TokenFlags tokens;
-  ConfigFields config;
-  DmaFields dma; // LoadAct and Store
-  LoadWgtFields loadWgt;
-  MatMulFields matmul;
-  SyncFields sync;
+#define BITMOD_ISA_GROUP_MEMBER(Type, member) Type member;
+  BITMOD_ISA_FIELD_GROUPS(BITMOD_ISA_GROUP_MEMBER)
+#undef BITMOD_ISA_GROUP_MEMBER
 
   /// The queue this instruction is dispatched to.
   Queue getQueue() const;
@@ -162,17 +150,130 @@ struct Instruction {
   bool operator!=(const Instruction &o) const { return !(*this == o); }
 };
 
+//===----------------------------------------------------------------------===//
+// Field-generic view of the table
+//===----------------------------------------------------------------------===//
+
+/// The field groups (isa::Instruction members); `none` for HALT.
+enum class FieldGroup : uint8_t {
+#define BITMOD_ISA_GROUP_ENUM(Type, member) member,
+  BITMOD_ISA_FIELD_GROUPS(BITMOD_ISA_GROUP_ENUM)
+#undef BITMOD_ISA_GROUP_ENUM
+      none
+};
+
+/// Every field, named <group>_<member> (e.g. FieldId::dma_dramAddr).
+enum class FieldId : uint8_t {
+#define BITMOD_ISA_FIELD_ENUM(C, name, ...) C##_##name,
+#define BITMOD_ISA_GROUP_FIELD_ENUMS(Type, member)                             \
+  BITMOD_ISA_FIELDS_##member(BITMOD_ISA_FIELD_ENUM, member)
+  BITMOD_ISA_FIELD_GROUPS(BITMOD_ISA_GROUP_FIELD_ENUMS)
+#undef BITMOD_ISA_GROUP_FIELD_ENUMS
+#undef BITMOD_ISA_FIELD_ENUM
+};
+
+/// One row of Instructions.def. Values are in the field's own unit (bytes
+/// for buffer offsets); the encoding holds value / unit in `bits` bits at
+/// `pos`. Enumerations, flags and Int8x4 (packed little-endian, entry 0 in
+/// the low byte) use their raw codes as values.
+struct FieldInfo {
+  FieldId id;
+  FieldGroup group;
+  llvm::StringLiteral name; // C++ member
+  llvm::StringLiteral key;  // assembler key and bitmod_hw attribute
+  unsigned pos, bits, unit;
+  uint64_t min, max;  // admissible values, max capped by the encoding
+  uint64_t maxStored; // largest value the C++ member holds
+  FieldKind kind;
+};
+
+namespace detail {
+constexpr uint64_t cappedMax(uint64_t declared, unsigned bits, unsigned unit) {
+  uint64_t encodable = maxOfBits(bits) * unit;
+  return declared < encodable ? declared : encodable;
+}
+constexpr uint64_t maxStored(FieldKind kind, unsigned bits, unsigned unit,
+                             uint64_t max) {
+  if (kind == FieldKind::UInt || kind == FieldKind::Hex)
+    return valueBits(bits, unit) > 32 ? UINT64_MAX : UINT32_MAX;
+  return kind == FieldKind::Int8x4 ? UINT32_MAX : max;
+}
+} // namespace detail
+
+#define BITMOD_ISA_FIELD_INFO(C, name, key, Pos, Bits, Unit, Min, Max, Kind,   \
+                              Init)                                            \
+  FieldInfo{FieldId::C##_##name,                                               \
+            FieldGroup::C,                                                     \
+            #name,                                                             \
+            #key,                                                              \
+            Pos,                                                               \
+            Bits,                                                              \
+            Unit,                                                              \
+            Min,                                                               \
+            detail::cappedMax(Max, Bits, Unit),                                \
+            detail::maxStored(FieldKind::Kind, Bits, Unit,                     \
+                              detail::cappedMax(Max, Bits, Unit)),             \
+            FieldKind::Kind},
+#define BITMOD_ISA_GROUP_FIELD_INFOS(Type, member)                             \
+  BITMOD_ISA_FIELDS_##member(BITMOD_ISA_FIELD_INFO, member)
+/// All fields, group by group, in bit order; indexed by FieldId.
+inline constexpr FieldInfo kFieldTable[] = {
+    BITMOD_ISA_FIELD_GROUPS(BITMOD_ISA_GROUP_FIELD_INFOS)};
+#undef BITMOD_ISA_GROUP_FIELD_INFOS
+#undef BITMOD_ISA_FIELD_INFO
+
+constexpr const FieldInfo &getFieldInfo(FieldId id) {
+  return kFieldTable[unsigned(id)];
+}
+
+/// The fields of `op`, in bit order (empty for HALT).
+llvm::ArrayRef<FieldInfo> getFields(Opcode op);
+/// The field group of `op`.
+FieldGroup getFieldGroup(Opcode op);
+/// The field of `op` with assembler key `key`, if any.
+const FieldInfo *findField(Opcode op, llvm::StringRef key);
+
+/// A field's value (see FieldInfo) and its setter; setFieldValue stores the
+/// value as the member's type (out-of-range values are truncated).
+uint64_t getFieldValue(const Instruction &inst, const FieldInfo &field);
+void setFieldValue(Instruction &inst, const FieldInfo &field, uint64_t value);
+
+/// Field widths and limits used by planners and generators.
+constexpr unsigned kDramAddrBits = getFieldInfo(FieldId::dma_dramAddr).bits;
+constexpr unsigned kBufUnitsBits = getFieldInfo(FieldId::dma_bufOffset).bits;
+constexpr unsigned kPitchUnitsBits = getFieldInfo(FieldId::dma_bufPitch).bits;
+constexpr unsigned kDmaRowsBits = getFieldInfo(FieldId::dma_rows).bits;
+constexpr unsigned kDmaRowBytesBits = getFieldInfo(FieldId::dma_rowBytes).bits;
+constexpr unsigned kDmaStrideBits = getFieldInfo(FieldId::dma_dramStride).bits;
+constexpr unsigned kWgtBytesBits = getFieldInfo(FieldId::loadWgt_bytes).bits;
+constexpr unsigned kMatMulMBits = getFieldInfo(FieldId::matmul_m).bits;
+constexpr unsigned kMatMulNBits = getFieldInfo(FieldId::matmul_n).bits;
+constexpr unsigned kMatMulKGroupsBits =
+    getFieldInfo(FieldId::matmul_kGroups).bits;
+constexpr unsigned kGroupSizeBits =
+    getFieldInfo(FieldId::config_groupSize).bits;
+constexpr unsigned kArrayDimBits =
+    getFieldInfo(FieldId::config_tokenLanes).bits;
+
+/// Largest values representable in the encoding.
+constexpr uint64_t kMaxDramAddr = getFieldInfo(FieldId::dma_dramAddr).max;
+constexpr uint64_t kMaxBufferOffset = getFieldInfo(FieldId::dma_bufOffset).max;
+constexpr uint64_t kMaxPitch = getFieldInfo(FieldId::dma_bufPitch).max;
+
 using EncodedInstruction = std::array<uint8_t, kInstructionBytes>;
 
-/// Mnemonic ("load.act", "matmul", ...) and queue names ("load", ...).
+/// Mnemonic ("load.act", "matmul", ...), queue names ("load", ...) and
+/// output format names ("f32", "f16").
 llvm::StringRef getMnemonic(Opcode op);
 std::optional<Opcode> parseMnemonic(llvm::StringRef name);
 llvm::StringRef getQueueName(Queue q);
 std::optional<Queue> parseQueueName(llvm::StringRef name);
+llvm::StringRef getOutFormatName(OutFormat f);
+std::optional<OutFormat> parseOutFormatName(llvm::StringRef name);
 
-/// Checks every field of `inst` against the encoding (ranges, alignment,
-/// non-zero sizes, pitches covering rows, token directions that exist for the
-/// instruction's queue). encode() requires this to succeed.
+/// Checks every field of `inst` against the encoding (ranges, units,
+/// non-zero sizes, pitches covering rows, token directions that exist for
+/// the instruction's queue). encode() requires this to succeed.
 llvm::Error verifyInstruction(const Instruction &inst);
 
 /// Encodes a verified instruction (fields out of range are truncated; call
@@ -185,6 +286,10 @@ llvm::Expected<EncodedInstruction> encodeChecked(const Instruction &inst);
 /// Decodes 16 bytes. Rejects unknown opcodes, non-zero reserved bits and
 /// fields that violate verifyInstruction().
 llvm::Expected<Instruction> decode(llvm::ArrayRef<uint8_t> bytes);
+
+/// decode() without verifyInstruction(): rejects only a wrong size, unknown
+/// opcodes, non-zero reserved bits and undefined enumeration codes.
+llvm::Expected<Instruction> decodeUnverified(llvm::ArrayRef<uint8_t> bytes);
 
 } // namespace isa
 } // namespace bitmod

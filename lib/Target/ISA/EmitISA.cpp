@@ -70,7 +70,7 @@ FailureOr<isa::Program> mlir::bitmod::buildISAProgram(ModuleOp module) {
           return lw.emitOpError("needs a `block` to pack its weight bytes");
         if (!config)
           return lw.emitOpError("needs a preceding bitmod_hw.config");
-        uint64_t dram = uint64_t(lw.getDram());
+        uint64_t dram = uint64_t(lw.getDramAddr());
         if (dram + uint64_t(lw.getBytes()) > p.weights.size())
           return lw.emitOpError("reads outside the ")
                  << p.weights.size() << "-byte weight blob";

@@ -6,7 +6,7 @@
 
 // The named pipeline is exactly quantize + tile + schedule.
 // CHECK: bitmod_hw.launch @fc
-// CHECK: bitmod_hw.config dtype int8 group 128
+// CHECK: bitmod_hw.config dtype int8 group_size 128
 // CHECK-NOT: bitmod.linear
 // BAD: unknown data type 'int7'
 func.func @mlp(%x: tensor<8x384xf32>) -> tensor<8x40xf32> {

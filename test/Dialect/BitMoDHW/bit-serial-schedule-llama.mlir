@@ -17,7 +17,7 @@
 // PREFILL-SAME: compute_cycles = 2097178
 // PREFILL-SAME: estimate = 2097701
 // PREFILL-SAME: tiling = #bitmod_hw.tiling<arrangement = gen, order = act_resident, m = 256, n = 4096, k = 4096, token_lanes = 16, channel_lanes = 64, block_tokens = 48, block_channels = 64, block_groups = 8, tiles_m = 32, tiles_n = 512, passes = 1024>
-// PREFILL: bitmod_hw.config dtype bitmod4 group 128 scale_bits 8 sv [10, -10, 16, -16] lanes(16, 64)
+// PREFILL: bitmod_hw.config dtype bitmod4 group_size 128 scale_bits 8 sv [10, -10, 16, -16] token_lanes 16 channel_lanes 64
 
 // Decode, 1 token, bitmod3: DRAM bound 4096*4096*(3+10/128)/8/32 = 201728
 // cycles (weights streamed once, 64 channels per block).

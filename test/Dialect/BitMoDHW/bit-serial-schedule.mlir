@@ -7,16 +7,16 @@
 // CHECK: module attributes {bitmod_hw.accel = #bitmod_hw.accel<act_buffer_bytes = 32768, wgt_buffer_bytes = 65536>, bitmod_hw.memory = {dram_bytes = 12224 : i64, weight_bytes = 6096 : i64}}
 // CHECK: %[[C:.*]] = tensor.collapse_shape %{{.*}} {{\[\[}}0, 1], [2]] : tensor<2x4x300xf32> into tensor<8x300xf32>
 // CHECK: %[[L:.*]] = bitmod_hw.launch @fc(%[[C]], %{{.*}}) {compute_cycles = 408 : i64, dram_cycles = 355 : i64, dram_input = 6144 : i64, dram_output = 10944 : i64, estimate = 738 : i64, tiling = #bitmod_hw.tiling<arrangement = disc, order = act_resident, m = 8, n = 40, k = 300, token_lanes = 32, channel_lanes = 32, block_tokens = 8, block_channels = 32, block_groups = 3, tiles_m = 1, tiles_n = 5, passes = 2>, weight_base = 0 : i64, weight_bytes = 6096 : i64}
-// CHECK-NEXT: bitmod_hw.config dtype bitmod3 group 128 scale_bits 8 sv [3, -3, 6, -6] lanes(32, 32) cycles 1
-// CHECK-NEXT: bitmod_hw.load_act dram(0x1800) abuf(0x0) rows 8 row_bytes 600 stride 600 pitch 768 cycles 250
-// CHECK-NEXT: bitmod_hw.load_wgt dram(0x0) wbuf(0x0) bytes 4864 block [0, 32, 0, 3] [push_next] cycles 252
-// CHECK-NEXT: bitmod_hw.matmul act(0x0, pitch 768) wgt(0x0) out(0x1800, pitch 128) m 8 n 32 kgroups 3 [pop_prev, push_next] cycles 192
-// CHECK-NEXT: bitmod_hw.store dram(0x2ac0) abuf(0x1800) rows 8 row_bytes 128 stride 160 pitch 128 [pop_prev] cycles 132
-// CHECK-NEXT: bitmod_hw.load_wgt dram(0x1300) wbuf(0x8000) bytes 1232 block [32, 8, 0, 3] [push_next] cycles 139
-// CHECK-NEXT: bitmod_hw.matmul act(0x0, pitch 768) wgt(0x8000) out(0x1c00, pitch 128) m 8 n 8 kgroups 3 [pop_prev, push_next] cycles 192
-// CHECK-NEXT: bitmod_hw.store dram(0x2b40) abuf(0x1c00) rows 8 row_bytes 32 stride 160 pitch 128 [pop_prev, push_prev] cycles 108
-// CHECK-NEXT: bitmod_hw.sync compute [pop_next, push_prev] cycles 1
-// CHECK-NEXT: bitmod_hw.sync load [pop_next] cycles 1
+// CHECK-NEXT: bitmod_hw.config dtype bitmod3 group_size 128 scale_bits 8 sv [3, -3, 6, -6] token_lanes 32 channel_lanes 32 cycles 1
+// CHECK-NEXT: bitmod_hw.load_act dram_addr 0x1800 buf_offset 0x0 rows 8 row_bytes 600 dram_stride 600 buf_pitch 768 cycles 250
+// CHECK-NEXT: bitmod_hw.load_wgt dram_addr 0x0 buf_offset 0x0 bytes 4864 block [0, 32, 0, 3] [push_next] cycles 252
+// CHECK-NEXT: bitmod_hw.matmul act_offset 0x0 act_pitch 768 wgt_offset 0x0 out_offset 0x1800 out_pitch 128 m 8 n 32 k_groups 3 out_format f32 [pop_prev, push_next] cycles 192
+// CHECK-NEXT: bitmod_hw.store dram_addr 0x2ac0 buf_offset 0x1800 rows 8 row_bytes 128 dram_stride 160 buf_pitch 128 [pop_prev] cycles 132
+// CHECK-NEXT: bitmod_hw.load_wgt dram_addr 0x1300 buf_offset 0x8000 bytes 1232 block [32, 8, 0, 3] [push_next] cycles 139
+// CHECK-NEXT: bitmod_hw.matmul act_offset 0x0 act_pitch 768 wgt_offset 0x8000 out_offset 0x1c00 out_pitch 128 m 8 n 8 k_groups 3 out_format f32 [pop_prev, push_next] cycles 192
+// CHECK-NEXT: bitmod_hw.store dram_addr 0x2b40 buf_offset 0x1c00 rows 8 row_bytes 32 dram_stride 160 buf_pitch 128 [pop_prev, push_prev] cycles 108
+// CHECK-NEXT: bitmod_hw.sync queue compute [pop_next, push_prev] cycles 1
+// CHECK-NEXT: bitmod_hw.sync queue load [pop_next] cycles 1
 // CHECK-NEXT: }
 // CHECK: tensor.expand_shape %[[L]] {{\[\[}}0, 1], [2]] output_shape [2, 4, 40]
 // A bias stays on the host, after the launch.

@@ -8,12 +8,12 @@
 // CHECK: .symbol "fc.y" output f32 [8,40] dram=0x000003000 bytes=1280
 // CHECK: .layer "fc" first=0 count=10 gemm=8x40x384
 // CHECK: .weights 6096
-// CHECK: config {{.*}}dtype=bitmod3 group=128
+// CHECK: config {{.*}}dtype=bitmod3 group_size=128
 // CHECK-NEXT: load.act
 // CHECK-NEXT: load.wgt {{.*}}bytes=4864 pop_next=0 push_next=1
 // CHECK-NEXT: matmul {{.*}}n=32 k_groups=3
 // CHECK-NEXT: store
-// CHECK-NEXT: load.wgt {{.*}}wbuf=0x040000 bytes=1232
+// CHECK-NEXT: load.wgt {{.*}}buf_offset=0x040000 bytes=1232
 // CHECK-NEXT: matmul {{.*}}n=8 k_groups=3
 // CHECK-NEXT: store
 // CHECK-NEXT: sync

@@ -106,8 +106,71 @@ static void printDType(OpAsmPrinter &p, Operation *, DTypeAttr attr) {
 #include "bitmod/Dialect/BitMoDHW/IR/BitMoDHWOps.cpp.inc"
 
 //===----------------------------------------------------------------------===//
-// Conversion to isa::Instruction
+// Conversion to and from isa::Instruction
 //===----------------------------------------------------------------------===//
+//
+// Every instruction op holds the fields of its opcode in
+// bitmod/ISA/Instructions.def, as properties named by the field keys; the
+// functions below are expanded from that table.
+
+// Field attribute -> instruction member, per member type.
+static void readField(IntegerAttr a, uint32_t &v) { v = uint32_t(a.getInt()); }
+static void readField(IntegerAttr a, uint64_t &v) { v = uint64_t(a.getInt()); }
+static void readField(UnitAttr a, bool &v) { v = bool(a); }
+static void readField(DTypeAttr a, ::bitmod::quant::DataType &v) {
+  v = toQuantType(a.getValue());
+}
+static void readField(OutFormatAttr a, isa::OutFormat &v) {
+  v = static_cast<isa::OutFormat>(a.getValue());
+}
+static void readField(QueueAttr a, isa::Queue &v) {
+  v = static_cast<isa::Queue>(a.getValue());
+}
+static void readField(DenseI8ArrayAttr a, std::array<int8_t, 4> &v) {
+  ArrayRef<int8_t> values = a.asArrayRef();
+  v = {};
+  for (unsigned i = 0; i < 4 && i < values.size(); ++i)
+    v[i] = values[i];
+}
+
+// Instruction member -> field attribute.
+static void writeField(Builder &b, uint64_t v, IntegerAttr &a) {
+  a = b.getI64IntegerAttr(int64_t(v));
+}
+static void writeField(Builder &b, bool v, UnitAttr &a) {
+  a = v ? b.getUnitAttr() : UnitAttr();
+}
+static void writeField(Builder &b, ::bitmod::quant::DataType v, DTypeAttr &a) {
+  a = DTypeAttr::get(b.getContext(), fromQuantType(v));
+}
+static void writeField(Builder &b, isa::OutFormat v, OutFormatAttr &a) {
+  a = OutFormatAttr::get(b.getContext(), static_cast<OutFormat>(v));
+}
+static void writeField(Builder &b, isa::Queue v, QueueAttr &a) {
+  a = QueueAttr::get(b.getContext(), static_cast<Queue>(v));
+}
+static void writeField(Builder &b, const std::array<int8_t, 4> &v,
+                       DenseI8ArrayAttr &a) {
+  a = b.getDenseI8ArrayAttr(ArrayRef<int8_t>(v.data(), v.size()));
+}
+
+/// Fields are stored as i64; the instruction members are 32 bits wide (64
+/// for DRAM addresses). Checked before the conversion so that a negative or
+/// huge value is not truncated into a valid one.
+static LogicalResult checkStoredValue(Operation *op, const isa::FieldInfo &f,
+                                      Attribute attr) {
+  if (f.kind != isa::FieldKind::UInt && f.kind != isa::FieldKind::Hex)
+    return success();
+  int64_t v = cast<IntegerAttr>(attr).getInt();
+  if (v < 0)
+    return op->emitOpError("field '")
+           << f.key << "' must be non-negative, got " << v;
+  if (uint64_t(v) > f.maxStored)
+    return op->emitOpError("field '")
+           << f.key << "' = " << v << " exceeds "
+           << llvm::Log2_64(f.maxStored) + 1 << " bits";
+  return success();
+}
 
 template <typename OpTy> static isa::TokenFlags getTokens(OpTy op) {
   isa::TokenFlags t;
@@ -118,135 +181,82 @@ template <typename OpTy> static isa::TokenFlags getTokens(OpTy op) {
   return t;
 }
 
-isa::Instruction ConfigOp::toInstruction() {
-  isa::Instruction inst;
-  inst.opcode = isa::Opcode::Config;
-  inst.tokens = getTokens(*this);
-  isa::ConfigFields &c = inst.config;
-  c.dtype = toQuantType(getDtype());
-  c.groupSize = uint32_t(getGroupSize());
-  c.scaleBits = uint32_t(getScaleBits());
-  ArrayRef<int8_t> sv = getSv();
-  for (unsigned i = 0; i < 4 && i < sv.size(); ++i)
-    c.sv[i] = sv[i];
-  c.tokenLanes = uint32_t(getTokenLanes());
-  c.channelLanes = uint32_t(getChannelLanes());
-  return inst;
+template <typename PropertiesT>
+static void setTokens(Builder &b, PropertiesT &props,
+                      const isa::TokenFlags &t) {
+  writeField(b, t.popPrev, props.pop_prev);
+  writeField(b, t.popNext, props.pop_next);
+  writeField(b, t.pushPrev, props.push_prev);
+  writeField(b, t.pushNext, props.push_next);
 }
 
-template <typename OpTy> static isa::DmaFields getDma(OpTy op) {
-  isa::DmaFields d;
-  d.dramAddr = uint64_t(op.getDram());
-  d.bufOffset = uint32_t(op.getBuf());
-  d.rows = uint32_t(op.getRows());
-  d.rowBytes = uint32_t(op.getRowBytes());
-  d.dramStride = uint32_t(op.getStride());
-  d.bufPitch = uint32_t(op.getPitch());
-  return d;
-}
+#define BITMOD_HW_READ_FIELD(C, name, key, ...)                                \
+  readField(props.key, inst.C.name);
+#define BITMOD_HW_WRITE_FIELD(C, name, key, ...)                               \
+  writeField(b, inst.C.name, props.key);
+#define BITMOD_HW_CHECK_FIELD(C, name, key, ...)                               \
+  if (failed(checkStoredValue(op, isa::getFieldInfo(isa::FieldId::C##_##name), \
+                              props.key)))                                     \
+    return failure();
 
-isa::Instruction LoadActOp::toInstruction() {
-  isa::Instruction inst;
-  inst.opcode = isa::Opcode::LoadAct;
-  inst.tokens = getTokens(*this);
-  inst.dma = getDma(*this);
-  return inst;
-}
-
-isa::Instruction StoreOp::toInstruction() {
-  isa::Instruction inst;
-  inst.opcode = isa::Opcode::Store;
-  inst.tokens = getTokens(*this);
-  inst.dma = getDma(*this);
-  return inst;
-}
-
-isa::Instruction LoadWgtOp::toInstruction() {
-  isa::Instruction inst;
-  inst.opcode = isa::Opcode::LoadWgt;
-  inst.tokens = getTokens(*this);
-  inst.loadWgt.dramAddr = uint64_t(getDram());
-  inst.loadWgt.bufOffset = uint32_t(getBuf());
-  inst.loadWgt.bytes = uint32_t(getBytes());
-  return inst;
-}
-
-isa::Instruction MatmulOp::toInstruction() {
-  isa::Instruction inst;
-  inst.opcode = isa::Opcode::MatMul;
-  inst.tokens = getTokens(*this);
-  isa::MatMulFields &m = inst.matmul;
-  m.actOffset = uint32_t(getAct());
-  m.actPitch = uint32_t(getActPitch());
-  m.wgtOffset = uint32_t(getWgt());
-  m.outOffset = uint32_t(getOut());
-  m.outPitch = uint32_t(getOutPitch());
-  m.m = uint32_t(getM());
-  m.n = uint32_t(getN());
-  m.kGroups = uint32_t(getKgroups());
-  m.accumulate = getAccumulate();
-  m.outFormat = getOutF16() ? isa::OutFormat::F16 : isa::OutFormat::F32;
-  return inst;
-}
-
-isa::Instruction SyncOp::toInstruction() {
-  isa::Instruction inst;
-  inst.opcode = isa::Opcode::Sync;
-  inst.tokens = getTokens(*this);
-  inst.sync.queue = static_cast<isa::Queue>(getQueue());
-  return inst;
-}
-
-isa::Instruction HaltOp::toInstruction() {
-  isa::Instruction inst;
-  inst.opcode = isa::Opcode::Halt;
-  inst.tokens = getTokens(*this);
-  return inst;
-}
+/// <Name>Op::toInstruction, the <Name>Op builder from an instruction and
+/// checkStoredValues(<Name>Op) for every opcode of the table.
+// clang-format off
+#define BITMOD_HW_DEFINE_INST_OP(Name, Code, Mnemonic, Group, Queue)           \
+  isa::Instruction Name##Op::toInstruction() {                                 \
+    isa::Instruction inst;                                                     \
+    inst.opcode = isa::Opcode::Name;                                           \
+    inst.tokens = getTokens(*this);                                            \
+    [[maybe_unused]] Properties &props = getProperties();                      \
+    BITMOD_ISA_FIELDS_##Group(BITMOD_HW_READ_FIELD, Group)                     \
+    return inst;                                                               \
+  }                                                                            \
+  void Name##Op::build(OpBuilder &b, OperationState &state,                    \
+                       const isa::Instruction &inst,                           \
+                       std::optional<uint64_t> cycles) {                       \
+    assert(inst.opcode == isa::Opcode::Name && "opcode of another op");        \
+    Properties &props = state.getOrAddProperties<Properties>();                \
+    BITMOD_ISA_FIELDS_##Group(BITMOD_HW_WRITE_FIELD, Group)                    \
+    setTokens(b, props, inst.tokens);                                          \
+    if (cycles)                                                                \
+      props.cycles = b.getI64IntegerAttr(int64_t(*cycles));                    \
+  }                                                                            \
+  static LogicalResult checkStoredValues(Name##Op op) {                        \
+    [[maybe_unused]] Name##Op::Properties &props = op.getProperties();         \
+    BITMOD_ISA_FIELDS_##Group(BITMOD_HW_CHECK_FIELD, Group)                    \
+    return success();                                                          \
+  }
+// clang-format on
+BITMOD_ISA_OPCODES(BITMOD_HW_DEFINE_INST_OP)
+#undef BITMOD_HW_DEFINE_INST_OP
+#undef BITMOD_HW_CHECK_FIELD
+#undef BITMOD_HW_WRITE_FIELD
+#undef BITMOD_HW_READ_FIELD
 
 bool hw::isInstructionOp(Operation *op) {
-  return isa<ConfigOp, LoadActOp, LoadWgtOp, MatmulOp, StoreOp, SyncOp, HaltOp>(
-      op);
+#define BITMOD_HW_IS_INST_OP(Name, ...) || isa<Name##Op>(op)
+  return false BITMOD_ISA_OPCODES(BITMOD_HW_IS_INST_OP);
+#undef BITMOD_HW_IS_INST_OP
 }
 
 isa::Instruction hw::toInstruction(Operation *op) {
-  return llvm::TypeSwitch<Operation *, isa::Instruction>(op)
-      .Case<ConfigOp, LoadActOp, LoadWgtOp, MatmulOp, StoreOp, SyncOp, HaltOp>(
-          [](auto inst) { return inst.toInstruction(); })
-      .Default([](Operation *) -> isa::Instruction {
-        llvm_unreachable("not a bitmod_hw instruction op");
-      });
+#define BITMOD_HW_TO_INSTRUCTION(Name, ...)                                    \
+  if (auto instOp = dyn_cast<Name##Op>(op))                                    \
+    return instOp.toInstruction();
+  BITMOD_ISA_OPCODES(BITMOD_HW_TO_INSTRUCTION)
+#undef BITMOD_HW_TO_INSTRUCTION
+  llvm_unreachable("not a bitmod_hw instruction op");
 }
 
 //===----------------------------------------------------------------------===//
 // Instruction verifiers
 //===----------------------------------------------------------------------===//
 
-/// Fields are stored as i64; the encoding holds unsigned values of at most
-/// 36 (DRAM addresses) or 32 bits. Checked before the conversion so that a
-/// negative or huge value is not truncated into a valid one.
-static LogicalResult verifyFieldRanges(Operation *op) {
-  for (NamedAttribute na : op->getAttrs()) {
-    auto i = dyn_cast<IntegerAttr>(na.getValue());
-    if (!i || !i.getType().isInteger(64))
-      continue;
-    int64_t v = i.getInt();
-    if (v < 0)
-      return op->emitOpError("field '")
-             << na.getName().getValue() << "' must be non-negative, got " << v;
-    if (na.getName() != "dram" && na.getName() != "cycles" &&
-        uint64_t(v) > UINT32_MAX)
-      return op->emitOpError("field '")
-             << na.getName().getValue() << "' = " << v << " exceeds 32 bits";
-  }
-  return success();
-}
-
 /// One source of truth for the encoding limits: isa::verifyInstruction.
-static LogicalResult verifyEncoding(Operation *op) {
-  if (failed(verifyFieldRanges(op)))
+template <typename OpTy> static LogicalResult verifyEncoding(OpTy op) {
+  if (failed(checkStoredValues(op)))
     return failure();
-  if (llvm::Error e = isa::verifyInstruction(toInstruction(op)))
+  if (llvm::Error e = isa::verifyInstruction(op.toInstruction()))
     return op->emitOpError("violates the instruction encoding: ")
            << llvm::toString(std::move(e));
   return success();
@@ -268,8 +278,9 @@ template <typename OpTy> static LogicalResult verifyDma(OpTy op) {
   if (failed(verifyEncoding(op)))
     return failure();
   ::bitmod::arch::AccelConfig cfg = getAccelConfig(op);
-  uint64_t begin = op.getBuf();
-  uint64_t end = begin + (op.getRows() - 1) * op.getPitch() + op.getPitch();
+  const isa::DmaFields d = op.toInstruction().dma;
+  uint64_t begin = d.bufOffset;
+  uint64_t end = begin + uint64_t(d.rows - 1) * d.bufPitch + d.bufPitch;
   if (end > cfg.actBufferBytes)
     return emitRangeError(op, "activation", begin, end, cfg.actBufferBytes);
   return success();
@@ -303,36 +314,36 @@ LogicalResult LoadWgtOp::verify() {
     return failure();
   if (std::optional<ArrayRef<int64_t>> block = getBlock()) {
     if (block->size() != 4)
-      return emitOpError("block must be [n0, n, g0, kgroups], got ")
+      return emitOpError("block must be [n0, n, g0, k_groups], got ")
              << block->size() << " entries";
     if (llvm::any_of(*block, [](int64_t v) { return v < 0; }) ||
         (*block)[1] == 0 || (*block)[3] == 0)
       return emitOpError("block entries must be non-negative with n and "
-                         "kgroups positive");
+                         "k_groups positive");
   }
   ::bitmod::arch::AccelConfig cfg = getAccelConfig(*this);
-  uint64_t begin = getBuf(), end = begin + getBytes();
+  uint64_t begin = getBufOffset(), end = begin + getBytes();
   if (end > cfg.wgtBufferBytes)
     return emitRangeError(*this, "weight", begin, end, cfg.wgtBufferBytes);
   return success();
 }
 
-LogicalResult MatmulOp::verify() {
+LogicalResult MatMulOp::verify() {
   if (failed(verifyEncoding(*this)))
     return failure();
   ::bitmod::arch::AccelConfig cfg = getAccelConfig(*this);
-  uint64_t elem = getOutF16() ? 2 : 4;
+  uint64_t elem = getOutFormat() == OutFormat::f16 ? 2 : 4;
   if (uint64_t(getOutPitch()) < getN() * elem)
     return emitOpError("out pitch ")
            << getOutPitch() << " is smaller than a row of " << getN()
            << " outputs (" << getN() * elem << " bytes)";
-  uint64_t begin = getOut();
+  uint64_t begin = getOutOffset();
   uint64_t end = begin + (getM() - 1) * getOutPitch() + getN() * elem;
   if (end > cfg.actBufferBytes)
     return emitRangeError(*this, "activation", begin, end, cfg.actBufferBytes);
-  if (uint64_t(getWgt()) >= cfg.wgtBufferBytes)
+  if (uint64_t(getWgtOffset()) >= cfg.wgtBufferBytes)
     return emitOpError("weight offset ")
-           << hex(getWgt()) << " is outside the " << cfg.wgtBufferBytes
+           << hex(getWgtOffset()) << " is outside the " << cfg.wgtBufferBytes
            << "-byte weight buffer";
   return success();
 }

@@ -395,89 +395,34 @@ void LaunchSchedule::assignTokens() {
 // IR construction
 //===----------------------------------------------------------------------===//
 
-static void addTokenAttrs(OpBuilder &b, const isa::TokenFlags &t,
-                          SmallVectorImpl<NamedAttribute> &attrs) {
-  if (t.popPrev)
-    attrs.push_back(b.getNamedAttr("pop_prev", b.getUnitAttr()));
-  if (t.popNext)
-    attrs.push_back(b.getNamedAttr("pop_next", b.getUnitAttr()));
-  if (t.pushPrev)
-    attrs.push_back(b.getNamedAttr("push_prev", b.getUnitAttr()));
-  if (t.pushNext)
-    attrs.push_back(b.getNamedAttr("push_next", b.getUnitAttr()));
-}
-
+/// The instruction op of `s`, built with the op's ODS builder from the ISA
+/// instruction.
 static void buildInstOp(OpBuilder &b, Location loc, const SchedInst &s) {
-  SmallVector<NamedAttribute> attrs;
-  auto i64 = [&](StringRef name, uint64_t v) {
-    attrs.push_back(b.getNamedAttr(name, b.getI64IntegerAttr(int64_t(v))));
-  };
-  const isa::Instruction &in = s.inst;
-  addTokenAttrs(b, in.tokens, attrs);
-  i64("cycles", s.cycles);
-  switch (in.opcode) {
-  case isa::Opcode::Config: {
-    const isa::ConfigFields &c = in.config;
-    attrs.push_back(b.getNamedAttr(
-        "dtype", DTypeAttr::get(b.getContext(), fromQuantType(c.dtype))));
-    i64("group_size", c.groupSize);
-    i64("scale_bits", c.scaleBits);
-    attrs.push_back(b.getNamedAttr(
-        "sv", b.getDenseI8ArrayAttr(ArrayRef<int8_t>(c.sv.data(), 4))));
-    i64("token_lanes", c.tokenLanes);
-    i64("channel_lanes", c.channelLanes);
-    ConfigOp::create(b, loc, TypeRange{}, ValueRange{}, attrs);
+  const isa::Instruction &inst = s.inst;
+  switch (inst.opcode) {
+  case isa::Opcode::Config:
+    ConfigOp::create(b, loc, inst, s.cycles);
     return;
-  }
   case isa::Opcode::LoadAct:
-  case isa::Opcode::Store: {
-    const isa::DmaFields &d = in.dma;
-    i64("dram", d.dramAddr);
-    i64("buf", d.bufOffset);
-    i64("rows", d.rows);
-    i64("row_bytes", d.rowBytes);
-    i64("stride", d.dramStride);
-    i64("pitch", d.bufPitch);
-    if (in.opcode == isa::Opcode::LoadAct)
-      LoadActOp::create(b, loc, TypeRange{}, ValueRange{}, attrs);
-    else
-      StoreOp::create(b, loc, TypeRange{}, ValueRange{}, attrs);
+    LoadActOp::create(b, loc, inst, s.cycles);
     return;
-  }
-  case isa::Opcode::LoadWgt:
-    i64("dram", in.loadWgt.dramAddr);
-    i64("buf", in.loadWgt.bufOffset);
-    i64("bytes", in.loadWgt.bytes);
+  case isa::Opcode::LoadWgt: {
+    auto op = LoadWgtOp::create(b, loc, inst, s.cycles);
     if (s.block)
-      attrs.push_back(
-          b.getNamedAttr("block", b.getDenseI64ArrayAttr(*s.block)));
-    LoadWgtOp::create(b, loc, TypeRange{}, ValueRange{}, attrs);
-    return;
-  case isa::Opcode::MatMul: {
-    const isa::MatMulFields &m = in.matmul;
-    i64("act", m.actOffset);
-    i64("act_pitch", m.actPitch);
-    i64("wgt", m.wgtOffset);
-    i64("out", m.outOffset);
-    i64("out_pitch", m.outPitch);
-    i64("m", m.m);
-    i64("n", m.n);
-    i64("kgroups", m.kGroups);
-    if (m.accumulate)
-      attrs.push_back(b.getNamedAttr("accumulate", b.getUnitAttr()));
-    if (m.outFormat == isa::OutFormat::F16)
-      attrs.push_back(b.getNamedAttr("out_f16", b.getUnitAttr()));
-    MatmulOp::create(b, loc, TypeRange{}, ValueRange{}, attrs);
+      op.setBlock(ArrayRef<int64_t>(*s.block));
     return;
   }
+  case isa::Opcode::MatMul:
+    MatMulOp::create(b, loc, inst, s.cycles);
+    return;
+  case isa::Opcode::Store:
+    StoreOp::create(b, loc, inst, s.cycles);
+    return;
   case isa::Opcode::Sync:
-    attrs.push_back(b.getNamedAttr(
-        "queue",
-        QueueAttr::get(b.getContext(), static_cast<Queue>(in.sync.queue))));
-    SyncOp::create(b, loc, TypeRange{}, ValueRange{}, attrs);
+    SyncOp::create(b, loc, inst, s.cycles);
     return;
   case isa::Opcode::Halt:
-    HaltOp::create(b, loc, TypeRange{}, ValueRange{}, attrs);
+    HaltOp::create(b, loc, inst, s.cycles);
     return;
   }
 }
@@ -661,21 +606,16 @@ struct SchedulePass
       return op.emitOpError()
              << "layer '" << pd.name
              << "': cost model: " << llvm::toString(estimate.takeError());
-    SmallVector<NamedAttribute> attrs;
-    auto i64 = [&](StringRef n, uint64_t v) {
-      attrs.push_back(b.getNamedAttr(n, b.getI64IntegerAttr(int64_t(v))));
-    };
-    attrs.push_back(b.getNamedAttr("sym_name", b.getStringAttr(pd.name)));
-    attrs.push_back(b.getNamedAttr("tiling", op->getAttr(kTilingAttrName)));
-    i64("dram_input", pd.xAddr);
-    i64("dram_output", pd.yAddr);
-    i64("weight_base", pd.weightBase);
-    i64("weight_bytes", pd.schedule->getBlobBytes());
-    i64("estimate", estimate->totalCycles);
-    i64("compute_cycles", estimate->computeCycles);
-    i64("dram_cycles", estimate->dramCycles);
-    auto launch = LaunchOp::create(b, loc, TypeRange{flatOut},
-                                   ValueRange{x, op.getWeights()}, attrs);
+    auto i64 = [&](uint64_t v) { return b.getI64IntegerAttr(int64_t(v)); };
+    auto launch = LaunchOp::create(
+        b, loc, flatOut, pd.name, x, op.getWeights(),
+        op->getAttrOfType<TilingAttr>(kTilingAttrName),
+        /*dram_input=*/i64(pd.xAddr), /*dram_output=*/i64(pd.yAddr),
+        /*weight_base=*/i64(pd.weightBase),
+        /*weight_bytes=*/i64(pd.schedule->getBlobBytes()),
+        /*estimate=*/i64(estimate->totalCycles),
+        /*compute_cycles=*/i64(estimate->computeCycles),
+        /*dram_cycles=*/i64(estimate->dramCycles));
     Block &body = launch.getBody().emplaceBlock();
     OpBuilder ib = OpBuilder::atBlockEnd(&body);
     for (const SchedInst &s : pd.schedule->insts)

@@ -44,9 +44,9 @@
 .data 0x00000420 05fc60368d6b583654e75536c4bd6736
 .text
 ; layer "linear"
-  config    q=compute dtype=int8 group=128 scale_bits=8 sv=0,0,0,0 token_lanes=32 channel_lanes=32 pop_prev=0 pop_next=0 push_prev=0 push_next=0  ; 0
-  load.act  q=load    dram=0x000000440 abuf=0x000000 rows=2 row_bytes=256 dram_stride=256 buf_pitch=256 pop_next=0 push_next=0  ; 1
-  load.wgt  q=load    dram=0x000000000 wbuf=0x000000 bytes=1072 pop_next=0 push_next=1  ; 2
-  matmul    q=compute act=0x000000 act_pitch=256 wgt=0x000000 out=0x000200 out_pitch=32 m=2 n=8 k_groups=1 acc=0 out_fmt=f32 pop_prev=1 pop_next=0 push_prev=0 push_next=1  ; 3
-  store     q=store   dram=0x000000640 abuf=0x000200 rows=2 row_bytes=32 dram_stride=32 buf_pitch=32 pop_prev=1 push_prev=0  ; 4
-  halt      q=compute  ; 5
+  config    queue=compute dtype=int8 group_size=128 scale_bits=8 sv=0,0,0,0 token_lanes=32 channel_lanes=32 pop_prev=0 pop_next=0 push_prev=0 push_next=0  ; 0
+  load.act  queue=load    dram_addr=0x000000440 buf_offset=0x000000 rows=2 row_bytes=256 dram_stride=256 buf_pitch=256 pop_next=0 push_next=0  ; 1
+  load.wgt  queue=load    dram_addr=0x000000000 buf_offset=0x000000 bytes=1072 pop_next=0 push_next=1  ; 2
+  matmul    queue=compute act_offset=0x000000 act_pitch=256 wgt_offset=0x000000 out_offset=0x000200 out_pitch=32 m=2 n=8 k_groups=1 accumulate=0 out_format=f32 pop_prev=1 pop_next=0 push_prev=0 push_next=1  ; 3
+  store     queue=store   dram_addr=0x000000640 buf_offset=0x000200 rows=2 row_bytes=32 dram_stride=32 buf_pitch=32 pop_prev=1 push_prev=0  ; 4
+  halt      queue=compute  ; 5

@@ -14,6 +14,15 @@ def BitMoDHW_Queue : I32EnumAttr<"Queue", "instruction queue", [
   let cppNamespace = "::mlir::bitmod::hw";
 }
 
+// Values equal bitmod::isa::OutFormat.
+def BitMoDHW_OutFormat : I32EnumAttr<"OutFormat",
+    "element format of the MATMUL outputs", [
+    I32EnumAttrCase<"f32", 0>,
+    I32EnumAttrCase<"f16", 1>
+  ]> {
+  let cppNamespace = "::mlir::bitmod::hw";
+}
+
 // Values equal bitmod::arch::ArrayArrangement (without Auto).
 def BitMoDHW_Arrangement : I32EnumAttr<"Arrangement",
     "tile arrangement of the PE array", [

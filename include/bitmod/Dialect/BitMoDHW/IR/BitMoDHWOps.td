@@ -33,7 +33,8 @@ def BitMoDHW_LaunchOp : BitMoDHW_Op<"launch", [
     ```mlir
     %y = bitmod_hw.launch @fc(%x, %w) : (tensor<8x384xf32>,
         !bitmod.qweights<40x384, int8, group = 128>) -> tensor<8x40xf32> {
-      bitmod_hw.config dtype int8 group 128 scale_bits 8 sv [0, 0, 0, 0] lanes(32, 32)
+      bitmod_hw.config dtype int8 group_size 128 scale_bits 8 sv [0, 0, 0, 0]
+          token_lanes 32 channel_lanes 32
       ...
     }
     ```
@@ -64,17 +65,30 @@ def BitMoDHW_LaunchOp : BitMoDHW_Op<"launch", [
 // Instruction ops
 //===----------------------------------------------------------------------===//
 
+// BitMoDHW_<Opcode>Fields / BitMoDHW_<Opcode>Format: one attribute per field
+// of bitmod/ISA/Instructions.def, printed `key value` (generated in the build
+// tree from BitMoDHWInstFields.td.in).
+include "bitmod/Dialect/BitMoDHW/IR/BitMoDHWInstFields.td"
+
 // Token flags and the estimated cycles shared by every instruction.
 defvar BitMoDHW_CommonArgs = (ins UnitAttr:$pop_prev, UnitAttr:$pop_next,
                                   UnitAttr:$push_prev, UnitAttr:$push_next,
                                   OptionalAttr<I64Attr>:$cycles);
 
-class BitMoDHW_InstOp<string mnemonic, dag fields, string fieldsFormat>
+// An instruction op: the table's fields, then op-only arguments
+// (`extraArgs`, printed by `extraFormat`), then the token flags and cycles.
+class BitMoDHW_InstOp<string mnemonic, dag fields, string fieldsFormat,
+                      dag extraArgs = (ins), string extraFormat = "">
     : BitMoDHW_Op<mnemonic, [HasParent<"LaunchOp">]> {
-  let arguments = !con(fields, BitMoDHW_CommonArgs);
-  let assemblyFormat = fieldsFormat #
+  let arguments = !con(fields, extraArgs, BitMoDHW_CommonArgs);
+  let assemblyFormat = fieldsFormat # extraFormat #
       " custom<Tokens>($pop_prev, $pop_next, $push_prev, $push_next)" #
       " (`cycles` $cycles^)? attr-dict";
+  let builders = [
+    // The op of an ISA instruction (its opcode must be this op's).
+    OpBuilder<(ins "const ::bitmod::isa::Instruction &":$inst,
+                   CArg<"std::optional<uint64_t>", "std::nullopt">:$cycles)>
+  ];
   let hasVerifier = 1;
   code commonDecl = [{
     /// The ISA view of this op (bitmod/ISA/Instruction.h).
@@ -83,77 +97,65 @@ class BitMoDHW_InstOp<string mnemonic, dag fields, string fieldsFormat>
   let extraClassDeclaration = commonDecl;
 }
 
-def BitMoDHW_ConfigOp : BitMoDHW_InstOp<"config",
-    (ins BitMoD_DTypeAttr:$dtype, I64Attr:$group_size, I64Attr:$scale_bits,
-         DenseI8ArrayAttr:$sv, I64Attr:$token_lanes, I64Attr:$channel_lanes),
-    "`dtype` custom<DType>($dtype) `group` $group_size `scale_bits` "
-    "$scale_bits `sv` $sv `lanes` `(` $token_lanes `,` $channel_lanes `)`"> {
+def BitMoDHW_ConfigOp : BitMoDHW_InstOp<"config", BitMoDHW_ConfigFields,
+                                        BitMoDHW_ConfigFormat> {
   let summary = "CONFIG: program the datapath (compute queue)";
   let description = [{
     Data type, group size, group-scale bits, the 4-entry special-value
-    register file (selector order er+, er-, ea+, ea-) and the array
+    register file `sv` (selector order er+, er-, ea+, ea-) and the array
     arrangement (token lanes x channel lanes) for the following matmuls.
   }];
 }
 
-def BitMoDHW_LoadActOp : BitMoDHW_InstOp<"load_act",
-    (ins I64Attr:$dram, I64Attr:$buf, I64Attr:$rows, I64Attr:$row_bytes,
-         I64Attr:$stride, I64Attr:$pitch),
-    "`dram` `(` custom<Hex>($dram) `)` `abuf` `(` custom<Hex>($buf) `)` "
-    "`rows` $rows `row_bytes` $row_bytes `stride` $stride `pitch` $pitch"> {
+def BitMoDHW_LoadActOp : BitMoDHW_InstOp<"load_act", BitMoDHW_LoadActFields,
+                                         BitMoDHW_LoadActFormat> {
   let summary = "LOAD_ACT: DRAM -> activation buffer (load queue)";
   let description = [{
-    Copies `rows` rows of `row_bytes` bytes, `stride` bytes apart in DRAM,
-    into the activation buffer at `abuf`, `pitch` bytes apart; the bytes
-    `[row_bytes, pitch)` of every buffer row are zero filled (K padding).
+    Copies `rows` rows of `row_bytes` bytes, `dram_stride` bytes apart in
+    DRAM from `dram_addr`, into the activation buffer at `buf_offset`,
+    `buf_pitch` bytes apart; the bytes `[row_bytes, buf_pitch)` of every
+    buffer row are zero filled (K padding).
   }];
 }
 
-def BitMoDHW_LoadWgtOp : BitMoDHW_InstOp<"load_wgt",
-    (ins I64Attr:$dram, I64Attr:$buf, I64Attr:$bytes,
-         OptionalAttr<DenseI64ArrayAttr>:$block),
-    "`dram` `(` custom<Hex>($dram) `)` `wbuf` `(` custom<Hex>($buf) `)` "
-    "`bytes` $bytes (`block` $block^)?"> {
+def BitMoDHW_LoadWgtOp : BitMoDHW_InstOp<"load_wgt", BitMoDHW_LoadWgtFields,
+    BitMoDHW_LoadWgtFormat, (ins OptionalAttr<DenseI64ArrayAttr>:$block),
+    " (`block` $block^)?"> {
   let summary = "LOAD_WGT: one weight block DRAM -> weight buffer (load queue)";
   let description = [{
-    Copies `bytes` bytes of the weight blob into the weight buffer. `block`
-    = `[n0, n, g0, kgroups]` names the slice of the launch's weights the
-    bytes hold (channels `[n0, n0+n)`, groups `[g0, g0+kgroups)`, laid out as
-    docs/isa.md "Weight block layout"); `--emit-isa` packs the blob from it.
+    Copies `bytes` bytes of the weight blob at `dram_addr` into the weight
+    buffer at `buf_offset`. `block` = `[n0, n, g0, k_groups]` names the
+    slice of the launch's weights the bytes hold (channels `[n0, n0+n)`,
+    groups `[g0, g0+k_groups)`, laid out as docs/isa.md "Weight block
+    layout"); `--emit-isa` packs the blob from it.
   }];
 }
 
-def BitMoDHW_MatmulOp : BitMoDHW_InstOp<"matmul",
-    (ins I64Attr:$act, I64Attr:$act_pitch, I64Attr:$wgt, I64Attr:$out,
-         I64Attr:$out_pitch, I64Attr:$m, I64Attr:$n, I64Attr:$kgroups,
-         UnitAttr:$accumulate, UnitAttr:$out_f16),
-    "`act` `(` custom<Hex>($act) `,` `pitch` $act_pitch `)` "
-    "`wgt` `(` custom<Hex>($wgt) `)` "
-    "`out` `(` custom<Hex>($out) `,` `pitch` $out_pitch `)` "
-    "`m` $m `n` $n `kgroups` $kgroups (`accumulate` $accumulate^)? "
-    "(`f16` $out_f16^)?"> {
+def BitMoDHW_MatMulOp : BitMoDHW_InstOp<"matmul", BitMoDHW_MatMulFields,
+                                        BitMoDHW_MatMulFormat> {
   let summary = "MATMUL: a block of output tiles over a K range (compute queue)";
   let description = [{
-    `out[m, n] (+)= act[m, kgroups*G] x dequant(W_block[n, kgroups*G])^T`
-    on the PE array, with per-group dequantization and channel scales;
-    `accumulate` adds to the output tile, `f16` stores FP16 instead of FP32.
+    `out[m, n] (+)= act[m, k_groups*G] x dequant(W_block[n, k_groups*G])^T`
+    on the PE array, with per-group dequantization and channel scales; the
+    activations start at `act_offset` (rows `act_pitch` bytes apart), the
+    weight block at `wgt_offset`, the outputs at `out_offset` (rows
+    `out_pitch` bytes apart, elements `out_format`); `accumulate` adds to
+    the output tile.
   }];
 }
 
-def BitMoDHW_StoreOp : BitMoDHW_InstOp<"store",
-    (ins I64Attr:$dram, I64Attr:$buf, I64Attr:$rows, I64Attr:$row_bytes,
-         I64Attr:$stride, I64Attr:$pitch),
-    "`dram` `(` custom<Hex>($dram) `)` `abuf` `(` custom<Hex>($buf) `)` "
-    "`rows` $rows `row_bytes` $row_bytes `stride` $stride `pitch` $pitch"> {
+def BitMoDHW_StoreOp : BitMoDHW_InstOp<"store", BitMoDHW_StoreFields,
+                                       BitMoDHW_StoreFormat> {
   let summary = "STORE: activation buffer -> DRAM (store queue)";
 }
 
-def BitMoDHW_SyncOp : BitMoDHW_InstOp<"sync",
-    (ins BitMoDHW_Queue:$queue), "$queue"> {
+def BitMoDHW_SyncOp : BitMoDHW_InstOp<"sync", BitMoDHW_SyncFields,
+                                      BitMoDHW_SyncFormat> {
   let summary = "SYNC: a token-only no-op in one queue";
 }
 
-def BitMoDHW_HaltOp : BitMoDHW_InstOp<"halt", (ins), ""> {
+def BitMoDHW_HaltOp : BitMoDHW_InstOp<"halt", BitMoDHW_HaltFields,
+                                      BitMoDHW_HaltFormat> {
   let summary = "HALT: end of the program (last instruction)";
 }
 
