@@ -11,6 +11,7 @@
 
 #include "bitmod/Support/Error.h"
 #include "bitmod/Support/Half.h"
+#include "bitmod/Support/SimdLevel.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/Twine.h"
@@ -88,15 +89,10 @@ struct KernelEntry {
 
 #if BITMOD_QUANT_X86_KERNELS
 bool cpuHasAVX512() {
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx512f") &&
-         __builtin_cpu_supports("avx512bw") &&
-         __builtin_cpu_supports("avx512dq") &&
-         __builtin_cpu_supports("avx512vl");
+  return support::getHostSimdLevel() >= support::SimdLevel::AVX512;
 }
 bool cpuHasAVX2() {
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2");
+  return support::getHostSimdLevel() >= support::SimdLevel::AVX2;
 }
 #endif
 bool always() { return true; }
