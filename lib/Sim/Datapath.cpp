@@ -413,14 +413,18 @@ namespace {
 struct GroupSumsKernel {
   support::SimdLevel level;
   kernels::GroupSumsFn fn;
+  kernels::DecodeTileFn decodeTile;
 };
 
 const GroupSumsKernel kGroupSumsKernels[] = {
 #if BITMOD_SIM_X86_KERNELS
-    {support::SimdLevel::AVX512, kernels::avx512::groupSums},
-    {support::SimdLevel::AVX2, kernels::avx2::groupSums},
+    {support::SimdLevel::AVX512, kernels::avx512::groupSums,
+     kernels::avx512::decodeTile},
+    {support::SimdLevel::AVX2, kernels::avx2::groupSums,
+     kernels::avx2::decodeTile},
 #endif
-    {support::SimdLevel::Generic, kernels::generic::groupSums},
+    {support::SimdLevel::Generic, kernels::generic::groupSums,
+     kernels::generic::decodeTile},
 };
 
 /// Index into kGroupSumsKernels in use (-1: not chosen yet).
@@ -601,19 +605,42 @@ llvm::Error bitmod::sim::groupedMatmul(const uint16_t *x, unsigned M,
         }
       }
 
-  const kernels::GroupSumsFn groupSums = getGroupSums().fn;
+  const GroupSumsKernel &kernel = getGroupSums();
+  const kernels::GroupSumsFn groupSums = kernel.fn;
   const unsigned numBlocks = (N + kernels::kLanes - 1) / kernels::kLanes;
   // Computes channel blocks [b0, b1) for tokens [m0, m1).
   auto runTask = [&](unsigned b0, unsigned b1, unsigned m0, unsigned m1) {
     std::vector<uint32_t> blockTerms(actStride * kernels::kLanes);
+    std::vector<char> decoded(numGroups);
     for (unsigned b = b0; b < b1; ++b) {
       const unsigned n0 = b * kernels::kLanes;
       const unsigned lanes = std::min(kernels::kLanes, N - n0);
-      std::fill(blockTerms.begin(), blockTerms.end(), 0u);
+      const bool tileDecode =
+          lanes == kernels::kLanes && G % kernels::kLanes == 0;
+      std::fill(decoded.begin(), decoded.end(), 0);
+      if (!tileDecode)
+        std::fill(blockTerms.begin(), blockTerms.end(), 0u);
+      for (unsigned g = 0; g < numGroups && tileDecode; ++g) {
+        // A whole vector of lanes at once.
+        const uint8_t *rows[kernels::kLanes];
+        const uint32_t *tables[kernels::kLanes];
+        for (unsigned l = 0; l < kernels::kLanes; ++l) {
+          size_t gi = size_t(n0 + l) * numGroups + g;
+          unsigned tab = asym ? (w.zeroPoints ? w.zeroPoints[gi] : 0)
+                              : (w.selectors ? (w.selectors[gi] & 3) : 0);
+          rows[l] = w.codes + size_t(n0 + l) * w.codeRowStride + size_t(g) * G;
+          tables[l] = termWords.data() + tab * 256;
+        }
+        decoded[g] = kernel.decodeTile(
+            rows, tables, G, asym ? uint8_t(codeMask) : uint8_t(0xff),
+            blockTerms.data() + g * G4 * kernels::kLanes);
+      }
       for (unsigned l = 0; l < lanes; ++l) {
         const unsigned n = n0 + l;
         const uint8_t *rowCodes = w.codes + size_t(n) * w.codeRowStride;
         for (unsigned g = 0; g < numGroups; ++g) {
+          if (decoded[g])
+            continue;
           size_t gi = size_t(n) * numGroups + g;
           unsigned tab = asym ? (w.zeroPoints ? w.zeroPoints[gi] : 0)
                               : (w.selectors ? (w.selectors[gi] & 3) : 0);
@@ -652,7 +679,7 @@ llvm::Error bitmod::sim::groupedMatmul(const uint16_t *x, unsigned M,
                          ? options.numThreads
                          : llvm::hardware_concurrency().compute_thread_count();
   uint64_t macs = uint64_t(M) * N * numGroups * G;
-  if (threads <= 1 || macs < (uint64_t(1) << 18) || M == 0) {
+  if (threads <= 1 || macs < (uint64_t(1) << 17) || M == 0) {
     runTask(0, numBlocks, 0, M);
   } else {
     unsigned wanted = threads * 4;

@@ -41,17 +41,32 @@ using GroupSumsFn = void (*)(const uint32_t *terms, const int32_t *actExp,
                              unsigned numTerms, unsigned flushSteps,
                              __int128 *acc);
 
+/// Term words of 16 lanes x `count` codes (count a multiple of 16) into the
+/// [k][lane] layout: dst[i * 16 + l] = tables[l][rows[l][i] & mask]. The
+/// tables have 256 entries; unless all lanes share one, only the first 16
+/// are used: returns false (dst partly written) if then a masked code is
+/// above 15, or if the build has no fast path.
+using DecodeTileFn = bool (*)(const uint8_t *const *rows,
+                              const uint32_t *const *tables, unsigned count,
+                              uint8_t mask, uint32_t *dst);
+
 namespace generic {
+bool decodeTile(const uint8_t *const *rows, const uint32_t *const *tables,
+                unsigned count, uint8_t mask, uint32_t *dst);
 void groupSums(const uint32_t *terms, const int32_t *actExp,
                const int32_t *actMan, unsigned steps, unsigned numTerms,
                unsigned flushSteps, __int128 *acc);
 } // namespace generic
 namespace avx2 {
+bool decodeTile(const uint8_t *const *rows, const uint32_t *const *tables,
+                unsigned count, uint8_t mask, uint32_t *dst);
 void groupSums(const uint32_t *terms, const int32_t *actExp,
                const int32_t *actMan, unsigned steps, unsigned numTerms,
                unsigned flushSteps, __int128 *acc);
 } // namespace avx2
 namespace avx512 {
+bool decodeTile(const uint8_t *const *rows, const uint32_t *const *tables,
+                unsigned count, uint8_t mask, uint32_t *dst);
 void groupSums(const uint32_t *terms, const int32_t *actExp,
                const int32_t *actMan, unsigned steps, unsigned numTerms,
                unsigned flushSteps, __int128 *acc);
