@@ -61,10 +61,10 @@ struct RowParams {
   float rangeMin = 0, rangeMax = 0;
 };
 
-/// Scratch of one worker (sizes: numGroups; numGroups * numCand; G; paddedK;
+/// Scratch of one worker (sizes: numGroups; numGroups * numCand; paddedK;
 /// G * numCand).
 struct Scratch {
-  float *absmax, *gmin, *gmax, *floatScale, *x;
+  float *absmax, *gmin, *gmax, *floatScale;
   uint32_t *codes;
   uint8_t *idx;
 };

@@ -424,7 +424,7 @@ Expected<PackedWeights> quantizeImpl(llvm::ArrayRef<float> weights, int64_t N,
     const int64_t numCand = std::max<int64_t>(1, info.qmax.size());
     parallelRows(
         N, work, config.numThreads, pool, [&](int64_t begin, int64_t end) {
-          std::vector<float> stats(l.numGroups * (3 + numCand) + l.groupSize);
+          std::vector<float> stats(l.numGroups * (3 + numCand));
           std::vector<uint32_t> rowCodes(l.paddedK);
           std::vector<uint8_t> idx(l.groupSize * numCand);
           kernels::Scratch scratch;
@@ -432,7 +432,6 @@ Expected<PackedWeights> quantizeImpl(llvm::ArrayRef<float> weights, int64_t N,
           scratch.gmin = scratch.absmax + l.numGroups;
           scratch.gmax = scratch.gmin + l.numGroups;
           scratch.floatScale = scratch.gmax + l.numGroups;
-          scratch.x = scratch.floatScale + l.numGroups * numCand;
           scratch.codes = rowCodes.data();
           scratch.idx = idx.data();
           auto rowPtr = [](auto &vec, int64_t offset) {
