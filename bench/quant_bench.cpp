@@ -28,6 +28,7 @@
 #include <cstring>
 #include <ctime>
 #include <random>
+#include <string>
 #include <sys/resource.h>
 
 using namespace bitmod::quant;
@@ -36,6 +37,8 @@ namespace {
 
 /// --kernel=reference: time quantizeReference() instead.
 bool useReference = false;
+/// How this run was started, printed with the figures.
+std::string commandLine;
 
 const std::vector<float> &gaussianPool() {
   static std::vector<float> pool = [] {
@@ -189,6 +192,7 @@ int runLlama7B(int layers, DataType dtype, int64_t blockRows,
   double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() -
                                               wallStart)
                     .count();
+  std::printf("command: %s\n", commandLine.c_str());
   std::printf(
       "llama7b stream: dtype=%s layers=%d linear_layers=%zu "
       "weights=%lld block_rows=%lld threads=%u kernel=%s\n",
@@ -214,6 +218,8 @@ int runLlama7B(int layers, DataType dtype, int64_t blockRows,
 } // namespace
 
 int main(int argc, char **argv) {
+  for (int i = 0; i < argc; ++i)
+    commandLine += (i ? " " : "") + std::string(argv[i]);
   int layers = -1;
   DataType dtype = DataType::bitmod3;
   int64_t blockRows = 512;

@@ -24,11 +24,15 @@
 #include <cstdio>
 #include <ctime>
 #include <random>
+#include <string>
 
 using namespace bitmod;
 using namespace bitmod::sim;
 
 namespace {
+/// How this run was started, printed with the figures.
+std::string commandLine;
+
 struct Fixture {
   std::unique_ptr<UnpackedWeights> w;
   std::vector<uint16_t> x;
@@ -100,6 +104,7 @@ double processCPUSeconds() {
 /// The --figures table: best-of-`runs` wall and CPU time per case.
 int printFigures(unsigned runs, unsigned threads) {
   const unsigned N = 4096, K = 4096;
+  std::printf("command: %s\n", commandLine.c_str());
   std::printf("functional datapath, W[%u, %u] G=128, kernel=%s, threads=%u, "
               "best of %u runs\n",
               N, K, std::string(getDatapathKernelName()).c_str(),
@@ -163,6 +168,8 @@ BENCHMARK(BM_GemvBitmod3)->Args({8, 1024, 1024})->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_CostModel);
 
 int main(int argc, char **argv) {
+  for (int i = 0; i < argc; ++i)
+    commandLine += (i ? " " : "") + std::string(argv[i]);
   bool figures = false;
   unsigned runs = 5, threads = 0;
   std::vector<char *> rest;
