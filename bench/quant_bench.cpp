@@ -6,6 +6,7 @@
 //
 //   quant_bench [benchmark flags]
 //   quant_bench --llama7b[=LAYERS] [--dtype=T] [--block-rows=R] [--threads=T]
+//               [--kernel=avx512|avx2|generic|reference]
 //
 // LAYERS (default 32, the full model) limits the number of decoder layers;
 // the LM head is always included. Weights come from a precomputed N(0, 1)
@@ -25,12 +26,19 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <random>
+#include <string>
 #include <sys/resource.h>
 
 using namespace bitmod::quant;
 
 namespace {
+
+/// --kernel=reference: time quantizeReference() instead.
+bool useReference = false;
+/// How this run was started, printed with the figures.
+std::string commandLine;
 
 const std::vector<float> &gaussianPool() {
   static std::vector<float> pool = [] {
@@ -111,6 +119,13 @@ BENCHMARK_CAPTURE(BM_Dequantize, bitmod3, DataType::bitmod3)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
+/// CPU seconds of the whole process (all threads).
+double processCPUSeconds() {
+  timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
 double peakRSSMiB() {
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
@@ -143,7 +158,7 @@ int runLlama7B(int layers, DataType dtype, int64_t blockRows,
   llvm::DefaultThreadPool pool(llvm::hardware_concurrency(threads));
   std::vector<float> block;
   size_t cursor = 0;
-  double quantSeconds = 0;
+  double quantSeconds = 0, quantCPUSeconds = 0;
   int64_t weights = 0, packedBytes = 0;
   QuantStats stats;
   gaussianPool(); // build before timing
@@ -155,7 +170,10 @@ int runLlama7B(int layers, DataType dtype, int64_t blockRows,
       block.resize(rows * lin.K);
       fillFromPool(block.data(), block.size(), cursor);
       auto t0 = std::chrono::steady_clock::now();
-      auto p = quantize(block, rows, lin.K, cfg, r, &pool);
+      double c0 = processCPUSeconds();
+      auto p = useReference ? quantizeReference(block, rows, lin.K, cfg, r)
+                            : quantize(block, rows, lin.K, cfg, r, &pool);
+      quantCPUSeconds += processCPUSeconds() - c0;
       quantSeconds +=
           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
               .count();
@@ -174,15 +192,21 @@ int runLlama7B(int layers, DataType dtype, int64_t blockRows,
   double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() -
                                               wallStart)
                     .count();
+  std::printf("command: %s\n", commandLine.c_str());
   std::printf(
       "llama7b stream: dtype=%s layers=%d linear_layers=%zu "
-      "weights=%lld block_rows=%lld threads=%u\n",
+      "weights=%lld block_rows=%lld threads=%u kernel=%s\n",
       std::string(getName(dtype)).c_str(), layers, all.size(),
       static_cast<long long>(weights), static_cast<long long>(blockRows),
-      threads ? threads : llvm::hardware_concurrency().compute_thread_count());
+      threads ? threads : llvm::hardware_concurrency().compute_thread_count(),
+      useReference ? "reference" : std::string(getQuantKernelName()).c_str());
   std::printf("  quantize time %.2f s, rate %.3e weights/s (wall %.2f s incl. "
               "weight generation)\n",
               quantSeconds, weights / quantSeconds, wall);
+  // On a loaded machine the wall time stretches; the CPU time does not.
+  std::printf("  quantize CPU time %.2f s (all threads), %.3e weights per "
+              "CPU-second\n",
+              quantCPUSeconds, weights / quantCPUSeconds);
   std::printf("  packed size %.3f GiB (%.4f bits/weight), sampled SQNR %.2f "
               "dB\n",
               packedBytes / 1073741824.0, packedBytes * 8.0 / weights,
@@ -194,6 +218,8 @@ int runLlama7B(int layers, DataType dtype, int64_t blockRows,
 } // namespace
 
 int main(int argc, char **argv) {
+  for (int i = 0; i < argc; ++i)
+    commandLine += (i ? " " : "") + std::string(argv[i]);
   int layers = -1;
   DataType dtype = DataType::bitmod3;
   int64_t blockRows = 512;
@@ -219,6 +245,15 @@ int main(int argc, char **argv) {
     } else if (a.consume_front("--block-rows=")) {
       if (a.getAsInteger(10, blockRows) || blockRows <= 0) {
         std::fprintf(stderr, "quant_bench: error: bad block rows\n");
+        return 1;
+      }
+    } else if (a.consume_front("--kernel=")) {
+      useReference = a == "reference";
+      if (!useReference && !setQuantKernel(a)) {
+        std::fprintf(stderr,
+                     "quant_bench: error: kernel '%s' is not "
+                     "available here\n",
+                     a.str().c_str());
         return 1;
       }
     } else if (a.consume_front("--threads=")) {

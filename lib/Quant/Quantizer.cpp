@@ -1,11 +1,17 @@
 //===- Quantizer.cpp - BitMoD weight quantization and packing -------------===//
 //
-// See Quantizer.h and docs/numerics.md for the numerics contract.
+// See Quantizer.h and docs/numerics.md for the numerics contract. The rows
+// are quantized by the SIMD kernels of QuantKernels.inc (the best
+// instruction set the CPU has) on a thread pool; QuantizerReference.cpp is
+// the scalar reference they match bit for bit.
 //
 //===----------------------------------------------------------------------===//
 
-#include "bitmod/Quant/Quantizer.h"
+#include "QuantizerInternal.h"
+
+#include "bitmod/Support/Error.h"
 #include "bitmod/Support/Half.h"
+#include "bitmod/Support/SimdLevel.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/Twine.h"
@@ -22,148 +28,10 @@
 
 using namespace bitmod;
 using namespace bitmod::quant;
+using namespace bitmod::quant::detail;
 using llvm::Expected;
 
 namespace {
-
-llvm::Error makeError(const llvm::Twine &msg) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), msg);
-}
-
-/// ceil(x - 0.5) in double: nearest integer, exact halves go down.
-inline double roundHalfDown(double x) { return std::ceil(x - 0.5); }
-
-/// A sorted value set with its midpoints and the code of every value.
-struct ValueTable {
-  std::vector<float> values;
-  std::vector<float> mids;
-  std::vector<uint32_t> codes;
-  float qmax = 0;
-  uint32_t zeroCode = 0;
-};
-
-/// How the elements of a type are quantized.
-enum class Kind { Table, SymInt, AsymInt, FP16 };
-
-/// Precomputed per-dtype quantization parameters.
-struct TypeInfo {
-  DataType dtype;
-  Kind kind = Kind::Table;
-  unsigned bits = 0;
-  /// Candidate tables (4 for bitmod, else 1). Empty for integer kinds.
-  std::vector<ValueTable> tables;
-  /// SymInt: largest magnitude; AsymInt: 2^N - 1.
-  int intMax = 0;
-  /// Float qmax per candidate (SymInt: intMax; AsymInt: levels).
-  std::vector<float> qmax;
-  /// MX: floor(log2(qmax_elem)).
-  int mxElemExp = 0;
-};
-
-ValueTable buildTable(DataType dtype, unsigned selector) {
-  unsigned bits = getCodeBits(dtype);
-  std::vector<std::pair<float, uint32_t>> entries;
-  for (uint32_t code = 0; code < (1u << bits); ++code) {
-    float v = static_cast<float>(decodeCode(dtype, code, selector));
-    bool dup = llvm::any_of(entries, [v](auto &e) { return e.first == v; });
-    if (!dup)
-      entries.push_back({v, code}); // First code wins: +0 is code 0.
-  }
-  std::sort(entries.begin(), entries.end());
-  ValueTable t;
-  for (auto &[v, c] : entries) {
-    t.values.push_back(v);
-    t.codes.push_back(c);
-    t.qmax = std::max(t.qmax, std::fabs(v));
-    if (v == 0.0f)
-      t.zeroCode = c;
-  }
-  for (size_t i = 0; i + 1 < t.values.size(); ++i)
-    t.mids.push_back((t.values[i] + t.values[i + 1]) * 0.5f);
-  return t;
-}
-
-TypeInfo buildTypeInfo(DataType dtype) {
-  TypeInfo info;
-  info.dtype = dtype;
-  info.bits = getCodeBits(dtype);
-  if (dtype == DataType::fp16) {
-    info.kind = Kind::FP16;
-    info.qmax = {1.0f};
-    return info;
-  }
-  if (isAsymmetric(dtype)) {
-    info.kind = Kind::AsymInt;
-    info.intMax = (1 << info.bits) - 1;
-    info.qmax = {static_cast<float>(info.intMax)};
-    return info;
-  }
-  if (isIntegerType(dtype) || dtype == DataType::mxint4) {
-    info.kind = Kind::SymInt;
-    info.intMax = (1 << (info.bits - 1)) - 1;
-    info.qmax = {static_cast<float>(info.intMax)};
-  } else if (hasSelector(dtype)) {
-    for (unsigned sel = 0; sel < 4; ++sel) {
-      info.tables.push_back(buildTable(dtype, sel));
-      info.qmax.push_back(info.tables.back().qmax);
-    }
-  } else {
-    info.tables.push_back(buildTable(dtype, 0));
-    info.qmax.push_back(info.tables.back().qmax);
-  }
-  if (isMXType(dtype)) {
-    int e;
-    std::frexp(info.qmax[0], &e);
-    info.mxElemExp = e - 1;
-  }
-  return info;
-}
-
-const TypeInfo &getTypeInfo(DataType dtype) {
-  static const std::vector<TypeInfo> infos = [] {
-    std::vector<TypeInfo> v;
-    for (unsigned i = 0; i < kNumDataTypes; ++i)
-      v.push_back(buildTypeInfo(static_cast<DataType>(i)));
-    return v;
-  }();
-  return infos[static_cast<unsigned>(dtype)];
-}
-
-/// Writes `count` codes of `bits` bits LSB-first into `out` (zeroed bytes
-/// are not required: every byte of the row is written).
-void packRow(const uint32_t *codes, int64_t count, unsigned bits, uint8_t *out,
-             int64_t rowBytes) {
-  if (bits == 8) {
-    for (int64_t i = 0; i < count; ++i)
-      out[i] = static_cast<uint8_t>(codes[i]);
-    return;
-  }
-  if (bits == 4) {
-    int64_t i = 0;
-    for (; i + 1 < count; i += 2)
-      out[i / 2] = static_cast<uint8_t>((codes[i] & 0xf) | (codes[i + 1] << 4));
-    if (i < count)
-      out[i / 2] = static_cast<uint8_t>(codes[i] & 0xf);
-    return;
-  }
-  uint64_t acc = 0;
-  unsigned nacc = 0;
-  int64_t pos = 0;
-  uint32_t mask = bits >= 32 ? ~0u : ((1u << bits) - 1);
-  for (int64_t i = 0; i < count; ++i) {
-    acc |= static_cast<uint64_t>(codes[i] & mask) << nacc;
-    nacc += bits;
-    while (nacc >= 8) {
-      out[pos++] = static_cast<uint8_t>(acc);
-      acc >>= 8;
-      nacc -= 8;
-    }
-  }
-  if (nacc)
-    out[pos++] = static_cast<uint8_t>(acc);
-  for (; pos < rowBytes; ++pos)
-    out[pos] = 0;
-}
 
 uint32_t extractCode(const uint8_t *row, int64_t k, unsigned bits) {
   uint64_t bit = static_cast<uint64_t>(k) * bits;
@@ -174,312 +42,6 @@ uint32_t extractCode(const uint8_t *row, int64_t k, unsigned bits) {
   for (unsigned i = 0; i * 8 < needed; ++i)
     v |= static_cast<uint32_t>(row[byte + i]) << (8 * i);
   return (v >> shift) & (bits >= 32 ? ~0u : ((1u << bits) - 1));
-}
-
-constexpr int64_t kChunk = 256;
-
-/// Quantizes `len` elements against a table with scale e > 0. Writes the
-/// value indices and returns the squared error sum (double).
-double quantizeTable(const float *w, int64_t len, float e, const ValueTable &t,
-                     uint8_t *idx) {
-  const float *mids = t.mids.data();
-  const size_t numMids = t.mids.size();
-  double err = 0;
-  float x[kChunk];
-  uint8_t cnt[kChunk];
-  for (int64_t base = 0; base < len; base += kChunk) {
-    int64_t n = std::min(kChunk, len - base);
-    for (int64_t i = 0; i < n; ++i) {
-      x[i] = w[base + i] / e;
-      cnt[i] = 0;
-    }
-    for (size_t j = 0; j < numMids; ++j) {
-      float m = mids[j];
-      for (int64_t i = 0; i < n; ++i)
-        cnt[i] += x[i] > m ? 1 : 0;
-    }
-    double lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    int64_t i = 0;
-    for (; i + 8 <= n; i += 8)
-      for (int l = 0; l < 8; ++l) {
-        double d = static_cast<double>(w[base + i + l]) -
-                   static_cast<double>(t.values[cnt[i + l]] * e);
-        lanes[l] += d * d;
-      }
-    for (; i < n; ++i) {
-      double d = static_cast<double>(w[base + i]) -
-                 static_cast<double>(t.values[cnt[i]] * e);
-      lanes[0] += d * d;
-    }
-    for (double l : lanes)
-      err += l;
-    std::memcpy(idx + base, cnt, n);
-  }
-  return err;
-}
-
-/// Per-row task state.
-struct RowContext {
-  const TypeInfo &info;
-  const QuantConfig &config;
-  const BlobLayout &layout;
-  int64_t K;
-  /// PerTensor: shared range.
-  std::optional<TensorRange> tensorRange;
-  std::vector<uint32_t> rowCodes;
-  std::vector<uint8_t> idx;
-  std::vector<float> absmax, gmin, gmax;
-  std::vector<float> floatScale; // [numGroups * numCandidates]
-
-  RowContext(const TypeInfo &info, const QuantConfig &config,
-             const BlobLayout &layout, int64_t K)
-      : info(info), config(config), layout(layout), K(K),
-        rowCodes(layout.paddedK),
-        idx(layout.groupSize * std::max<size_t>(1, info.qmax.size())),
-        absmax(layout.numGroups), gmin(layout.numGroups),
-        gmax(layout.numGroups),
-        floatScale(layout.numGroups * std::max<size_t>(1, info.qmax.size())) {}
-};
-
-/// Returns the first non-finite column of the row, or -1.
-int64_t findNonFinite(const float *w, int64_t K) {
-  for (int64_t k = 0; k < K; ++k)
-    if (!std::isfinite(w[k]))
-      return k;
-  return -1;
-}
-
-/// Quantizes one row. Returns false (and the bad column) on NaN/Inf.
-bool quantizeRow(RowContext &ctx, const float *w, int64_t n, PackedWeights &out,
-                 int64_t &badCol) {
-  const TypeInfo &info = ctx.info;
-  const BlobLayout &layout = ctx.layout;
-  const int64_t K = ctx.K;
-  const int64_t G = layout.groupSize;
-  const int64_t numGroups = layout.numGroups;
-  const unsigned scaleBits = out.scaleBits;
-  uint32_t *codes = ctx.rowCodes.data();
-
-  badCol = findNonFinite(w, K);
-  if (badCol >= 0)
-    return false;
-
-  if (info.kind == Kind::FP16) {
-    for (int64_t k = 0; k < K; ++k) {
-      float v = std::clamp(w[k], -65504.0f, 65504.0f);
-      codes[k] = support::floatToHalf(v);
-    }
-    packRow(codes, layout.paddedK, info.bits,
-            out.codes.data() + n * layout.rowCodeBytes, layout.rowCodeBytes);
-    return true;
-  }
-
-  // Pass 1: per-group statistics over the real elements.
-  for (int64_t g = 0; g < numGroups; ++g) {
-    int64_t begin = g * G, end = std::min(K, begin + G);
-    float mn = 0, mx = 0, am = 0;
-    if (begin < end) {
-      mn = mx = w[begin];
-      for (int64_t k = begin; k < end; ++k) {
-        mn = std::min(mn, w[k]);
-        mx = std::max(mx, w[k]);
-      }
-      am = std::max(std::fabs(mn), std::fabs(mx));
-    }
-    if (ctx.tensorRange) {
-      mn = ctx.tensorRange->min;
-      mx = ctx.tensorRange->max;
-      am = std::max(std::fabs(mn), std::fabs(mx));
-    }
-    ctx.absmax[g] = am;
-    ctx.gmin[g] = mn;
-    ctx.gmax[g] = mx;
-  }
-
-  const size_t numCand = info.qmax.size();
-  const bool isMX = isMXType(info.dtype);
-
-  // Float scales per (group, candidate) and the channel scale.
-  float channelScale = 0;
-  const float scaleQMax =
-      scaleBits ? static_cast<float>((1 << (scaleBits - 1)) - 1) : 0.0f;
-  if (!isMX) {
-    float maxScale = 0;
-    for (int64_t g = 0; g < numGroups; ++g)
-      for (size_t c = 0; c < numCand; ++c) {
-        float s;
-        if (info.kind == Kind::AsymInt) {
-          float range = ctx.gmax[g] - ctx.gmin[g];
-          if (range == 0.0f)
-            range = ctx.absmax[g];
-          s = range / info.qmax[c];
-        } else {
-          s = ctx.absmax[g] / info.qmax[c];
-        }
-        ctx.floatScale[g * numCand + c] = s;
-        maxScale = std::max(maxScale, s);
-      }
-    if (scaleBits) {
-      channelScale = maxScale / scaleQMax;
-      out.channelScales[n] = channelScale;
-    }
-  }
-
-  for (int64_t g = 0; g < numGroups; ++g) {
-    int64_t begin = g * G, end = std::min(K, begin + G);
-    int64_t len = std::max<int64_t>(0, end - begin);
-    const float *wg = w + begin;
-    uint32_t *cg = codes + begin;
-    const int64_t gi = n * numGroups + g;
-
-    // Effective scale per candidate (and its stored representation).
-    auto effective = [&](size_t c, int &qOut) -> float {
-      float s = ctx.floatScale[g * numCand + c];
-      if (!scaleBits) {
-        qOut = 0;
-        return s;
-      }
-      if (channelScale == 0.0f || ctx.absmax[g] == 0.0f) {
-        qOut = 0;
-        return 0.0f;
-      }
-      double q = roundHalfDown(static_cast<double>(s / channelScale));
-      q = std::clamp(q, 1.0, static_cast<double>(scaleQMax));
-      qOut = static_cast<int>(q);
-      return static_cast<float>(qOut) * channelScale;
-    };
-
-    if (isMX) {
-      int8_t X = -128;
-      float e = 0;
-      if (ctx.absmax[g] != 0.0f) {
-        int ex;
-        std::frexp(ctx.absmax[g], &ex);
-        int x = std::clamp(ex - 1 - info.mxElemExp, -127, 127);
-        X = static_cast<int8_t>(x);
-        e = std::ldexp(1.0f, x);
-      }
-      out.sharedExponents[gi] = X;
-      if (e == 0.0f) {
-        uint32_t zc = info.kind == Kind::Table ? info.tables[0].zeroCode : 0;
-        std::fill(cg, cg + G, zc);
-        continue;
-      }
-      if (info.kind == Kind::SymInt) {
-        double lim = info.intMax;
-        uint32_t mask = (1u << info.bits) - 1;
-        for (int64_t i = 0; i < len; ++i) {
-          double q = std::clamp(roundHalfDown(wg[i] / e), -lim, lim);
-          cg[i] = static_cast<uint32_t>(static_cast<int32_t>(q)) & mask;
-        }
-        std::fill(cg + len, cg + G, 0u);
-      } else {
-        const ValueTable &t = info.tables[0];
-        quantizeTable(wg, len, e, t, ctx.idx.data());
-        for (int64_t i = 0; i < len; ++i)
-          cg[i] = t.codes[ctx.idx[i]];
-        std::fill(cg + len, cg + G, t.zeroCode);
-      }
-      continue;
-    }
-
-    if (info.kind == Kind::AsymInt) {
-      int q;
-      float e = effective(0, q);
-      if (e == 0.0f || ctx.absmax[g] == 0.0f) {
-        std::fill(cg, cg + G, 0u);
-        out.zeroPoints[gi] = 0;
-        if (scaleBits)
-          out.groupScaleCodes[gi] = 0;
-        else
-          out.groupScales[gi] = 0;
-        continue;
-      }
-      double L = info.intMax;
-      double zp = std::clamp(
-          roundHalfDown(static_cast<double>(-ctx.gmin[g] / e)), 0.0, L);
-      for (int64_t i = 0; i < len; ++i) {
-        double c = std::clamp(roundHalfDown(wg[i] / e) + zp, 0.0, L);
-        cg[i] = static_cast<uint32_t>(c);
-      }
-      std::fill(cg + len, cg + G, static_cast<uint32_t>(zp));
-      out.zeroPoints[gi] = static_cast<uint8_t>(zp);
-      if (scaleBits)
-        out.groupScaleCodes[gi] = static_cast<int8_t>(q);
-      else
-        out.groupScales[gi] = e;
-      continue;
-    }
-
-    if (info.kind == Kind::SymInt) {
-      int q;
-      float e = effective(0, q);
-      if (e == 0.0f || ctx.absmax[g] == 0.0f) {
-        std::fill(cg, cg + G, 0u);
-        q = 0;
-        e = 0;
-      } else {
-        double lim = info.intMax;
-        uint32_t mask = (1u << info.bits) - 1;
-        for (int64_t i = 0; i < len; ++i) {
-          double v = std::clamp(roundHalfDown(wg[i] / e), -lim, lim);
-          cg[i] = static_cast<uint32_t>(static_cast<int32_t>(v)) & mask;
-        }
-        std::fill(cg + len, cg + G, 0u);
-      }
-      if (scaleBits)
-        out.groupScaleCodes[gi] = static_cast<int8_t>(q);
-      else
-        out.groupScales[gi] = e;
-      continue;
-    }
-
-    // Table types (fp3/fp4 families, flint4, minifloats, bitmod).
-    size_t best = 0;
-    double bestErr = std::numeric_limits<double>::infinity();
-    int bestQ = 0;
-    float bestE = 0;
-    for (size_t c = 0; c < numCand; ++c) {
-      int q;
-      float e = effective(c, q);
-      if (e == 0.0f || ctx.absmax[g] == 0.0f) {
-        bestQ = 0;
-        bestE = 0;
-        best = 0;
-        break;
-      }
-      double err =
-          quantizeTable(wg, len, e, info.tables[c], ctx.idx.data() + c * G);
-      if (err < bestErr) {
-        bestErr = err;
-        best = c;
-        bestQ = q;
-        bestE = e;
-      }
-    }
-    const ValueTable &t = info.tables[best];
-    if (bestE == 0.0f) {
-      std::fill(cg, cg + G, t.zeroCode);
-    } else {
-      const uint8_t *idx = ctx.idx.data() + best * G;
-      for (int64_t i = 0; i < len; ++i)
-        cg[i] = t.codes[idx[i]];
-      std::fill(cg + len, cg + G, t.zeroCode);
-    }
-    if (scaleBits)
-      out.groupScaleCodes[gi] = static_cast<int8_t>(bestQ);
-    else
-      out.groupScales[gi] = bestE;
-    if (hasSelector(info.dtype)) {
-      uint8_t &byte = out.selectors[n * layout.rowSelectorBytes + g / 4];
-      unsigned shift = 2 * (g % 4);
-      byte = static_cast<uint8_t>((byte & ~(3u << shift)) | (best << shift));
-    }
-  }
-
-  packRow(codes, layout.paddedK, info.bits,
-          out.codes.data() + n * layout.rowCodeBytes, layout.rowCodeBytes);
-  return true;
 }
 
 llvm::ThreadPoolInterface &getSharedPool() {
@@ -518,6 +80,50 @@ void parallelRows(int64_t n, int64_t workPerRow, unsigned numThreads,
   group.wait();
 }
 
+/// The row kernels in order of preference (best first), with the CPU check.
+struct KernelEntry {
+  const char *name;
+  kernels::RowFn fn;
+  bool (*supported)();
+};
+
+#if BITMOD_QUANT_X86_KERNELS
+bool cpuHasAVX512() {
+  return support::getHostSimdLevel() >= support::SimdLevel::AVX512;
+}
+bool cpuHasAVX2() {
+  return support::getHostSimdLevel() >= support::SimdLevel::AVX2;
+}
+#endif
+bool always() { return true; }
+
+const KernelEntry kKernels[] = {
+#if BITMOD_QUANT_X86_KERNELS
+    {"avx512", kernels::avx512::quantizeRow, cpuHasAVX512},
+    {"avx2", kernels::avx2::quantizeRow, cpuHasAVX2},
+#endif
+    {"generic", kernels::generic::quantizeRow, always},
+};
+
+/// Index into kKernels of the kernel in use (-1: not chosen yet).
+std::atomic<int> selectedKernel{-1};
+
+int getDefaultKernel() {
+  for (size_t i = 0; i < std::size(kKernels); ++i)
+    if (kKernels[i].supported())
+      return static_cast<int>(i);
+  return static_cast<int>(std::size(kKernels)) - 1;
+}
+
+kernels::RowFn getRowKernel() {
+  int i = selectedKernel.load();
+  if (i < 0) {
+    i = getDefaultKernel();
+    selectedKernel.store(i);
+  }
+  return kKernels[i].fn;
+}
+
 llvm::Error nonFiniteError(llvm::StringRef name, float v, int64_t n,
                            int64_t k) {
   return makeError("tensor '" + name + "': non-finite weight " +
@@ -527,6 +133,32 @@ llvm::Error nonFiniteError(llvm::StringRef name, float v, int64_t n,
 }
 
 } // namespace
+
+std::string_view quant::getQuantKernelName() {
+  getRowKernel();
+  return kKernels[selectedKernel.load()].name;
+}
+
+std::vector<std::string_view> quant::getAvailableQuantKernels() {
+  std::vector<std::string_view> names;
+  for (const KernelEntry &k : kKernels)
+    if (k.supported())
+      names.push_back(k.name);
+  return names;
+}
+
+bool quant::setQuantKernel(std::string_view name) {
+  for (size_t i = 0; i < std::size(kKernels); ++i)
+    if (name == kKernels[i].name && kKernels[i].supported()) {
+      selectedKernel.store(static_cast<int>(i));
+      return true;
+    }
+  if (name == "auto") {
+    selectedKernel.store(getDefaultKernel());
+    return true;
+  }
+  return false;
+}
 
 std::string_view quant::getGranularityName(Granularity g) {
   switch (g) {
@@ -701,11 +333,12 @@ Expected<TensorRange> quant::computeTensorRange(llvm::ArrayRef<float> weights,
   return r;
 }
 
-Expected<PackedWeights> quant::quantize(llvm::ArrayRef<float> weights,
-                                        int64_t N, int64_t K,
-                                        const QuantConfig &config,
-                                        int64_t rowOffset,
-                                        llvm::ThreadPoolInterface *pool) {
+namespace {
+Expected<PackedWeights> quantizeImpl(llvm::ArrayRef<float> weights, int64_t N,
+                                     int64_t K, const QuantConfig &config,
+                                     int64_t rowOffset,
+                                     llvm::ThreadPoolInterface *pool,
+                                     bool reference) {
   Expected<BlobLayout> layoutOrErr = getBlobLayout(N, K, config);
   if (!layoutOrErr)
     return makeError("tensor '" + config.tensorName +
@@ -753,28 +386,99 @@ Expected<PackedWeights> quant::quantize(llvm::ArrayRef<float> weights,
 
   const TypeInfo &info = getTypeInfo(config.dtype);
   std::atomic<int64_t> firstBad{std::numeric_limits<int64_t>::max()};
+  auto recordBad = [&](int64_t flat) {
+    int64_t cur = firstBad.load();
+    while (flat < cur && !firstBad.compare_exchange_weak(cur, flat)) {
+    }
+  };
   int64_t work =
       K * static_cast<int64_t>(std::max<size_t>(1, info.qmax.size()));
-  parallelRows(
-      N, work, config.numThreads, pool, [&](int64_t begin, int64_t end) {
-        RowContext ctx(info, config, l, K);
-        ctx.tensorRange = range;
-        for (int64_t n = begin; n < end; ++n) {
-          int64_t badCol;
-          if (!quantizeRow(ctx, weights.data() + n * K, n, out, badCol)) {
-            int64_t flat = n * K + badCol;
-            int64_t cur = firstBad.load();
-            while (flat < cur && !firstBad.compare_exchange_weak(cur, flat)) {
+  kernels::RowFn kernel = getRowKernel();
+  if (reference || info.kind == Kind::FP16 || !kernel) {
+    parallelRows(N, work, config.numThreads, pool,
+                 [&](int64_t begin, int64_t end) {
+                   RowContext ctx(info, config, l, K);
+                   ctx.tensorRange = range;
+                   for (int64_t n = begin; n < end; ++n) {
+                     int64_t badCol;
+                     if (!quantizeRowReference(ctx, weights.data() + n * K, n,
+                                               out, badCol)) {
+                       recordBad(n * K + badCol);
+                       return;
+                     }
+                   }
+                 });
+  } else {
+    kernels::RowParams rp;
+    rp.K = K;
+    rp.G = l.groupSize;
+    rp.numGroups = l.numGroups;
+    rp.paddedK = l.paddedK;
+    rp.rowCodeBytes = l.rowCodeBytes;
+    rp.scaleBits = out.scaleBits;
+    rp.hasTensorRange = range.has_value();
+    if (range) {
+      rp.rangeMin = range->min;
+      rp.rangeMax = range->max;
+    }
+    const int64_t numCand = std::max<int64_t>(1, info.qmax.size());
+    parallelRows(
+        N, work, config.numThreads, pool, [&](int64_t begin, int64_t end) {
+          std::vector<float> stats(l.numGroups * (3 + numCand));
+          std::vector<uint32_t> rowCodes(l.paddedK);
+          std::vector<uint8_t> idx(l.groupSize * numCand);
+          kernels::Scratch scratch;
+          scratch.absmax = stats.data();
+          scratch.gmin = scratch.absmax + l.numGroups;
+          scratch.gmax = scratch.gmin + l.numGroups;
+          scratch.floatScale = scratch.gmax + l.numGroups;
+          scratch.codes = rowCodes.data();
+          scratch.idx = idx.data();
+          auto rowPtr = [](auto &vec, int64_t offset) {
+            return vec.empty() ? nullptr : vec.data() + offset;
+          };
+          for (int64_t n = begin; n < end; ++n) {
+            const int64_t gi = n * l.numGroups;
+            kernels::RowOut ro;
+            ro.codes = out.codes.data() + n * l.rowCodeBytes;
+            ro.groupScaleCodes = rowPtr(out.groupScaleCodes, gi);
+            ro.groupScales = rowPtr(out.groupScales, gi);
+            ro.channelScale = rowPtr(out.channelScales, n);
+            ro.selectors = rowPtr(out.selectors, n * l.rowSelectorBytes);
+            ro.zeroPoints = rowPtr(out.zeroPoints, gi);
+            ro.sharedExponents = rowPtr(out.sharedExponents, gi);
+            int64_t badCol = kernel(info.kernelType, rp, scratch, ro,
+                                    weights.data() + n * K);
+            if (badCol >= 0) {
+              recordBad(n * K + badCol);
+              return;
             }
-            return;
           }
-        }
-      });
+        });
+  }
   int64_t bad = firstBad.load();
   if (bad != std::numeric_limits<int64_t>::max())
     return nonFiniteError(config.tensorName, weights[bad], bad / K + rowOffset,
                           bad % K);
   return out;
+}
+} // namespace
+
+Expected<PackedWeights> quant::quantize(llvm::ArrayRef<float> weights,
+                                        int64_t N, int64_t K,
+                                        const QuantConfig &config,
+                                        int64_t rowOffset,
+                                        llvm::ThreadPoolInterface *pool) {
+  return quantizeImpl(weights, N, K, config, rowOffset, pool,
+                      /*reference=*/false);
+}
+
+Expected<PackedWeights> quant::quantizeReference(llvm::ArrayRef<float> weights,
+                                                 int64_t N, int64_t K,
+                                                 const QuantConfig &config,
+                                                 int64_t rowOffset) {
+  return quantizeImpl(weights, N, K, config, rowOffset, nullptr,
+                      /*reference=*/true);
 }
 
 llvm::Error quant::appendRows(PackedWeights &dst, const PackedWeights &block) {

@@ -9,10 +9,18 @@
 #include "bitmod/Quant/Quantizer.h"
 #include "bitmod/Sim/Float16.h"
 
+#include "DatapathKernels.h"
+
+#include "bitmod/Support/SimdLevel.h"
+
 #include "llvm/ADT/Twine.h"
+#include "llvm/Support/ThreadPool.h"
+#include "llvm/Support/Threading.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 using namespace bitmod;
@@ -397,6 +405,132 @@ static llvm::Error checkActivations(const uint16_t *x, unsigned M, unsigned K) {
   return llvm::Error::success();
 }
 
+//===----------------------------------------------------------------------===//
+// SIMD kernel selection and threads
+//===----------------------------------------------------------------------===//
+
+namespace {
+struct GroupSumsKernel {
+  support::SimdLevel level;
+  kernels::GroupSumsFn fn;
+  kernels::DecodeTileFn decodeTile;
+};
+
+const GroupSumsKernel kGroupSumsKernels[] = {
+#if BITMOD_SIM_X86_KERNELS
+    {support::SimdLevel::AVX512, kernels::avx512::groupSums,
+     kernels::avx512::decodeTile},
+    {support::SimdLevel::AVX2, kernels::avx2::groupSums,
+     kernels::avx2::decodeTile},
+#endif
+    {support::SimdLevel::Generic, kernels::generic::groupSums,
+     kernels::generic::decodeTile},
+};
+
+/// Index into kGroupSumsKernels in use (-1: not chosen yet).
+std::atomic<int> selectedGroupSums{-1};
+
+int getDefaultGroupSums() {
+  support::SimdLevel host = support::getHostSimdLevel();
+  for (size_t i = 0; i < std::size(kGroupSumsKernels); ++i)
+    if (kGroupSumsKernels[i].level <= host)
+      return int(i);
+  return int(std::size(kGroupSumsKernels)) - 1;
+}
+
+const GroupSumsKernel &getGroupSums() {
+  int i = selectedGroupSums.load();
+  if (i < 0) {
+    i = getDefaultGroupSums();
+    selectedGroupSums.store(i);
+  }
+  return kGroupSumsKernels[i];
+}
+
+llvm::ThreadPoolInterface &getSharedPool() {
+  static llvm::DefaultThreadPool pool(llvm::hardware_concurrency());
+  return pool;
+}
+} // namespace
+
+std::string_view bitmod::sim::getDatapathKernelName() {
+  return support::getSimdLevelName(getGroupSums().level);
+}
+
+std::vector<std::string_view> bitmod::sim::getAvailableDatapathKernels() {
+  std::vector<std::string_view> names;
+  support::SimdLevel host = support::getHostSimdLevel();
+  for (const GroupSumsKernel &k : kGroupSumsKernels)
+    if (k.level <= host)
+      names.push_back(support::getSimdLevelName(k.level));
+  return names;
+}
+
+bool bitmod::sim::setDatapathKernel(std::string_view name) {
+  if (name == "auto") {
+    selectedGroupSums.store(getDefaultGroupSums());
+    return true;
+  }
+  support::SimdLevel host = support::getHostSimdLevel();
+  for (size_t i = 0; i < std::size(kGroupSumsKernels); ++i)
+    if (kGroupSumsKernels[i].level <= host &&
+        name == support::getSimdLevelName(kGroupSumsKernels[i].level)) {
+      selectedGroupSums.store(int(i));
+      return true;
+    }
+  return false;
+}
+
+//===----------------------------------------------------------------------===//
+// Grouped matmul: 16 output channels per vector, threads over channel blocks
+// and tokens
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// One byte per term for the kernels (DatapathKernels.h).
+uint32_t packTerms(const BitSerialTerm *terms, unsigned numTerms, int &maxExp) {
+  uint32_t word = 0;
+  for (unsigned t = 0; t < numTerms; ++t) {
+    if (terms[t].sign == 0)
+      continue;
+    maxExp = std::max<int>(maxExp, terms[t].exp);
+    int8_t b = int8_t(terms[t].sign * (terms[t].exp + kernels::kTermExpBias));
+    word |= uint32_t(uint8_t(b)) << (8 * t);
+  }
+  return word;
+}
+
+/// Term words of `count` codes of one lane, into the lane's column of a
+/// [k][lane] block.
+void decodeLane(const uint8_t *__restrict codes,
+                const uint32_t *__restrict words, unsigned count, uint8_t mask,
+                uint32_t *__restrict dst) {
+  unsigned i = 0;
+  for (; i + 4 <= count; i += 4) {
+    uint32_t c;
+    std::memcpy(&c, codes + i, 4);
+    dst[(i + 0) * kernels::kLanes] = words[(c & 0xff) & mask];
+    dst[(i + 1) * kernels::kLanes] = words[((c >> 8) & 0xff) & mask];
+    dst[(i + 2) * kernels::kLanes] = words[((c >> 16) & 0xff) & mask];
+    dst[(i + 3) * kernels::kLanes] = words[(c >> 24) & mask];
+  }
+  for (; i < count; ++i)
+    dst[i * kernels::kLanes] = words[codes[i] & mask];
+}
+
+/// Step 4 of one group: the bit-serial product is acc * code, exact in 64
+/// bits whenever |acc| < 2^55 (code <= 127); its RNE rounding to FP32 is
+/// then the int64 -> float conversion (exact scaling by 2^-27 follows, no
+/// subnormal is reachable). Otherwise the general routine.
+inline float dequantizeFast(GroupAcc acc, int32_t scale, GroupScaleKind kind) {
+  constexpr GroupAcc kLimit = GroupAcc(1) << 55;
+  if (kind == GroupScaleKind::IntCode && acc > -kLimit && acc < kLimit &&
+      scale <= 255)
+    return float(int64_t(acc) * scale) * 0x1p-27f;
+  return dequantizeGroupSum(acc, scale, kind);
+}
+} // namespace
+
 llvm::Error bitmod::sim::groupedMatmul(const uint16_t *x, unsigned M,
                                        const QuantizedMatrixView &w, float *y,
                                        const DatapathOptions &options,
@@ -412,54 +546,167 @@ llvm::Error bitmod::sim::groupedMatmul(const uint16_t *x, unsigned M,
     return decoderOr.takeError();
   const TermDecoder &decoder = *decoderOr;
   const unsigned G = w.groupSize, numGroups = w.getNumGroups();
-  const unsigned K = w.cols, paddedK = numGroups * G;
+  const unsigned K = w.cols, N = w.rows;
   const unsigned terms = decoder.getNumTerms();
   const bool asym = decoder.usesZeroPoint();
   const uint32_t codeMask = (1u << quant::getCodeBits(w.dtype)) - 1;
 
-  std::vector<PEAct> act(paddedK);
-  std::vector<uint8_t> maskedCodes(asym ? G : 0);
-  for (unsigned m = 0; m < M; ++m) {
-    for (unsigned k = 0; k < paddedK; ++k)
-      act[k] = k < K ? splitHalf(x[size_t(m) * K + k]) : PEAct{0, 1};
-    for (unsigned n = 0; n < w.rows; ++n) {
-      const uint8_t *rowCodes = w.codes + size_t(n) * w.codeRowStride;
-      float colAcc = 0.0f;
+  // The scalar model met these errors group by group, row by row.
+  if (M > 0)
+    for (unsigned n = 0; n < N; ++n)
       for (unsigned g = 0; g < numGroups; ++g) {
         size_t gi = size_t(n) * numGroups + g;
-        const uint8_t *codes = rowCodes + size_t(g) * G;
-        const BitSerialTerm *base;
-        if (asym) {
-          unsigned zp = w.zeroPoints ? w.zeroPoints[gi] : 0;
-          if (zp > codeMask)
-            return viewError("zero point " + llvm::Twine(zp) + " of group [" +
-                             llvm::Twine(n) + ", " + llvm::Twine(g) +
-                             "] exceeds the code range");
-          for (unsigned i = 0; i < G; ++i)
-            maskedCodes[i] = codes[i] & codeMask;
-          codes = maskedCodes.data();
-          base = decoder.lookup(0, 0) + (32 - int(zp)) * kMaxTermsPerWeight;
-        } else {
-          unsigned sel = w.selectors ? (w.selectors[gi] & 3) : 0;
-          base = decoder.lookup(sel, 0);
-        }
+        unsigned zp = asym && w.zeroPoints ? w.zeroPoints[gi] : 0;
+        if (zp > codeMask)
+          return viewError("zero point " + llvm::Twine(zp) + " of group [" +
+                           llvm::Twine(n) + ", " + llvm::Twine(g) +
+                           "] exceeds the code range");
         int32_t scale = w.groupScales[gi];
         if (w.scaleKind == GroupScaleKind::IntCode && scale < 0)
           return viewError("negative group scale code " + llvm::Twine(scale) +
                            " at [" + llvm::Twine(n) + ", " + llvm::Twine(g) +
                            "]");
-        GroupAcc acc =
-            groupSum(act.data() + size_t(g) * G, codes, G, base, terms);
-        float dq = dequantizeGroupSum(acc, scale, w.scaleKind);
-        colAcc += dq;
       }
-      float chScale = w.channelScales ? w.channelScales[n] : 1.0f;
-      float out = colAcc * chScale;
-      if (options.output == OutputRounding::FP16)
-        out = roundToHalfPrecision(out);
-      y[size_t(m) * w.rows + n] = out;
+
+  // Term words: [selector][code] (asym: [zero point][masked code]).
+  const unsigned numTables = asym ? codeMask + 1 : 4;
+  std::vector<uint32_t> termWords(size_t(numTables) * 256, 0);
+  int maxExp = 0;
+  for (unsigned tab = 0; tab < numTables; ++tab)
+    for (unsigned c = 0; c < 256; ++c) {
+      const BitSerialTerm *src =
+          asym ? (c <= codeMask
+                      ? decoder.lookup(0, 0) +
+                            (32 - int(tab) + int(c)) * kMaxTermsPerWeight
+                      : nullptr)
+               : decoder.lookup(tab, c);
+      if (src)
+        termWords[tab * 256 + c] = packTerms(src, terms, maxExp);
     }
+  // Each 4-way term step adds less than 2^16 * 2^(30 + maxExp - 1) (the
+  // FP16 exponent is at most 30): keep the 64-bit lane sums below 2^62.
+  const unsigned flushSteps =
+      std::max(1u, (1u << std::max(0, 17 - maxExp)) / terms);
+
+  // Activations per token and group, each group padded to whole steps.
+  const unsigned groupSteps = (G + kDotProductWidth - 1) / kDotProductWidth;
+  const size_t G4 = size_t(groupSteps) * kDotProductWidth;
+  const size_t actStride = G4 * numGroups;
+  std::vector<int32_t> actExp(size_t(M) * actStride, kernels::kNoActivation);
+  std::vector<int32_t> actMan(size_t(M) * actStride, 0);
+  for (unsigned m = 0; m < M; ++m)
+    for (unsigned g = 0; g < numGroups; ++g)
+      for (unsigned i = 0; i < G && size_t(g) * G + i < K; ++i) {
+        PEAct a = splitHalf(x[size_t(m) * K + size_t(g) * G + i]);
+        size_t at = size_t(m) * actStride + g * G4 + i;
+        if (a.man != 0) {
+          actExp[at] = a.exp - kernels::kTermExpBias;
+          actMan[at] = a.man * (1 << kGuardBits);
+        }
+      }
+
+  const GroupSumsKernel &kernel = getGroupSums();
+  const kernels::GroupSumsFn groupSums = kernel.fn;
+  const unsigned numBlocks = (N + kernels::kLanes - 1) / kernels::kLanes;
+  // Computes channel blocks [b0, b1) for tokens [m0, m1).
+  auto runTask = [&](unsigned b0, unsigned b1, unsigned m0, unsigned m1) {
+    std::vector<uint32_t> blockTerms(actStride * kernels::kLanes);
+    std::vector<char> decoded(numGroups);
+    for (unsigned b = b0; b < b1; ++b) {
+      const unsigned n0 = b * kernels::kLanes;
+      const unsigned lanes = std::min(kernels::kLanes, N - n0);
+      const bool tileDecode =
+          lanes == kernels::kLanes && G % kernels::kLanes == 0;
+      std::fill(decoded.begin(), decoded.end(), 0);
+      if (!tileDecode)
+        std::fill(blockTerms.begin(), blockTerms.end(), 0u);
+      for (unsigned g = 0; g < numGroups && tileDecode; ++g) {
+        // A whole vector of lanes at once.
+        const uint8_t *rows[kernels::kLanes];
+        const uint32_t *tables[kernels::kLanes];
+        for (unsigned l = 0; l < kernels::kLanes; ++l) {
+          size_t gi = size_t(n0 + l) * numGroups + g;
+          unsigned tab = asym ? (w.zeroPoints ? w.zeroPoints[gi] : 0)
+                              : (w.selectors ? (w.selectors[gi] & 3) : 0);
+          rows[l] = w.codes + size_t(n0 + l) * w.codeRowStride + size_t(g) * G;
+          tables[l] = termWords.data() + tab * 256;
+        }
+        decoded[g] = kernel.decodeTile(
+            rows, tables, G, asym ? uint8_t(codeMask) : uint8_t(0xff),
+            blockTerms.data() + g * G4 * kernels::kLanes);
+      }
+      for (unsigned l = 0; l < lanes; ++l) {
+        const unsigned n = n0 + l;
+        const uint8_t *rowCodes = w.codes + size_t(n) * w.codeRowStride;
+        for (unsigned g = 0; g < numGroups; ++g) {
+          if (decoded[g])
+            continue;
+          size_t gi = size_t(n) * numGroups + g;
+          unsigned tab = asym ? (w.zeroPoints ? w.zeroPoints[gi] : 0)
+                              : (w.selectors ? (w.selectors[gi] & 3) : 0);
+          decodeLane(rowCodes + size_t(g) * G, termWords.data() + tab * 256, G,
+                     asym ? uint8_t(codeMask) : uint8_t(0xff),
+                     blockTerms.data() + g * G4 * kernels::kLanes + l);
+        }
+      }
+      for (unsigned m = m0; m < m1; ++m) {
+        float colAcc[kernels::kLanes] = {};
+        for (unsigned g = 0; g < numGroups; ++g) {
+          GroupAcc acc[kernels::kLanes] = {};
+          size_t at = size_t(m) * actStride + g * G4;
+          groupSums(blockTerms.data() + g * G4 * kernels::kLanes,
+                    actExp.data() + at, actMan.data() + at, groupSteps, terms,
+                    flushSteps, acc);
+          for (unsigned l = 0; l < lanes; ++l)
+            colAcc[l] += dequantizeFast(
+                acc[l], w.groupScales[size_t(n0 + l) * numGroups + g],
+                w.scaleKind);
+        }
+        for (unsigned l = 0; l < lanes; ++l) {
+          unsigned n = n0 + l;
+          float chScale = w.channelScales ? w.channelScales[n] : 1.0f;
+          float out = colAcc[l] * chScale;
+          if (options.output == OutputRounding::FP16)
+            out = roundToHalfPrecision(out);
+          y[size_t(m) * N + n] = out;
+        }
+      }
+    }
+  };
+
+  // Tasks: a few per thread, over channel blocks first, then tokens.
+  unsigned threads = options.numThreads
+                         ? options.numThreads
+                         : llvm::hardware_concurrency().compute_thread_count();
+  uint64_t macs = uint64_t(M) * N * numGroups * G;
+  if (threads <= 1 || macs < (uint64_t(1) << 17) || M == 0) {
+    runTask(0, numBlocks, 0, M);
+  } else {
+    unsigned wanted = threads * 4;
+    unsigned blockChunks = std::min(numBlocks, wanted);
+    unsigned tokenChunks =
+        std::min(M, std::max(1u, wanted / std::max(1u, blockChunks)));
+    unsigned perBlock = (numBlocks + blockChunks - 1) / blockChunks;
+    unsigned perToken = (M + tokenChunks - 1) / tokenChunks;
+    std::unique_ptr<llvm::DefaultThreadPool> ownPool;
+    llvm::ThreadPoolInterface *pool = &getSharedPool();
+    if (options.numThreads &&
+        options.numThreads !=
+            llvm::hardware_concurrency().compute_thread_count()) {
+      ownPool = std::make_unique<llvm::DefaultThreadPool>(
+          llvm::hardware_concurrency(options.numThreads));
+      pool = ownPool.get();
+    }
+    llvm::ThreadPoolTaskGroup group(*pool);
+    for (unsigned b = 0; b < numBlocks; b += perBlock)
+      for (unsigned m = 0; m < M; m += perToken) {
+        unsigned b1 = std::min(numBlocks, b + perBlock);
+        unsigned m1 = std::min(M, m + perToken);
+        group.async([&runTask, b, b1, m, m1] { runTask(b, b1, m, m1); });
+      }
+    group.wait();
   }
+
   if (stats) {
     stats->termSteps += uint64_t(M) * w.rows * numGroups *
                         ((G + kDotProductWidth - 1) / kDotProductWidth) * terms;

@@ -72,6 +72,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace llvm {
@@ -182,6 +183,24 @@ llvm::Expected<PackedWeights>
 quantize(llvm::ArrayRef<float> weights, int64_t N, int64_t K,
          const QuantConfig &config, int64_t rowOffset = 0,
          llvm::ThreadPoolInterface *pool = nullptr);
+
+/// The scalar reference implementation of quantize() (the original code,
+/// threaded the same way; same results bit for bit, several times slower).
+/// For tests of the SIMD kernels.
+llvm::Expected<PackedWeights> quantizeReference(llvm::ArrayRef<float> weights,
+                                                int64_t N, int64_t K,
+                                                const QuantConfig &config,
+                                                int64_t rowOffset = 0);
+
+/// The SIMD row kernel quantize() uses: "avx512", "avx2" or "generic" (the
+/// best one the CPU supports unless setQuantKernel chose another).
+std::string_view getQuantKernelName();
+/// The kernels this build has and this CPU runs, best first.
+std::vector<std::string_view> getAvailableQuantKernels();
+/// Makes quantize() use kernel `name` ("auto": the default) in the whole
+/// process; false if it is unknown or unsupported here. For tests and
+/// benchmarks.
+bool setQuantKernel(std::string_view name);
 
 /// Appends the rows of `block` to `dst` (same dtype, K and config); `dst` may
 /// be default-constructed (empty).

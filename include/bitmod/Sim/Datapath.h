@@ -52,6 +52,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string_view>
 #include <vector>
 
 namespace bitmod {
@@ -195,6 +196,9 @@ enum class OutputRounding : uint8_t { FP32, FP16 };
 struct DatapathOptions {
   OutputRounding output = OutputRounding::FP32;
   std::optional<SpecialValueFile> specialValues;
+  /// Worker threads of groupedMatmul: 0 = all hardware threads, 1 = run on
+  /// the caller. The result does not depend on it.
+  unsigned numThreads = 0;
 };
 
 /// Activity of a functional run (for cross-checking the timing model).
@@ -204,7 +208,10 @@ struct DatapathStats {
 };
 
 /// y[m * N + n] = sum_k x[m * K + k] * W[n, k] through the datapath, for M
-/// rows of FP16 activations. Errors: unsupported dtype, inconsistent view,
+/// rows of FP16 activations. Computed for 16 output channels at a time (one
+/// per SIMD lane, each with the exact per-step alignment and rounding) on
+/// a thread pool over channel blocks and tokens; bit-identical to
+/// golden::groupedMatmul. Errors: unsupported dtype, inconsistent view,
 /// group size 0 or > kMaxGroupSize, non-finite activation (names [m, k]).
 llvm::Error groupedMatmul(const uint16_t *x, unsigned M,
                           const QuantizedMatrixView &w, float *y,
@@ -217,6 +224,15 @@ llvm::Error groupedMatmul(const uint16_t *x, unsigned M,
                           const quant::PackedWeights &w, float *y,
                           const DatapathOptions &options = {},
                           DatapathStats *stats = nullptr);
+
+/// The SIMD build groupedMatmul uses: "avx512", "avx2" or "generic" (the
+/// best the CPU runs unless setDatapathKernel chose another).
+std::string_view getDatapathKernelName();
+/// The builds this binary has and this CPU runs, best first.
+std::vector<std::string_view> getAvailableDatapathKernels();
+/// Makes groupedMatmul use build `name` ("auto": the default) in the whole
+/// process; false if unknown or unsupported here. For tests and benchmarks.
+bool setDatapathKernel(std::string_view name);
 
 /// Unpacked storage behind a QuantizedMatrixView built from PackedWeights.
 struct UnpackedWeights {
