@@ -43,17 +43,6 @@ using namespace mlir::bitmod::onnx_import;
 
 namespace {
 
-std::string sanitizeName(StringRef name, StringRef fallback) {
-  std::string s;
-  for (char c : name)
-    s += (isalnum((unsigned char)c) || c == '_') ? c : '_';
-  if (s.empty())
-    s = fallback.str();
-  if (isdigit((unsigned char)s[0]))
-    s = "g_" + s;
-  return s;
-}
-
 std::string nodeLabel(const onnx::NodeProto &node, int index) {
   if (!node.name().empty())
     return node.name();
@@ -97,7 +86,7 @@ private:
 ElementsAttr Reader::constantAttr(const ConstTensor &t, StringRef name) {
   // Blob names of the reader are "onnx.<value>": the lowering names the
   // blobs it materializes after the value alone.
-  ElementsAttr attr = t.toAttr(ctx, "onnx." + sanitizeName(name, "cst"),
+  ElementsAttr attr = t.toAttr(ctx, "onnx." + sanitize(name, "cst"),
                                options.denseElementLimit);
   if (!isUnsignedDType(t.dtype()))
     return attr;
@@ -255,7 +244,7 @@ OwningOpRef<ModuleOp> Reader::run(onnx::ModelProto &model, int64_t opset) {
   }
 
   b.setInsertionPointToEnd(module->getBody());
-  std::string funcName = sanitizeName(graph->name(), "main_graph");
+  std::string funcName = sanitize(graph->name(), "main_graph");
   auto func = func::FuncOp::create(b, fileLoc, funcName,
                                    b.getFunctionType(argTypes, {}));
   Block *entry = func.addEntryBlock();

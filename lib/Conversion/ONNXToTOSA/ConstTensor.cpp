@@ -115,6 +115,17 @@ Type mlir::bitmod::onnx_import::dtypeToType(MLIRContext *ctx, int32_t dtype) {
   }
 }
 
+std::string mlir::bitmod::onnx_import::sanitize(StringRef name, StringRef fallback) {
+  std::string s;
+  for (char c : name)
+    s += (isalnum((unsigned char)c) || c == '_') ? c : '_';
+  if (s.empty())
+    s = fallback.str();
+  if (isdigit((unsigned char)s[0]))
+    s = "g_" + s;
+  return s;
+}
+
 Type mlir::bitmod::onnx_import::dtypeToReaderType(MLIRContext *ctx,
                                                   int32_t dtype) {
   Type t = dtypeToType(ctx, dtype);

@@ -29,112 +29,134 @@ using namespace mlir::bitmod::onnx_import;
 // Elementwise
 //===----------------------------------------------------------------------===//
 
-LogicalResult
-ONNXLowering::foldBinary(const ONNXNode &n,
-                     const std::function<double(double, double)> &fn,
-                     int32_t resultDType) {
+LogicalResult ONNXLowering::foldBinary(const ONNXNode &n, BinaryElementFold fn,
+                                       int32_t resultDType) {
   const ConstTensor *x = getConst(n, 0), *y = getConst(n, 1);
   Shape out;
   if (!broadcastShapes(x->shape(), y->shape(), out))
     return fail(n.op_type() + ": operand shapes are not broadcastable");
   int32_t dt = resultDType == kUndefined ? x->dtype() : resultDType;
   ConstTensor r = ConstTensor::allocate(dt, out);
-  bool isInt = !isFloatDType(x->dtype());
   forEachIndex(out, [&](ArrayRef<int64_t> idx, int64_t flat) {
-    int64_t i = broadcastIndex(idx, x->shape());
-    int64_t j = broadcastIndex(idx, y->shape());
-    if (isInt && n.op_type() == "Pow") {
-      // Integer base: the result keeps the base type (numpy semantics).
-      if (!isFloatDType(y->dtype())) {
-        int64_t base = x->getInt(i), e = y->getInt(j), v = 1;
-        if (e < 0)
-          v = base == 1 ? 1 : base == -1 ? (e % 2 ? -1 : 1) : 0;
-        for (int64_t k = 0; k < e && k < 64; ++k)
-          v *= base;
-        r.setInt(flat, v);
-      } else {
-        r.setInt(flat, (int64_t)std::pow(x->getDouble(i), y->getDouble(j)));
-      }
-      return;
-    }
-    if (isInt && (n.op_type() == "Add" || n.op_type() == "Sub" ||
-                  n.op_type() == "Mul" || n.op_type() == "Div")) {
-      int64_t p = x->getInt(i), q = y->getInt(j), v = 0;
-      if (n.op_type() == "Add")
-        v = p + q;
-      else if (n.op_type() == "Sub")
-        v = p - q;
-      else if (n.op_type() == "Mul")
-        v = p * q;
-      else
-        v = q == 0 ? 0 : p / q;
-      r.setInt(flat, v);
-      return;
-    }
-    r.setDouble(flat, fn(x->getDouble(i), y->getDouble(j)));
+    fn(r, flat, *x, broadcastIndex(idx, x->shape()), *y,
+       broadcastIndex(idx, y->shape()));
   });
   setConst(n, 0, r);
   return success();
 }
 
-LogicalResult ONNXLowering::importBinary(const ONNXNode &n) {
-  const std::string &op = n.op_type();
+/// Folds an arithmetic op: `real` on floating-point elements, rounded to the
+/// tensor's own precision, `integer` on integer ones.
+LogicalResult ONNXLowering::foldArith(const ONNXNode &n,
+                                      double (*real)(double, double),
+                                      int64_t (*integer)(int64_t, int64_t)) {
+  bool isInt = !isFloatDType(getConst(n, 0)->dtype());
+  bool isDouble = getConst(n, 0)->dtype() == kDouble;
+  return foldBinary(n, [&](ConstTensor &r, int64_t flat, const ConstTensor &x,
+                           int64_t i, const ConstTensor &y, int64_t j) {
+    if (isInt) {
+      r.setInt(flat, integer(x.getInt(i), y.getInt(j)));
+      return;
+    }
+    double v = real(x.getDouble(i), y.getDouble(j));
+    r.setDouble(flat, isDouble ? v : (double)(float)v);
+  });
+}
+
+LogicalResult ONNXLowering::importAdd(const ONNXNode &n) {
+  if (smallConsts(getConst(n, 0), getConst(n, 1)))
+    return foldArith(
+        n, [](double p, double q) { return p + q; },
+        [](int64_t p, int64_t q) { return p + q; });
+  Value r = binary<tosa::AddOp>(get(n, 0), get(n, 1));
+  if (!r)
+    return failure();
+  setValue(n, 0, r);
+  return success();
+}
+
+LogicalResult ONNXLowering::importSub(const ONNXNode &n) {
+  if (smallConsts(getConst(n, 0), getConst(n, 1)))
+    return foldArith(
+        n, [](double p, double q) { return p - q; },
+        [](int64_t p, int64_t q) { return p - q; });
+  Value r = binary<tosa::SubOp>(get(n, 0), get(n, 1));
+  if (!r)
+    return failure();
+  setValue(n, 0, r);
+  return success();
+}
+
+LogicalResult ONNXLowering::importMul(const ONNXNode &n) {
+  if (smallConsts(getConst(n, 0), getConst(n, 1)))
+    return foldArith(
+        n, [](double p, double q) { return p * q; },
+        [](int64_t p, int64_t q) { return p * q; });
+  Value r = mul(get(n, 0), get(n, 1));
+  if (!r)
+    return failure();
+  setValue(n, 0, r);
+  return success();
+}
+
+LogicalResult ONNXLowering::importDiv(const ONNXNode &n) {
+  if (smallConsts(getConst(n, 0), getConst(n, 1)))
+    return foldArith(
+        n, [](double p, double q) { return p / q; },
+        [](int64_t p, int64_t q) { return q == 0 ? int64_t(0) : p / q; });
+  Value r = divide(get(n, 0), get(n, 1));
+  if (!r)
+    return failure();
+  setValue(n, 0, r);
+  return success();
+}
+
+LogicalResult ONNXLowering::importPow(const ONNXNode &n) {
   const ConstTensor *cx = getConst(n, 0), *cy = getConst(n, 1);
   if (smallConsts(cx, cy)) {
-    std::function<double(double, double)> fn;
-    if (op == "Add")
-      fn = [](double p, double q) { return p + q; };
-    else if (op == "Sub")
-      fn = [](double p, double q) { return p - q; };
-    else if (op == "Mul")
-      fn = [](double p, double q) { return p * q; };
-    else if (op == "Div")
-      fn = [](double p, double q) { return p / q; };
-    else if (op == "Pow")
-      fn = [](double p, double q) { return std::pow(p, q); };
-    if (fn && isFloatDType(cx->dtype()) && cx->dtype() != kDouble) {
-      // Fold in the tensor's own precision: round each operand result.
-      auto base = fn;
-      fn = [base](double p, double q) { return (double)(float)base(p, q); };
-    }
-    if (fn)
-      return foldBinary(n, fn);
+    if (isFloatDType(cx->dtype()))
+      return foldArith(
+          n, [](double p, double q) { return std::pow(p, q); }, nullptr);
+    // Integer base: the result keeps the base type (numpy semantics).
+    return foldBinary(n, [](ConstTensor &r, int64_t flat, const ConstTensor &x,
+                            int64_t i, const ConstTensor &y, int64_t j) {
+      if (isFloatDType(y.dtype())) {
+        r.setInt(flat, (int64_t)std::pow(x.getDouble(i), y.getDouble(j)));
+        return;
+      }
+      int64_t base = x.getInt(i), e = y.getInt(j), v = 1;
+      if (e < 0)
+        v = base == 1 ? 1 : base == -1 ? (e % 2 ? -1 : 1) : 0;
+      for (int64_t k = 0; k < e && k < 64; ++k)
+        v *= base;
+      r.setInt(flat, v);
+    });
   }
   Value x = get(n, 0), y = get(n, 1);
+  Type xe = elemOf(x), ye = elemOf(y);
   Value r;
-  if (op == "Add") {
-    r = binary<tosa::AddOp>(x, y);
-  } else if (op == "Sub") {
-    r = binary<tosa::SubOp>(x, y);
-  } else if (op == "Mul") {
-    r = mul(x, y);
-  } else if (op == "Div") {
-    r = divide(x, y);
-  } else if (op == "Pow") {
-    Type xe = elemOf(x), ye = elemOf(y);
-    if (!isa<FloatType>(xe) && !isa<FloatType>(ye)) {
-      // Integer base and exponent: math.ipowi on the base type.
-      y = castTo(y, xe);
-      Shape out;
-      if (failed(broadcastPair(x, y, out)))
-        return failure();
-      x = broadcastTo(x, out);
-      y = broadcastTo(y, out);
-      r = math::IPowIOp::create(b, loc, x, y);
-    } else if (!isa<FloatType>(xe)) {
-      // Integer base, float exponent: pow in the exponent's type, then
-      // truncate back to the base type.
-      r = castTo(binary<tosa::PowOp>(castTo(x, ye), y), xe);
-    } else if (cy && cy->numElements() == 1 && cy->getDouble(0) == 2.0) {
-      r = mul(x, x);
-    } else if (cy && cy->numElements() == 1 && cy->getDouble(0) == 1.0) {
-      r = x;
-    } else if (cy && cy->numElements() == 1 && cy->getDouble(0) == 0.5) {
-      r = math::SqrtOp::create(b, loc, x);
-    } else {
-      y = castTo(y, elemOf(x));
-      r = binary<tosa::PowOp>(x, y);
-    }
+  if (!isa<FloatType>(xe) && !isa<FloatType>(ye)) {
+    // Integer base and exponent: math.ipowi on the base type.
+    y = castTo(y, xe);
+    Shape out;
+    if (failed(broadcastPair(x, y, out)))
+      return failure();
+    x = broadcastTo(x, out);
+    y = broadcastTo(y, out);
+    r = math::IPowIOp::create(b, loc, x, y);
+  } else if (!isa<FloatType>(xe)) {
+    // Integer base, float exponent: pow in the exponent's type, then
+    // truncate back to the base type.
+    r = castTo(binary<tosa::PowOp>(castTo(x, ye), y), xe);
+  } else if (cy && cy->numElements() == 1 && cy->getDouble(0) == 2.0) {
+    r = mul(x, x);
+  } else if (cy && cy->numElements() == 1 && cy->getDouble(0) == 1.0) {
+    r = x;
+  } else if (cy && cy->numElements() == 1 && cy->getDouble(0) == 0.5) {
+    r = math::SqrtOp::create(b, loc, x);
+  } else {
+    y = castTo(y, elemOf(x));
+    r = binary<tosa::PowOp>(x, y);
   }
   if (!r)
     return failure();
@@ -163,116 +185,84 @@ LogicalResult ONNXLowering::importVariadic(const ONNXNode &n) {
   return success();
 }
 
+LogicalResult ONNXLowering::importNot(const ONNXNode &n) {
+  Value x = get(n, 0);
+  setValue(n, 0, tosa::LogicalNotOp::create(b, loc, x.getType(), x));
+  return success();
+}
+
+/// A comparison or logical op: `OpTy` on (x, y), or on (y, x) when `Swap`
+/// (Less is Greater swapped); small constants fold with `Fold` when given.
+template <typename OpTy, bool Swap, bool (*Fold)(double, double)>
 LogicalResult ONNXLowering::importCompare(const ONNXNode &n) {
-  const std::string &op = n.op_type();
-  Type i1 = b.getI1Type();
-  if (op == "Not") {
-    Value x = get(n, 0);
-    setValue(n, 0, tosa::LogicalNotOp::create(b, loc, x.getType(), x));
-    return success();
+  if constexpr (Fold != nullptr) {
+    if (smallConsts(getConst(n, 0), getConst(n, 1)))
+      return foldBinary(
+          n,
+          [](ConstTensor &r, int64_t flat, const ConstTensor &x, int64_t i,
+             const ConstTensor &y, int64_t j) {
+            r.setDouble(flat, Fold(x.getDouble(i), y.getDouble(j)) ? 1.0 : 0.0);
+          },
+          kBool);
   }
-  const ConstTensor *cx = getConst(n, 0), *cy = getConst(n, 1);
-  if (smallConsts(cx, cy) && op != "And" && op != "Or" && op != "Xor") {
-    std::function<double(double, double)> fn;
-    if (op == "Equal")
-      fn = [](double p, double q) { return p == q ? 1.0 : 0.0; };
-    else if (op == "Less")
-      fn = [](double p, double q) { return p < q ? 1.0 : 0.0; };
-    else if (op == "Greater")
-      fn = [](double p, double q) { return p > q ? 1.0 : 0.0; };
-    else if (op == "LessOrEqual")
-      fn = [](double p, double q) { return p <= q ? 1.0 : 0.0; };
-    else
-      fn = [](double p, double q) { return p >= q ? 1.0 : 0.0; };
-    return foldBinary(n, fn, kBool);
-  }
-  Value x = get(n, 0), y = get(n, 1), r;
-  if (op == "Equal")
-    r = binary<tosa::EqualOp>(x, y, i1);
-  else if (op == "Greater")
-    r = binary<tosa::GreaterOp>(x, y, i1);
-  else if (op == "GreaterOrEqual")
-    r = binary<tosa::GreaterEqualOp>(x, y, i1);
-  else if (op == "Less")
-    r = binary<tosa::GreaterOp>(y, x, i1);
-  else if (op == "LessOrEqual")
-    r = binary<tosa::GreaterEqualOp>(y, x, i1);
-  else if (op == "And")
-    r = binary<tosa::LogicalAndOp>(x, y, i1);
-  else if (op == "Or")
-    r = binary<tosa::LogicalOrOp>(x, y, i1);
-  else if (op == "Xor")
-    r = binary<tosa::LogicalXorOp>(x, y, i1);
+  Value x = get(n, 0), y = get(n, 1);
+  Value r = Swap ? binary<OpTy>(y, x, b.getI1Type())
+                 : binary<OpTy>(x, y, b.getI1Type());
   if (!r)
     return failure();
   setValue(n, 0, r);
   return success();
 }
 
+static bool foldEqual(double p, double q) { return p == q; }
+static bool foldLess(double p, double q) { return p < q; }
+static bool foldGreater(double p, double q) { return p > q; }
+static bool foldLessOrEqual(double p, double q) { return p <= q; }
+static bool foldGreaterOrEqual(double p, double q) { return p >= q; }
+
+static double foldNeg(double v) { return -v; }
+static double foldAbs(double v) { return std::fabs(v); }
+static double foldFloor(double v) { return std::floor(v); }
+static double foldCeil(double v) { return std::ceil(v); }
+static double foldSqrt(double v) { return std::sqrt(v); }
+static double foldReciprocal(double v) { return 1.0 / v; }
+
+/// A unary math op: `OpTy` on floats (and integers when `AllowInts`); small
+/// constants fold with `Fold` when given (shape computations, e.g. Neg of
+/// an axis count in expanded LayerNormalization).
+template <typename OpTy, double (*Fold)(double), bool AllowInts>
 LogicalResult ONNXLowering::importUnary(const ONNXNode &n) {
-  const std::string &op = n.op_type();
-  // Shape computations (e.g. Neg of an axis count in expanded
-  // LayerNormalization) fold on the host.
-  if (const ConstTensor *c = getConst(n, 0);
-      c && c->numElements() <= kFoldArithLimit &&
-      (isFloatDType(c->dtype()) || op == "Neg" || op == "Abs")) {
-    std::function<double(double)> fn;
-    if (op == "Neg")
-      fn = [](double v) { return -v; };
-    else if (op == "Abs")
-      fn = [](double v) { return std::fabs(v); };
-    else if (op == "Floor")
-      fn = [](double v) { return std::floor(v); };
-    else if (op == "Ceil")
-      fn = [](double v) { return std::ceil(v); };
-    else if (op == "Sqrt")
-      fn = [](double v) { return std::sqrt(v); };
-    else if (op == "Reciprocal")
-      fn = [](double v) { return 1.0 / v; };
-    if (fn) {
+  if constexpr (Fold != nullptr) {
+    if (const ConstTensor *c = getConst(n, 0);
+        c && c->numElements() <= kFoldArithLimit &&
+        (isFloatDType(c->dtype()) || AllowInts)) {
       ConstTensor r = ConstTensor::allocate(c->dtype(), c->shape());
       for (int64_t i = 0, e = c->numElements(); i < e; ++i) {
         if (isFloatDType(c->dtype()))
-          r.setDouble(i, fn(c->getDouble(i)));
+          r.setDouble(i, Fold(c->getDouble(i)));
         else
-          r.setInt(i, (int64_t)fn((double)c->getInt(i)));
+          r.setInt(i, (int64_t)Fold((double)c->getInt(i)));
       }
       setConst(n, 0, r);
       return success();
     }
   }
   Value x = get(n, 0);
-  Type t = x.getType();
-  Value r;
-  if (op == "Neg")
-    r = tosa::NegateOp::create(b, loc, t, x);
-  else if (op == "Abs")
-    r = tosa::AbsOp::create(b, loc, t, x);
-  else if (op == "Exp")
-    r = tosa::ExpOp::create(b, loc, t, x);
-  else if (op == "Log")
-    r = tosa::LogOp::create(b, loc, t, x);
-  else if (op == "Tanh")
-    r = tosa::TanhOp::create(b, loc, t, x);
-  else if (op == "Sigmoid")
-    r = tosa::SigmoidOp::create(b, loc, t, x);
-  else if (op == "Erf")
-    r = tosa::ErfOp::create(b, loc, t, x);
-  else if (op == "Reciprocal")
-    r = tosa::ReciprocalOp::create(b, loc, t, x);
-  else if (op == "Floor")
-    r = tosa::FloorOp::create(b, loc, t, x);
-  else if (op == "Ceil")
-    r = tosa::CeilOp::create(b, loc, t, x);
-  else if (op == "Sin")
-    r = tosa::SinOp::create(b, loc, t, x);
-  else if (op == "Cos")
-    r = tosa::CosOp::create(b, loc, t, x);
-  else if (op == "Sqrt")
-    r = math::SqrtOp::create(b, loc, x);
-  if (!isa<FloatType>(elemOf(x)) && op != "Neg" && op != "Abs")
-    return fail(op + ": only floating-point tensors are supported");
-  setValue(n, 0, r);
+  if (!AllowInts && !isa<FloatType>(elemOf(x)))
+    return fail(n.op_type() + ": only floating-point tensors are supported");
+  setValue(n, 0, OpTy::create(b, loc, x.getType(), x));
+  return success();
+}
+
+/// Softsign: x / (1 + |x|).
+LogicalResult ONNXLowering::importSoftsign(const ONNXNode &n) {
+  Value x = get(n, 0);
+  if (!isa<FloatType>(elemOf(x)))
+    return fail("Softsign: only floating-point tensors are supported");
+  Value abs = tosa::AbsOp::create(b, loc, x.getType(), x);
+  Value den =
+      binary<tosa::AddOp>(abs, scalarConst(elemOf(x), 1.0, shapeOf(x).size()));
+  setValue(n, 0, divide(x, den));
   return success();
 }
 
@@ -542,20 +532,50 @@ LogicalResult ONNXLowering::importMiscUnary(const ONNXNode &n) {
 void mlir::bitmod::onnx_import::populateElementwisePatterns(
     ONNXPatternTable &patterns) {
   using L = ONNXLowering;
-  for (const char *op : {"Add", "Sub", "Mul", "Div", "Pow"})
-    patterns.onOp(op, 1, &L::importBinary, 2);
+  patterns.onOp("Add", 1, &L::importAdd, 2);
+  patterns.onOp("Sub", 1, &L::importSub, 2);
+  patterns.onOp("Mul", 1, &L::importMul, 2);
+  patterns.onOp("Div", 1, &L::importDiv, 2);
+  patterns.onOp("Pow", 1, &L::importPow, 2);
   for (const char *op : {"Max", "Min", "Sum", "Mean"})
     patterns.onOp(op, 1, &L::importVariadic);
-  for (const char *op : {"Equal", "Less", "Greater", "LessOrEqual",
-                         "GreaterOrEqual", "And", "Or", "Xor"})
-    patterns.onOp(op, 1, &L::importCompare, 2);
-  patterns.onOp("Not", 1, &L::importCompare);
-  for (const char *op : {"Neg", "Abs", "Exp", "Log", "Tanh", "Sigmoid", "Erf",
-                         "Reciprocal", "Floor", "Ceil", "Sin", "Cos", "Sqrt"})
-    patterns.onOp(op, 1, &L::importUnary);
+  patterns.onOp("Equal", 1,
+                &L::importCompare<tosa::EqualOp, false, foldEqual>, 2);
+  patterns.onOp("Greater", 1,
+                &L::importCompare<tosa::GreaterOp, false, foldGreater>, 2);
+  patterns.onOp(
+      "GreaterOrEqual", 1,
+      &L::importCompare<tosa::GreaterEqualOp, false, foldGreaterOrEqual>, 2);
+  patterns.onOp("Less", 1, &L::importCompare<tosa::GreaterOp, true, foldLess>,
+                2);
+  patterns.onOp(
+      "LessOrEqual", 1,
+      &L::importCompare<tosa::GreaterEqualOp, true, foldLessOrEqual>, 2);
+  patterns.onOp("And", 1, &L::importCompare<tosa::LogicalAndOp, false, nullptr>,
+                2);
+  patterns.onOp("Or", 1, &L::importCompare<tosa::LogicalOrOp, false, nullptr>,
+                2);
+  patterns.onOp("Xor", 1, &L::importCompare<tosa::LogicalXorOp, false, nullptr>,
+                2);
+  patterns.onOp("Not", 1, &L::importNot);
+  patterns.onOp("Neg", 1, &L::importUnary<tosa::NegateOp, foldNeg, true>);
+  patterns.onOp("Abs", 1, &L::importUnary<tosa::AbsOp, foldAbs, true>);
+  patterns.onOp("Exp", 1, &L::importUnary<tosa::ExpOp, nullptr, false>);
+  patterns.onOp("Log", 1, &L::importUnary<tosa::LogOp, nullptr, false>);
+  patterns.onOp("Tanh", 1, &L::importUnary<tosa::TanhOp, nullptr, false>);
+  patterns.onOp("Sigmoid", 1, &L::importUnary<tosa::SigmoidOp, nullptr, false>);
+  patterns.onOp("Erf", 1, &L::importUnary<tosa::ErfOp, nullptr, false>);
+  patterns.onOp("Reciprocal", 1,
+                &L::importUnary<tosa::ReciprocalOp, foldReciprocal, false>);
+  patterns.onOp("Floor", 1, &L::importUnary<tosa::FloorOp, foldFloor, false>);
+  patterns.onOp("Ceil", 1, &L::importUnary<tosa::CeilOp, foldCeil, false>);
+  patterns.onOp("Sin", 1, &L::importUnary<tosa::SinOp, nullptr, false>);
+  patterns.onOp("Cos", 1, &L::importUnary<tosa::CosOp, nullptr, false>);
+  patterns.onOp("Sqrt", 1, &L::importUnary<math::SqrtOp, foldSqrt, false>);
   for (const char *op : {"Relu", "LeakyRelu", "HardSigmoid", "HardSwish",
                          "Gelu", "Elu", "Selu"})
     patterns.onOp(op, 1, &L::importActivation);
+  patterns.onOp("Softsign", 1, &L::importSoftsign);
   patterns.onOp("Clip", 1, &L::importClipV6);
   patterns.onOp("Clip", 11, &L::importClip);
   patterns.onOp("Mod", 10, &L::importMod, 2);

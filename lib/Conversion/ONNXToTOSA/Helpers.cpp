@@ -23,17 +23,6 @@ using namespace mlir;
 using namespace mlir::bitmod;
 using namespace mlir::bitmod::onnx_import;
 
-std::string mlir::bitmod::onnx_import::sanitize(StringRef name, StringRef fallback) {
-  std::string s;
-  for (char c : name)
-    s += (isalnum((unsigned char)c) || c == '_') ? c : '_';
-  if (s.empty())
-    s = fallback.str();
-  if (isdigit((unsigned char)s[0]))
-    s = "g_" + s;
-  return s;
-}
-
 std::string mlir::bitmod::onnx_import::layerName(const ONNXNode &n) {
   return n.name().empty() ? n.output(0) : n.name();
 }

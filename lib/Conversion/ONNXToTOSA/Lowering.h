@@ -127,7 +127,6 @@ void populateConvPoolPatterns(ONNXPatternTable &patterns);
 void populateResizePatterns(ONNXPatternTable &patterns);
 
 // Shape arithmetic shared by the families.
-std::string sanitize(StringRef name, StringRef fallback);
 /// The `name` of a bitmod.linear: the ONNX node name, or (for unnamed
 /// nodes) the name of its output.
 std::string layerName(const ONNXNode &n);
@@ -240,9 +239,15 @@ public:
   /// A scalar arith.constant inside a region builder.
   static Value scalarValue(OpBuilder &nb, Location nl, Type elem, double v);
 
-  LogicalResult foldBinary(const ONNXNode &n,
-                           const std::function<double(double, double)> &fn,
+  /// Sets result element `flat` of `r` from x[i] and y[j].
+  using BinaryElementFold = llvm::function_ref<void(
+      ConstTensor &r, int64_t flat, const ConstTensor &x, int64_t i,
+      const ConstTensor &y, int64_t j)>;
+  /// Folds a binary node whose operands are both constants (broadcast).
+  LogicalResult foldBinary(const ONNXNode &n, BinaryElementFold fn,
                            int32_t resultDType = kUndefined);
+  LogicalResult foldArith(const ONNXNode &n, double (*real)(double, double),
+                          int64_t (*integer)(int64_t, int64_t));
 
   // --- op handlers (one family per file) --------------------------------
   // Shape.cpp: constants, shapes and casts.
@@ -258,11 +263,19 @@ public:
   /// `n` (CastLike) as the equivalent Cast node.
   LogicalResult castLikeNode(const ONNXNode &n, std::optional<ONNXNode> &cast);
   // Elementwise.cpp.
-  LogicalResult importBinary(const ONNXNode &n);
+  LogicalResult importAdd(const ONNXNode &n);
+  LogicalResult importSub(const ONNXNode &n);
+  LogicalResult importMul(const ONNXNode &n);
+  LogicalResult importDiv(const ONNXNode &n);
+  LogicalResult importPow(const ONNXNode &n);
   LogicalResult importVariadic(const ONNXNode &n);
+  template <typename OpTy, bool Swap, bool (*Fold)(double, double)>
   LogicalResult importCompare(const ONNXNode &n);
+  LogicalResult importNot(const ONNXNode &n);
+  template <typename OpTy, double (*Fold)(double), bool AllowInts>
   LogicalResult importUnary(const ONNXNode &n);
   LogicalResult importActivation(const ONNXNode &n);
+  LogicalResult importSoftsign(const ONNXNode &n);
   LogicalResult importClip(const ONNXNode &n);
   LogicalResult importClipV6(const ONNXNode &n);
   LogicalResult importMod(const ONNXNode &n);

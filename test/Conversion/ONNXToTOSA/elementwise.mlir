@@ -154,6 +154,16 @@ func.func @mod_fmod(%x: tensor<4xf32>, %y: tensor<4xf32>) -> tensor<4xf32> {
   %0 = bitmod_onnx.node "Mod"(%x, %y) {attrs = {fmod = 1 : i64}} : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
   return %0 : tensor<4xf32>
 }
+// CHECK-LABEL: func.func @softsign(%arg0: tensor<4xf32>) -> tensor<4xf32>
+// CHECK: %[[V0:.*]] = tosa.abs %arg0 : (tensor<4xf32>) -> tensor<4xf32>
+// CHECK-NEXT: %[[V1:.*]] = "tosa.const"() <{values = dense<1.000000e+00> : tensor<1xf32>}> : () -> tensor<1xf32>
+// CHECK-NEXT: %[[V2:.*]] = tosa.add %[[V0]], %[[V1]] : (tensor<4xf32>, tensor<1xf32>) -> tensor<4xf32>
+// CHECK-NEXT: %[[V3:.*]] = arith.divf %arg0, %[[V2]] : tensor<4xf32>
+// CHECK-NEXT: return %[[V3]] : tensor<4xf32>
+func.func @softsign(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %0 = bitmod_onnx.node "Softsign"(%x) : (tensor<4xf32>) -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
 // CHECK-LABEL: func.func @sign(%arg0: tensor<4xf32>) -> tensor<4xf32>
 // CHECK: %[[V0:.*]] = "tosa.const"() <{values = dense<0.000000e+00> : tensor<4xf32>}> : () -> tensor<4xf32>
 // CHECK-NEXT: %[[V1:.*]] = tosa.greater %arg0, %[[V0]] : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xi1>

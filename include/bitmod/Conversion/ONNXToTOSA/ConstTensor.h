@@ -41,6 +41,9 @@ Type dtypeToType(MLIRContext *ctx, int32_t dtype);
 /// The element type the ONNX reader gives `dtype`: dtypeToType, except that
 /// unsigned integers are ui8..ui64.
 Type dtypeToReaderType(MLIRContext *ctx, int32_t dtype);
+/// `name` as an identifier (blob and function names): [A-Za-z0-9_], not
+/// starting with a digit; `fallback` when empty.
+std::string sanitize(StringRef name, StringRef fallback);
 /// The ONNX data type of a reader element type (kUndefined if none).
 int32_t dtypeOfType(Type elem);
 
