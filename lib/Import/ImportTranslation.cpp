@@ -67,9 +67,8 @@ static std::optional<ONNXImportOptions> getImportOptions(MLIRContext *context) {
 
 void mlir::bitmod::registerBitMoDImportTranslation() {
   (void)getCLOptions();
-  using ImportFn = OwningOpRef<ModuleOp> (*)(StringRef, StringRef,
-                                             MLIRContext *,
-                                             const ONNXImportOptions &);
+  using ImportFn = OwningOpRef<ModuleOp> (*)(
+      StringRef, StringRef, MLIRContext *, const ONNXImportOptions &);
   auto translate = [](ImportFn fn) {
     return [fn](llvm::SourceMgr &sourceMgr,
                 MLIRContext *context) -> OwningOpRef<Operation *> {

@@ -54,10 +54,10 @@ std::string nodeLabel(const onnx::NodeProto &node, int index) {
 /// Reads one (checked, shape-inferred) graph into bitmod_onnx ops.
 class Reader {
 public:
-  Reader(MLIRContext *ctx, const ONNXImportOptions &options,
-         StringRef fileName, TensorLoader &loader)
-      : ctx(ctx), b(ctx), options(options), fileName(fileName),
-        loader(loader) {}
+  Reader(MLIRContext *ctx, const ONNXImportOptions &options, StringRef fileName,
+         TensorLoader &loader)
+      : ctx(ctx), b(ctx), options(options), fileName(fileName), loader(loader) {
+  }
 
   OwningOpRef<ModuleOp> run(onnx::ModelProto &model, int64_t opset);
 
@@ -86,13 +86,13 @@ private:
 ElementsAttr Reader::constantAttr(const ConstTensor &t, StringRef name) {
   // Blob names of the reader are "onnx.<value>": the lowering names the
   // blobs it materializes after the value alone.
-  ElementsAttr attr = t.toAttr(ctx, "onnx." + sanitize(name, "cst"),
-                               options.denseElementLimit);
+  ElementsAttr attr =
+      t.toAttr(ctx, "onnx." + sanitize(name, "cst"), options.denseElementLimit);
   if (!isUnsignedDType(t.dtype()))
     return attr;
   // ONNX unsigned integers keep their type in the reader's IR.
-  auto type = RankedTensorType::get(t.shape(),
-                                    dtypeToReaderType(ctx, t.dtype()));
+  auto type =
+      RankedTensorType::get(t.shape(), dtypeToReaderType(ctx, t.dtype()));
   if (auto res = dyn_cast<DenseResourceElementsAttr>(attr))
     return DenseResourceElementsAttr::get(type, res.getRawHandle());
   return cast<DenseElementsAttr>(attr).bitcast(type.getElementType());
@@ -385,10 +385,10 @@ LogicalResult mlir::bitmod::parseBindInputSpec(StringRef spec,
 }
 
 void mlir::bitmod::registerONNXImportDialects(DialectRegistry &registry) {
-  registry.insert<func::FuncDialect, tosa::TosaDialect, arith::ArithDialect,
-                  math::MathDialect, tensor::TensorDialect,
-                  linalg::LinalgDialect, BitMoDDialect,
-                  onnx_ir::BitMoDONNXDialect>();
+  registry
+      .insert<func::FuncDialect, tosa::TosaDialect, arith::ArithDialect,
+              math::MathDialect, tensor::TensorDialect, linalg::LinalgDialect,
+              BitMoDDialect, onnx_ir::BitMoDONNXDialect>();
 }
 
 OwningOpRef<ModuleOp>

@@ -46,17 +46,21 @@ llvm::Error onnx_import::parseModel(StringRef buffer, onnx::ModelProto &model) {
       onnx::OnnxParser parser(text.c_str());
       onnx::Status status = parser.Parse(model);
       if (!status.IsOK())
-        return ::bitmod::makeError("cannot parse ONNX text syntax: " + status.ErrorMessage());
+        return ::bitmod::makeError("cannot parse ONNX text syntax: " +
+                                   status.ErrorMessage());
     } catch (const std::exception &e) {
-      return ::bitmod::makeError(std::string("cannot parse ONNX text syntax: ") + e.what());
+      return ::bitmod::makeError(
+          std::string("cannot parse ONNX text syntax: ") + e.what());
     }
     return llvm::Error::success();
   }
   if (buffer.size() > (size_t)std::numeric_limits<int>::max())
-    return ::bitmod::makeError("the file is larger than 2 GiB; store the weights as external data");
+    return ::bitmod::makeError(
+        "the file is larger than 2 GiB; store the weights as external data");
   if (!model.ParseFromArray(buffer.data(), (int)buffer.size()))
-    return ::bitmod::makeError("not a valid ONNX model: the binary protobuf could not be parsed "
-           "(truncated or corrupt file?) and it is not ONNX text syntax");
+    return ::bitmod::makeError(
+        "not a valid ONNX model: the binary protobuf could not be parsed "
+        "(truncated or corrupt file?) and it is not ONNX text syntax");
   if (!model.has_graph())
     return ::bitmod::makeError("not a valid ONNX model: no graph");
   return llvm::Error::success();
@@ -151,23 +155,26 @@ llvm::Error onnx_import::applyInputShapes(onnx::ModelProto &model,
         input = &in;
     }
     if (!input)
-      return ::bitmod::makeError("--input-shape: the graph has no input named '" + name +
-             "' (inputs: " + known + ")");
+      return ::bitmod::makeError(
+          "--input-shape: the graph has no input named '" + name +
+          "' (inputs: " + known + ")");
     auto *tensorType = input->mutable_type()->mutable_tensor_type();
     if (tensorType->has_shape() &&
         tensorType->shape().dim_size() != (int)shape.size())
-      return ::bitmod::makeError("--input-shape: input '" + name + "' has rank " +
-             std::to_string(tensorType->shape().dim_size()) +
-             " in the model but " + std::to_string(shape.size()) +
-             " dimensions were given");
+      return ::bitmod::makeError(
+          "--input-shape: input '" + name + "' has rank " +
+          std::to_string(tensorType->shape().dim_size()) +
+          " in the model but " + std::to_string(shape.size()) +
+          " dimensions were given");
     auto *shapeProto = tensorType->mutable_shape();
     for (size_t i = 0; i < shape.size(); ++i) {
       if (shapeProto->dim_size() > (int)i) {
         const auto &dim = shapeProto->dim(i);
         if (dim.has_dim_value() && dim.dim_value() != shape[i])
-          return ::bitmod::makeError("--input-shape: input '" + name + "' dimension " +
-                 std::to_string(i) + " is " + std::to_string(dim.dim_value()) +
-                 " in the model but " + std::to_string(shape[i]) + " was given");
+          return ::bitmod::makeError(
+              "--input-shape: input '" + name + "' dimension " +
+              std::to_string(i) + " is " + std::to_string(dim.dim_value()) +
+              " in the model but " + std::to_string(shape[i]) + " was given");
       }
     }
     shapeProto->clear_dim();
@@ -221,9 +228,11 @@ llvm::Error onnx_import::inferShapes(onnx::ModelProto &model) {
     onnx::shape_inference::InferShapes(
         model, onnx::OpSchemaRegistry::Instance(), opts);
   } catch (const onnx::InferenceError &e) {
-    return ::bitmod::makeError(std::string("ONNX shape inference: ") + e.what());
+    return ::bitmod::makeError(std::string("ONNX shape inference: ") +
+                               e.what());
   } catch (const std::exception &e) {
-    return ::bitmod::makeError(std::string("ONNX shape inference: ") + e.what());
+    return ::bitmod::makeError(std::string("ONNX shape inference: ") +
+                               e.what());
   }
   return llvm::Error::success();
 }
@@ -234,16 +243,18 @@ llvm::Error TensorLoader::mapFile(StringRef location,
     return ::bitmod::makeError("external data has an empty location");
   if (llvm::sys::path::is_absolute(location) || location.starts_with("/") ||
       location.starts_with("\\"))
-    return ::bitmod::makeError("external data location '" + location.str() +
-           "' is an absolute path; only paths relative to the model folder "
-           "are accepted");
+    return ::bitmod::makeError(
+        "external data location '" + location.str() +
+        "' is an absolute path; only paths relative to the model folder "
+        "are accepted");
   for (auto it = llvm::sys::path::begin(location),
             e = llvm::sys::path::end(location);
        it != e; ++it)
     if (*it == "..")
-      return ::bitmod::makeError("external data location '" + location.str() +
-             "' contains '..'; only paths inside the model folder are "
-             "accepted");
+      return ::bitmod::makeError(
+          "external data location '" + location.str() +
+          "' contains '..'; only paths inside the model folder are "
+          "accepted");
   auto found = files.find(location);
   if (found != files.end()) {
     buffer = found->second;
@@ -255,8 +266,9 @@ llvm::Error TensorLoader::mapFile(StringRef location,
       llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
                                   /*RequiresNullTerminator=*/false);
   if (!fileOrErr)
-    return ::bitmod::makeError("cannot open external data file '" + std::string(path) +
-           "': " + fileOrErr.getError().message());
+    return ::bitmod::makeError("cannot open external data file '" +
+                               std::string(path) +
+                               "': " + fileOrErr.getError().message());
   buffer = std::shared_ptr<llvm::MemoryBuffer>(std::move(*fileOrErr));
   files[location] = buffer;
   return llvm::Error::success();
@@ -267,13 +279,14 @@ llvm::Error TensorLoader::load(onnx::TensorProto &proto, ConstTensor &out) {
   int32_t dtype = proto.data_type();
   size_t es = dtypeSize(dtype);
   if (es == 0)
-    return ::bitmod::makeError("tensor '" + name + "' has unsupported data type " +
-           dtypeName(dtype));
+    return ::bitmod::makeError(
+        "tensor '" + name + "' has unsupported data type " + dtypeName(dtype));
   SmallVector<int64_t> shape;
   int64_t n = 1;
   for (int64_t d : proto.dims()) {
     if (d < 0)
-      return ::bitmod::makeError("tensor '" + name + "' has a negative dimension");
+      return ::bitmod::makeError("tensor '" + name +
+                                 "' has a negative dimension");
     shape.push_back(d);
     n *= d;
   }
@@ -288,8 +301,9 @@ llvm::Error TensorLoader::load(onnx::TensorProto &proto, ConstTensor &out) {
       } else if (kv.key() == "offset" || kv.key() == "length") {
         int64_t v;
         if (StringRef(kv.value()).getAsInteger(10, v) || v < 0)
-          return ::bitmod::makeError("tensor '" + name + "': invalid external data " + kv.key() +
-                 " '" + kv.value() + "'");
+          return ::bitmod::makeError("tensor '" + name +
+                                     "': invalid external data " + kv.key() +
+                                     " '" + kv.value() + "'");
         (kv.key() == "offset" ? offset : length) = v;
       }
     }
@@ -298,15 +312,17 @@ llvm::Error TensorLoader::load(onnx::TensorProto &proto, ConstTensor &out) {
       return ::bitmod::makeError("tensor '" + name +
                                  "': " + llvm::toString(std::move(err)));
     if (length >= 0 && (size_t)length != bytes)
-      return ::bitmod::makeError("tensor '" + name + "': external data length " +
-             std::to_string(length) + " does not match the " +
-             std::to_string(bytes) + " bytes of its type and shape");
+      return ::bitmod::makeError(
+          "tensor '" + name + "': external data length " +
+          std::to_string(length) + " does not match the " +
+          std::to_string(bytes) + " bytes of its type and shape");
     size_t fileSize = file->getBufferSize();
     if ((size_t)offset > fileSize || fileSize - offset < bytes)
-      return ::bitmod::makeError("tensor '" + name + "': external data file '" + location +
-             "' is too short (" + std::to_string(fileSize) +
-             " bytes, need offset " + std::to_string(offset) + " + " +
-             std::to_string(bytes) + ")");
+      return ::bitmod::makeError(
+          "tensor '" + name + "': external data file '" + location +
+          "' is too short (" + std::to_string(fileSize) +
+          " bytes, need offset " + std::to_string(offset) + " + " +
+          std::to_string(bytes) + ")");
     out = ConstTensor(dtype, shape, file, file->getBufferStart() + offset);
     return llvm::Error::success();
   }
@@ -314,8 +330,8 @@ llvm::Error TensorLoader::load(onnx::TensorProto &proto, ConstTensor &out) {
   if (proto.has_raw_data()) {
     if (proto.raw_data().size() != bytes)
       return ::bitmod::makeError("tensor '" + name + "': raw_data has " +
-             std::to_string(proto.raw_data().size()) + " bytes, expected " +
-             std::to_string(bytes));
+                                 std::to_string(proto.raw_data().size()) +
+                                 " bytes, expected " + std::to_string(bytes));
     // Steal the protobuf string: no copy of the weight bytes.
     std::shared_ptr<std::string> raw(proto.release_raw_data());
     const char *data = raw->data();
@@ -325,8 +341,9 @@ llvm::Error TensorLoader::load(onnx::TensorProto &proto, ConstTensor &out) {
 
   out = ConstTensor::allocate(dtype, shape);
   auto mismatch = [&](int64_t got) {
-    return ::bitmod::makeError("tensor '" + name + "' has " + std::to_string(got) +
-           " values, expected " + std::to_string(n));
+    return ::bitmod::makeError("tensor '" + name + "' has " +
+                               std::to_string(got) + " values, expected " +
+                               std::to_string(n));
   };
   switch (dtype) {
   case kFloat:
@@ -415,7 +432,8 @@ static llvm::Error parseNpy(StringRef data, onnx::TensorProto &tensor) {
       headerLen = (headerLen << 8) | (unsigned char)data[8 + i];
     headerStart = 12;
   } else {
-    return ::bitmod::makeError("unsupported .npy format version " + std::to_string(major));
+    return ::bitmod::makeError("unsupported .npy format version " +
+                               std::to_string(major));
   }
   if (data.size() < headerStart + headerLen)
     return ::bitmod::makeError("truncated .npy header");
@@ -452,15 +470,17 @@ static llvm::Error parseNpy(StringRef data, onnx::TensorProto &tensor) {
       continue;
     int64_t d;
     if (p.getAsInteger(10, d) || d < 0)
-      return ::bitmod::makeError(".npy: invalid shape '(" + shapeText.str() + ")'");
+      return ::bitmod::makeError(".npy: invalid shape '(" + shapeText.str() +
+                                 ")'");
     tensor.add_dims(d);
     n *= d;
   }
   size_t bytes = n * dtypeSize(dtype);
   StringRef payload = data.drop_front(headerStart + headerLen);
   if (payload.size() != bytes)
-    return ::bitmod::makeError(".npy: data has " + std::to_string(payload.size()) +
-           " bytes, expected " + std::to_string(bytes));
+    return ::bitmod::makeError(".npy: data has " +
+                               std::to_string(payload.size()) +
+                               " bytes, expected " + std::to_string(bytes));
   tensor.set_data_type(dtype);
   tensor.set_raw_data(payload.data(), payload.size());
   return llvm::Error::success();
@@ -493,15 +513,16 @@ llvm::Error onnx_import::bindInputs(onnx::ModelProto &model,
         index = i;
     }
     if (index < 0)
-      return ::bitmod::makeError(prefix + "the graph has no input named '" + name +
-             "' (inputs: " + (known.empty() ? "none" : known) + ")");
+      return ::bitmod::makeError(
+          prefix + "the graph has no input named '" + name +
+          "' (inputs: " + (known.empty() ? "none" : known) + ")");
 
     auto fileOrErr = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
                                                  /*RequiresNullTerminator=*/
                                                  false);
     if (!fileOrErr)
       return ::bitmod::makeError(prefix + "cannot read '" + path +
-             "': " + fileOrErr.getError().message());
+                                 "': " + fileOrErr.getError().message());
     StringRef data = (*fileOrErr)->getBuffer();
     onnx::TensorProto tensor;
     if (data.starts_with("\x93NUMPY")) {
@@ -517,23 +538,27 @@ llvm::Error onnx_import::bindInputs(onnx::ModelProto &model,
         ok = false;
       }
       if (!ok)
-        return ::bitmod::makeError(prefix + "'" + path +
-               "' is neither a .npy file nor a serialized TensorProto");
+        return ::bitmod::makeError(
+            prefix + "'" + path +
+            "' is neither a .npy file nor a serialized TensorProto");
       if (tensor.data_location() == onnx::TensorProto::EXTERNAL)
-        return ::bitmod::makeError(prefix + "'" + path + "' refers to external data");
+        return ::bitmod::makeError(prefix + "'" + path +
+                                   "' refers to external data");
     }
     if (dtypeSize(tensor.data_type()) == 0)
-      return ::bitmod::makeError(prefix + "'" + path + "' has unsupported element type " +
-             dtypeName(tensor.data_type()));
+      return ::bitmod::makeError(prefix + "'" + path +
+                                 "' has unsupported element type " +
+                                 dtypeName(tensor.data_type()));
 
     const onnx::ValueInfoProto &input = graph->input(index);
     SmallVector<int64_t> given(tensor.dims().begin(), tensor.dims().end());
     if (input.type().has_tensor_type()) {
       const auto &tt = input.type().tensor_type();
       if (tt.elem_type() != tensor.data_type())
-        return ::bitmod::makeError(prefix + "the tensor in '" + path + "' has element type " +
-               dtypeName(tensor.data_type()) + " but the input is " +
-               dtypeName(tt.elem_type()));
+        return ::bitmod::makeError(
+            prefix + "the tensor in '" + path + "' has element type " +
+            dtypeName(tensor.data_type()) + " but the input is " +
+            dtypeName(tt.elem_type()));
       if (tt.has_shape()) {
         SmallVector<int64_t> declared;
         for (const auto &d : tt.shape().dim())
@@ -542,12 +567,14 @@ llvm::Error onnx_import::bindInputs(onnx::ModelProto &model,
         for (size_t i = 0; match && i < given.size(); ++i)
           match = declared[i] < 0 || declared[i] == given[i];
         if (!match)
-          return ::bitmod::makeError(prefix + "the tensor in '" + path + "' has shape " +
-                 shapeString(given) + " but the input is declared as " +
-                 shapeString(declared));
+          return ::bitmod::makeError(prefix + "the tensor in '" + path +
+                                     "' has shape " + shapeString(given) +
+                                     " but the input is declared as " +
+                                     shapeString(declared));
       }
     } else {
-      return ::bitmod::makeError(prefix + "input '" + name + "' is not a tensor");
+      return ::bitmod::makeError(prefix + "input '" + name +
+                                 "' is not a tensor");
     }
     tensor.set_name(name);
     *graph->add_initializer() = std::move(tensor);

@@ -115,7 +115,8 @@ Type mlir::bitmod::onnx_import::dtypeToType(MLIRContext *ctx, int32_t dtype) {
   }
 }
 
-std::string mlir::bitmod::onnx_import::sanitize(StringRef name, StringRef fallback) {
+std::string mlir::bitmod::onnx_import::sanitize(StringRef name,
+                                                StringRef fallback) {
   std::string s;
   for (char c : name)
     s += (isalnum((unsigned char)c) || c == '_') ? c : '_';

@@ -49,8 +49,8 @@ static ONNXNode widenTo2D(const ONNXNode &n) {
     }
   if (auto a = dyn_cast_if_present<DenseI64ArrayAttr>(n.getAttr("pads")))
     if (a.size() == 2)
-      n2.setAttr("pads", DenseI64ArrayAttr::get(a.getContext(),
-                                                {0, a[0], 0, a[1]}));
+      n2.setAttr("pads",
+                 DenseI64ArrayAttr::get(a.getContext(), {0, a[0], 0, a[1]}));
   return n2;
 }
 
@@ -143,8 +143,8 @@ LogicalResult ONNXLowering::importConv(const ONNXNode &n) {
   {
     // 1-D attributes are widened to 2-D with a unit H dimension.
     ONNXNode n2 = is1d ? widenTo2D(n) : n;
-    if (failed(resolveWindow(*this, n2, ArrayRef<int64_t>(xs).drop_front(2), win, err,
-                             false)))
+    if (failed(resolveWindow(*this, n2, ArrayRef<int64_t>(xs).drop_front(2),
+                             win, err, false)))
       return fail("Conv: " + err);
   }
   Type et = elemOf(x);
@@ -205,8 +205,7 @@ LogicalResult ONNXLowering::importConv(const ONNXNode &n) {
     Shape split = {cin, mult, ws[2], ws[3]};
     Value w;
     if (wc)
-      w = materialize(wc->reshaped(split).transposed({2, 3, 0, 1}),
-                      n.input(1));
+      w = materialize(wc->reshaped(split).transposed({2, 3, 0, 1}), n.input(1));
     else
       w = transpose(reshape(get(n, 1), split), {2, 3, 0, 1});
     y = tosa::DepthwiseConv2DOp::create(
@@ -267,8 +266,8 @@ LogicalResult ONNXLowering::importPool(const ONNXNode &n) {
     win.kernel = *ks;
   std::string err;
   bool ceilMode = attrInt(n, "ceil_mode", 0) != 0;
-  if (failed(resolveWindow(*this, n2, ArrayRef<int64_t>(xs).drop_front(2), win, err,
-                           ceilMode)))
+  if (failed(resolveWindow(*this, n2, ArrayRef<int64_t>(xs).drop_front(2), win,
+                           err, ceilMode)))
     return fail(n.op_type() + ": " + err);
   Type et = elemOf(x);
   Value nhwc = transpose(x, {0, 2, 3, 1});
@@ -313,7 +312,7 @@ LogicalResult ONNXLowering::importPool(const ONNXNode &n) {
 /// with `tosa.maximum` or `tosa.add`; averages divide by a host-computed
 /// per-position count (which handles count_include_pad and ceil_mode).
 LogicalResult ONNXLowering::importPoolUnrolled(const ONNXNode &n, Value x,
-                                           bool isMax) {
+                                               bool isMax) {
   Shape xs = shapeOf(x);
   int64_t rank = xs.size(), sp = rank - 2;
   Type et = elemOf(x);
@@ -404,7 +403,6 @@ LogicalResult ONNXLowering::importPoolUnrolled(const ONNXNode &n, Value x,
   setValue(n, 0, acc);
   return success();
 }
-
 
 void mlir::bitmod::onnx_import::populateConvPoolPatterns(
     ONNXPatternTable &patterns) {

@@ -528,7 +528,6 @@ LogicalResult ONNXLowering::importMiscUnary(const ONNXNode &n) {
   return success();
 }
 
-
 void mlir::bitmod::onnx_import::populateElementwisePatterns(
     ONNXPatternTable &patterns) {
   using L = ONNXLowering;
@@ -539,8 +538,8 @@ void mlir::bitmod::onnx_import::populateElementwisePatterns(
   patterns.onOp("Pow", 1, &L::importPow, 2);
   for (const char *op : {"Max", "Min", "Sum", "Mean"})
     patterns.onOp(op, 1, &L::importVariadic);
-  patterns.onOp("Equal", 1,
-                &L::importCompare<tosa::EqualOp, false, foldEqual>, 2);
+  patterns.onOp("Equal", 1, &L::importCompare<tosa::EqualOp, false, foldEqual>,
+                2);
   patterns.onOp("Greater", 1,
                 &L::importCompare<tosa::GreaterOp, false, foldGreater>, 2);
   patterns.onOp(
@@ -548,9 +547,9 @@ void mlir::bitmod::onnx_import::populateElementwisePatterns(
       &L::importCompare<tosa::GreaterEqualOp, false, foldGreaterOrEqual>, 2);
   patterns.onOp("Less", 1, &L::importCompare<tosa::GreaterOp, true, foldLess>,
                 2);
-  patterns.onOp(
-      "LessOrEqual", 1,
-      &L::importCompare<tosa::GreaterEqualOp, true, foldLessOrEqual>, 2);
+  patterns.onOp("LessOrEqual", 1,
+                &L::importCompare<tosa::GreaterEqualOp, true, foldLessOrEqual>,
+                2);
   patterns.onOp("And", 1, &L::importCompare<tosa::LogicalAndOp, false, nullptr>,
                 2);
   patterns.onOp("Or", 1, &L::importCompare<tosa::LogicalOrOp, false, nullptr>,
@@ -572,17 +571,17 @@ void mlir::bitmod::onnx_import::populateElementwisePatterns(
   patterns.onOp("Sin", 1, &L::importUnary<tosa::SinOp, nullptr, false>);
   patterns.onOp("Cos", 1, &L::importUnary<tosa::CosOp, nullptr, false>);
   patterns.onOp("Sqrt", 1, &L::importUnary<math::SqrtOp, foldSqrt, false>);
-  for (const char *op : {"Relu", "LeakyRelu", "HardSigmoid", "HardSwish",
-                         "Gelu", "Elu", "Selu"})
+  for (const char *op :
+       {"Relu", "LeakyRelu", "HardSigmoid", "HardSwish", "Gelu", "Elu", "Selu"})
     patterns.onOp(op, 1, &L::importActivation);
   patterns.onOp("Softsign", 1, &L::importSoftsign);
   patterns.onOp("Clip", 1, &L::importClipV6);
   patterns.onOp("Clip", 11, &L::importClip);
   patterns.onOp("Mod", 10, &L::importMod, 2);
   patterns.onOp("BitShift", 11, &L::importBitShift, 2);
-  for (const char *op : {"Sign", "IsNaN", "IsInf", "Round", "ThresholdedRelu",
-                         "Acos", "Asin", "Atan", "Acosh", "Asinh", "Atanh",
-                         "Cosh", "Sinh", "Tan"})
+  for (const char *op :
+       {"Sign", "IsNaN", "IsInf", "Round", "ThresholdedRelu", "Acos", "Asin",
+        "Atan", "Acosh", "Asinh", "Atanh", "Cosh", "Sinh", "Tan"})
     patterns.onOp(op, 1, &L::importMiscUnary);
   patterns.onOp("PRelu", 1, &L::importMiscUnary, 2);
 }

@@ -34,7 +34,9 @@ int64_t mlir::bitmod::onnx_import::product(ArrayRef<int64_t> v) {
   return p;
 }
 
-bool mlir::bitmod::onnx_import::broadcastShapes(ArrayRef<int64_t> a, ArrayRef<int64_t> b, Shape &out) {
+bool mlir::bitmod::onnx_import::broadcastShapes(ArrayRef<int64_t> a,
+                                                ArrayRef<int64_t> b,
+                                                Shape &out) {
   size_t r = std::max(a.size(), b.size());
   out.assign(r, 1);
   for (size_t i = 0; i < r; ++i) {
@@ -47,7 +49,8 @@ bool mlir::bitmod::onnx_import::broadcastShapes(ArrayRef<int64_t> a, ArrayRef<in
   return true;
 }
 
-int64_t mlir::bitmod::onnx_import::broadcastIndex(ArrayRef<int64_t> idx, ArrayRef<int64_t> inShape) {
+int64_t mlir::bitmod::onnx_import::broadcastIndex(ArrayRef<int64_t> idx,
+                                                  ArrayRef<int64_t> inShape) {
   int64_t off = 0;
   size_t lead = idx.size() - inShape.size();
   for (size_t i = 0; i < inShape.size(); ++i) {
@@ -57,8 +60,9 @@ int64_t mlir::bitmod::onnx_import::broadcastIndex(ArrayRef<int64_t> idx, ArrayRe
   return off;
 }
 
-void mlir::bitmod::onnx_import::forEachIndex(ArrayRef<int64_t> shape,
-                  llvm::function_ref<void(ArrayRef<int64_t>, int64_t)> fn) {
+void mlir::bitmod::onnx_import::forEachIndex(
+    ArrayRef<int64_t> shape,
+    llvm::function_ref<void(ArrayRef<int64_t>, int64_t)> fn) {
   int64_t n = product(shape);
   Shape idx(shape.size(), 0);
   for (int64_t flat = 0; flat < n; ++flat) {
@@ -71,8 +75,9 @@ void mlir::bitmod::onnx_import::forEachIndex(ArrayRef<int64_t> shape,
   }
 }
 
-void mlir::bitmod::onnx_import::copyElement(const ConstTensor &src, int64_t srcIdx, ConstTensor &dst,
-                 int64_t dstIdx) {
+void mlir::bitmod::onnx_import::copyElement(const ConstTensor &src,
+                                            int64_t srcIdx, ConstTensor &dst,
+                                            int64_t dstIdx) {
   size_t es = dtypeSize(src.dtype());
   std::memcpy(dst.mutableData() + dstIdx * es, src.data() + srcIdx * es, es);
 }
@@ -226,7 +231,7 @@ Value ONNXLowering::reduceMean(Value v, ArrayRef<int64_t> axes) {
 }
 
 Value ONNXLowering::slice(Value v, ArrayRef<int64_t> start,
-                      ArrayRef<int64_t> size) {
+                          ArrayRef<int64_t> size) {
   if (Shape(size) == shapeOf(v))
     return v;
   // Slices of blob constants are cut here: LLVM 22's tosa.slice folder
@@ -269,7 +274,7 @@ Value ONNXLowering::castTo(Value v, Type elem) {
 }
 
 Value ONNXLowering::linear(Value x, const ConstTensor &weightNK,
-                       const ConstTensor *bias, StringRef name) {
+                           const ConstTensor *bias, StringRef name) {
   Shape xs = shapeOf(x);
   int64_t n = weightNK.shape()[0];
   Value input = x;
@@ -323,15 +328,15 @@ Value ONNXLowering::hostMatMul(Value a, Value c) {
   return reshape(y, out);
 }
 
-
-Value ONNXLowering::scalarValue(OpBuilder &nb, Location nl, Type elem, double v) {
+Value ONNXLowering::scalarValue(OpBuilder &nb, Location nl, Type elem,
+                                double v) {
   if (isa<FloatType>(elem))
     return arith::ConstantOp::create(nb, nl, nb.getFloatAttr(elem, v));
   return arith::ConstantOp::create(nb, nl, nb.getIntegerAttr(elem, (int64_t)v));
 }
 
 Value ONNXLowering::fillTensor(ArrayRef<int64_t> shape, Type elem,
-                           TypedAttr value) {
+                               TypedAttr value) {
   Value init = tensor::EmptyOp::create(b, loc, shape, elem);
   Value cst = arith::ConstantOp::create(b, loc, value);
   return linalg::FillOp::create(b, loc, ValueRange{cst}, ValueRange{init})

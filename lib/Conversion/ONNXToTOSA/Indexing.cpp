@@ -1,4 +1,5 @@
-//===- Indexing.cpp - ONNX Gather, Where, Trilu, GatherElements, CumSum, TopK -> TOSA ---===//
+//===- Indexing.cpp - ONNX Gather, Where, Trilu, GatherElements, CumSum, TopK ->
+//TOSA ---===//
 //
 // Part of --bitmod-onnx-to-tosa (see Lowering.h).
 //
@@ -386,7 +387,6 @@ LogicalResult ONNXLowering::lowerTopK(const ONNXNode &n, bool kFromAttr) {
   setValue(n, 1, reshape(concat(idxs, i64), origOut));
   return success();
 }
-
 
 void mlir::bitmod::onnx_import::populateIndexingPatterns(
     ONNXPatternTable &patterns) {

@@ -30,7 +30,7 @@ using namespace mlir::bitmod::onnx_import;
 //===----------------------------------------------------------------------===//
 
 LogicalResult ONNXLowering::reshapeLike(const ONNXNode &n,
-                                    ArrayRef<int64_t> shape) {
+                                        ArrayRef<int64_t> shape) {
   if (const ConstTensor *c = getConst(n, 0)) {
     setConst(n, 0, c->reshaped(shape));
     return success();
@@ -584,7 +584,6 @@ LogicalResult ONNXLowering::importDepthToSpace(const ONNXNode &n) {
   setValue(n, 0, r);
   return success();
 }
-
 
 void mlir::bitmod::onnx_import::populateLayoutPatterns(
     ONNXPatternTable &patterns) {

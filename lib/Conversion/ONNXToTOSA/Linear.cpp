@@ -1,4 +1,5 @@
-//===- Linear.cpp - ONNX MatMul, Gemm (-> bitmod.linear), Einsum -> TOSA ---===//
+//===- Linear.cpp - ONNX MatMul, Gemm (-> bitmod.linear), Einsum -> TOSA
+//---===//
 //
 // Part of --bitmod-onnx-to-tosa (see Lowering.h).
 //
@@ -340,7 +341,6 @@ LogicalResult ONNXLowering::importEinsum(const ONNXNode &n) {
   setValue(n, 0, scalarOut ? reshape(result, {}) : result);
   return success();
 }
-
 
 void mlir::bitmod::onnx_import::populateLinearPatterns(
     ONNXPatternTable &patterns) {

@@ -154,9 +154,8 @@ const ConstTensor *ONNXLowering::getConst(const ONNXNode &node, int i) {
 
 void ONNXLowering::bindError(const ONNXNode &n, StringRef name,
                              StringRef expected, Attribute got) {
-  emitError(loc) << n.op_type() << " node '" << nodeLabel(n)
-                 << "': attribute '" << name << "' must be " << expected
-                 << ", got " << got;
+  emitError(loc) << n.op_type() << " node '" << nodeLabel(n) << "': attribute '"
+                 << name << "' must be " << expected << ", got " << got;
   bindFailed = true;
 }
 
@@ -191,8 +190,7 @@ std::string ONNXLowering::attrString(const ONNXNode &n, StringRef name,
   return def.str();
 }
 
-std::optional<Shape> ONNXLowering::attrInts(const ONNXNode &n,
-                                            StringRef name) {
+std::optional<Shape> ONNXLowering::attrInts(const ONNXNode &n, StringRef name) {
   Attribute a = n.getAttr(name);
   if (!a)
     return std::nullopt;
@@ -249,8 +247,8 @@ LogicalResult ONNXLowering::lowerNode(onnx_ir::NodeOp op) {
     }
     auto it = values.find(v);
     if (it == values.end())
-      return op.emitError() << op.getOpType() << ": operand #" << i
-                            << " is not an ONNX value";
+      return op.emitError()
+             << op.getOpType() << ": operand #" << i << " is not an ONNX value";
     inputs.push_back(it->second);
     inputNames.push_back(valueName(v));
   }
@@ -291,9 +289,8 @@ LogicalResult ONNXLowering::lowerNode(onnx_ir::NodeOp op) {
   for (ImportedValue *out : n.outputs)
     touchesUnsigned |= isUnsignedDType(onnxTypeOf(out));
   bindFailed = false;
-  LogicalResult result = touchesUnsigned
-                             ? importUnsignedNode(n, reg->handler)
-                             : (this->*(reg->handler))(n);
+  LogicalResult result = touchesUnsigned ? importUnsignedNode(n, reg->handler)
+                                         : (this->*(reg->handler))(n);
   if (failed(result) || bindFailed)
     return failure();
   recordOutputTypes(n);
@@ -370,7 +367,8 @@ struct ONNXToTOSAPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    auto opsetAttr = module->getAttrOfType<IntegerAttr>(onnx_ir::kOpsetAttrName);
+    auto opsetAttr =
+        module->getAttrOfType<IntegerAttr>(onnx_ir::kOpsetAttrName);
     for (auto func : module.getOps<func::FuncOp>()) {
       bool hasONNX = false;
       func.walk([&](Operation *op) {

@@ -68,9 +68,7 @@ public:
   const std::string &input(int i) const { return inputNames[i]; }
   int output_size() const { return outputs.size(); }
   const std::string &output(int i) const { return outputNames[i]; }
-  bool hasInput(int i) const {
-    return i >= 0 && i < input_size() && inputs[i];
-  }
+  bool hasInput(int i) const { return i >= 0 && i < input_size() && inputs[i]; }
   bool hasOutput(int i) const {
     return i >= 0 && i < output_size() && outputs[i];
   }
@@ -310,8 +308,7 @@ public:
   LogicalResult importSlice(const ONNXNode &n);
   LogicalResult importSliceV1(const ONNXNode &n);
   LogicalResult lowerSlice(const ONNXNode &n, std::optional<Shape> starts,
-                           std::optional<Shape> ends,
-                           std::optional<Shape> axes,
+                           std::optional<Shape> ends, std::optional<Shape> axes,
                            std::optional<Shape> steps);
   LogicalResult importExpand(const ONNXNode &n);
   LogicalResult importTile(const ONNXNode &n);

@@ -1,4 +1,5 @@
-//===- Normalization.cpp - ONNX LayerNorm, InstanceNorm, BatchNorm -> TOSA ---===//
+//===- Normalization.cpp - ONNX LayerNorm, InstanceNorm, BatchNorm -> TOSA
+//---===//
 //
 // Part of --bitmod-onnx-to-tosa (see Lowering.h).
 //
@@ -115,7 +116,6 @@ LogicalResult ONNXLowering::importBatchNorm(const ONNXNode &n) {
   setValue(n, 0, y);
   return success();
 }
-
 
 void mlir::bitmod::onnx_import::populateNormalizationPatterns(
     ONNXPatternTable &patterns) {

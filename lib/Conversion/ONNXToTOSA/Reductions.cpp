@@ -1,4 +1,5 @@
-//===- Reductions.cpp - ONNX reductions, Softmax, ArgMax, Hardmax -> TOSA ---===//
+//===- Reductions.cpp - ONNX reductions, Softmax, ArgMax, Hardmax -> TOSA
+//---===//
 //
 // Part of --bitmod-onnx-to-tosa (see Lowering.h).
 //
@@ -308,7 +309,6 @@ LogicalResult ONNXLowering::lowerHardmax(const ONNXNode &n, bool coerce2D) {
   return success();
 }
 
-
 void mlir::bitmod::onnx_import::populateReductionPatterns(
     ONNXPatternTable &patterns) {
   using L = ONNXLowering;
@@ -316,10 +316,9 @@ void mlir::bitmod::onnx_import::populateReductionPatterns(
     patterns.onOp(op, 1, &L::importSoftmaxV1);
     patterns.onOp(op, 13, &L::importSoftmax);
   }
-  for (const char *op :
-       {"ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd",
-        "ReduceSumSquare", "ReduceL1", "ReduceL2", "ReduceLogSum",
-        "ReduceLogSumExp"})
+  for (const char *op : {"ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin",
+                         "ReduceProd", "ReduceSumSquare", "ReduceL1",
+                         "ReduceL2", "ReduceLogSum", "ReduceLogSumExp"})
     patterns.onOp(op, 1, &L::importReduce);
   for (const char *op : {"ArgMax", "ArgMin"})
     patterns.onOp(op, 1, &L::importArgMax);

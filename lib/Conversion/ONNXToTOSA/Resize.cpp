@@ -508,7 +508,6 @@ LogicalResult ONNXLowering::importResize(const ONNXNode &n) {
   return success();
 }
 
-
 void mlir::bitmod::onnx_import::populateResizePatterns(
     ONNXPatternTable &patterns) {
   using L = ONNXLowering;

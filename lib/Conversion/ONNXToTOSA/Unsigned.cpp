@@ -82,8 +82,8 @@ static ConstTensor flipConstSignBit(const ConstTensor &t, int32_t dtype) {
   return out;
 }
 
-LogicalResult ONNXLowering::importWithFlippedSign(const ONNXNode &n,
-                                                  Handler h, bool flipOutputs) {
+LogicalResult ONNXLowering::importWithFlippedSign(const ONNXNode &n, Handler h,
+                                                  bool flipOutputs) {
   ONNXNode flipped = n;
   for (int i = 0; i < n.input_size(); ++i) {
     int32_t dtype = inputType(n, i);
@@ -148,25 +148,51 @@ LogicalResult ONNXLowering::importUnsignedCast(const ONNXNode &n) {
   return success();
 }
 
-LogicalResult ONNXLowering::importUnsignedNode(const ONNXNode &n,
-                                           Handler h) {
+LogicalResult ONNXLowering::importUnsignedNode(const ONNXNode &n, Handler h) {
   const std::string &op = n.op_type();
   // Same bits whatever the signedness: layout, selection, wrapping
   // add/sub/mul and equality.
-  static const llvm::StringSet<> agnostic = {
-      "Constant", "Identity",  "Shape",     "Size",    "ConstantOfShape",
-      "Add",      "Sub",       "Mul",       "Sum",     "Equal",
-      "Reshape",  "Flatten",   "Squeeze",   "Unsqueeze", "Transpose",
-      "Concat",   "Split",     "Slice",     "Gather",  "Where",
-      "Expand",   "Tile",      "ReduceSum", "ReduceSumSquare",
-      "Trilu",    "GatherElements", "DepthToSpace", "SpaceToDepth"};
+  static const llvm::StringSet<> agnostic = {"Constant",
+                                             "Identity",
+                                             "Shape",
+                                             "Size",
+                                             "ConstantOfShape",
+                                             "Add",
+                                             "Sub",
+                                             "Mul",
+                                             "Sum",
+                                             "Equal",
+                                             "Reshape",
+                                             "Flatten",
+                                             "Squeeze",
+                                             "Unsqueeze",
+                                             "Transpose",
+                                             "Concat",
+                                             "Split",
+                                             "Slice",
+                                             "Gather",
+                                             "Where",
+                                             "Expand",
+                                             "Tile",
+                                             "ReduceSum",
+                                             "ReduceSumSquare",
+                                             "Trilu",
+                                             "GatherElements",
+                                             "DepthToSpace",
+                                             "SpaceToDepth"};
   // Order-dependent ops: computed on sign-flipped operands; `true` when the
   // result is an unsigned value to flip back.
-  static const llvm::StringMap<bool> ordered = {
-      {"Max", true},        {"Min", true},          {"ReduceMax", true},
-      {"ReduceMin", true},  {"Clip", true},         {"MaxPool", true},
-      {"GlobalMaxPool", true}, {"Less", false},     {"Greater", false},
-      {"LessOrEqual", false},  {"GreaterOrEqual", false}};
+  static const llvm::StringMap<bool> ordered = {{"Max", true},
+                                                {"Min", true},
+                                                {"ReduceMax", true},
+                                                {"ReduceMin", true},
+                                                {"Clip", true},
+                                                {"MaxPool", true},
+                                                {"GlobalMaxPool", true},
+                                                {"Less", false},
+                                                {"Greater", false},
+                                                {"LessOrEqual", false},
+                                                {"GreaterOrEqual", false}};
   if (agnostic.contains(op))
     return (this->*h)(n);
   if (auto it = ordered.find(op); it != ordered.end())
@@ -241,4 +267,3 @@ LogicalResult ONNXLowering::importUnsignedNode(const ONNXNode &n,
               ") is not supported by this op: its signless integer lowering "
               "would read the value as signed");
 }
-

@@ -1,4 +1,5 @@
-//===- ConstTensor.h - Host-side constant tensors of the ONNX frontend -*- C++ -*-//
+//===- ConstTensor.h - Host-side constant tensors of the ONNX frontend -*- C++
+//-*-//
 //
 // A constant tensor of an ONNX graph (initializer, Constant node, or the
 // folded result of a shape computation). The bytes are shared, not copied:
@@ -15,9 +16,9 @@
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/SmallVector.h"
 
+#include "bitmod/Support/OnnxDType.h"
 #include <cstdint>
 #include <memory>
-#include "bitmod/Support/OnnxDType.h"
 
 #include <optional>
 #include <string>

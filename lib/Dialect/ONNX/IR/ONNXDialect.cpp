@@ -36,9 +36,8 @@ LogicalResult NodeOp::verify() {
     return emitOpError("needs a non-empty op_type");
   if (auto names = getOutputNames())
     if (names->size() != getNumResults())
-      return emitOpError("has ")
-             << getNumResults() << " results but " << names->size()
-             << " output_names";
+      return emitOpError("has ") << getNumResults() << " results but "
+                                 << names->size() << " output_names";
   for (NamedAttribute a : getAttrs().getValue())
     if (!isONNXAttribute(a.getValue()))
       return emitOpError("attribute '")
