@@ -9,7 +9,10 @@
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/SourceMgr.h"
 
+#include <optional>
+
 using namespace mlir;
+using namespace mlir::bitmod;
 
 namespace {
 struct ImportCLOptions {
@@ -37,36 +40,58 @@ static ImportCLOptions &getCLOptions() {
   return opts;
 }
 
-void mlir::bitmod::registerBitMoDImportTranslation() {
+/// The import options from the command line; null after reporting an error.
+static std::optional<ONNXImportOptions> getImportOptions(MLIRContext *context) {
   ImportCLOptions &cl = getCLOptions();
-  static TranslateToMLIRRegistration registration(
+  ONNXImportOptions options;
+  options.denseElementLimit = cl.denseLimit;
+  for (const std::string &spec : cl.inputShapes) {
+    std::string name, error;
+    SmallVector<int64_t> shape;
+    if (failed(parseInputShapeSpec(spec, name, shape, error))) {
+      emitError(UnknownLoc::get(context)) << error;
+      return std::nullopt;
+    }
+    options.inputShapes.emplace_back(name, shape);
+  }
+  for (const std::string &spec : cl.bindInputs) {
+    std::string name, path, error;
+    if (failed(parseBindInputSpec(spec, name, path, error))) {
+      emitError(UnknownLoc::get(context)) << error;
+      return std::nullopt;
+    }
+    options.boundInputs.emplace_back(name, path);
+  }
+  return options;
+}
+
+void mlir::bitmod::registerBitMoDImportTranslation() {
+  (void)getCLOptions();
+  using ImportFn = OwningOpRef<ModuleOp> (*)(
+      StringRef, StringRef, MLIRContext *, const ONNXImportOptions &);
+  auto translate = [](ImportFn fn) {
+    return [fn](llvm::SourceMgr &sourceMgr,
+                MLIRContext *context) -> OwningOpRef<Operation *> {
+      const llvm::MemoryBuffer *buffer =
+          sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID());
+      std::optional<ONNXImportOptions> options = getImportOptions(context);
+      if (!options)
+        return nullptr;
+      return fn(buffer->getBuffer(), buffer->getBufferIdentifier(), context,
+                *options);
+    };
+  };
+  auto dialects = [](DialectRegistry &registry) {
+    registerONNXImportDialects(registry);
+  };
+  static TranslateToMLIRRegistration import(
       "import-onnx", "Import an ONNX model (binary or text syntax)",
-      [&cl](llvm::SourceMgr &sourceMgr,
-            MLIRContext *context) -> OwningOpRef<Operation *> {
-        const llvm::MemoryBuffer *buffer =
-            sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID());
-        ONNXImportOptions options;
-        options.denseElementLimit = cl.denseLimit;
-        for (const std::string &spec : cl.inputShapes) {
-          std::string name, error;
-          SmallVector<int64_t> shape;
-          if (failed(parseInputShapeSpec(spec, name, shape, error))) {
-            emitError(UnknownLoc::get(context)) << error;
-            return nullptr;
-          }
-          options.inputShapes.emplace_back(name, shape);
-        }
-        for (const std::string &spec : cl.bindInputs) {
-          std::string name, path, error;
-          if (failed(parseBindInputSpec(spec, name, path, error))) {
-            emitError(UnknownLoc::get(context)) << error;
-            return nullptr;
-          }
-          options.boundInputs.emplace_back(name, path);
-        }
-        return importONNXModel(buffer->getBuffer(),
-                               buffer->getBufferIdentifier(), context, options);
-      },
-      [](DialectRegistry &registry) { registerONNXImportDialects(registry); });
-  (void)registration;
+      translate(importONNXModel), dialects);
+  static TranslateToMLIRRegistration raw(
+      "import-onnx-raw",
+      "Read an ONNX model into bitmod_onnx ops without lowering them "
+      "(--bitmod-onnx-to-tosa lowers them)",
+      translate(readONNXModel), dialects);
+  (void)import;
+  (void)raw;
 }

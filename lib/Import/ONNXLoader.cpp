@@ -2,6 +2,8 @@
 
 #include "ONNXLoader.h"
 
+#include "bitmod/Support/Error.h"
+
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FileSystem.h"
@@ -35,29 +37,33 @@ static bool looksLikeText(StringRef buffer) {
   return t.contains("=>") && t.contains("{");
 }
 
-std::string onnx_import::parseModel(StringRef buffer, onnx::ModelProto &model) {
+llvm::Error onnx_import::parseModel(StringRef buffer, onnx::ModelProto &model) {
   if (buffer.empty())
-    return "the file is empty";
+    return ::bitmod::makeError("the file is empty");
   if (looksLikeText(buffer)) {
     std::string text = buffer.str();
     try {
       onnx::OnnxParser parser(text.c_str());
       onnx::Status status = parser.Parse(model);
       if (!status.IsOK())
-        return "cannot parse ONNX text syntax: " + status.ErrorMessage();
+        return ::bitmod::makeError("cannot parse ONNX text syntax: " +
+                                   status.ErrorMessage());
     } catch (const std::exception &e) {
-      return std::string("cannot parse ONNX text syntax: ") + e.what();
+      return ::bitmod::makeError(
+          std::string("cannot parse ONNX text syntax: ") + e.what());
     }
-    return "";
+    return llvm::Error::success();
   }
   if (buffer.size() > (size_t)std::numeric_limits<int>::max())
-    return "the file is larger than 2 GiB; store the weights as external data";
+    return ::bitmod::makeError(
+        "the file is larger than 2 GiB; store the weights as external data");
   if (!model.ParseFromArray(buffer.data(), (int)buffer.size()))
-    return "not a valid ONNX model: the binary protobuf could not be parsed "
-           "(truncated or corrupt file?) and it is not ONNX text syntax";
+    return ::bitmod::makeError(
+        "not a valid ONNX model: the binary protobuf could not be parsed "
+        "(truncated or corrupt file?) and it is not ONNX text syntax");
   if (!model.has_graph())
-    return "not a valid ONNX model: no graph";
-  return "";
+    return ::bitmod::makeError("not a valid ONNX model: no graph");
+  return llvm::Error::success();
 }
 
 int64_t onnx_import::getDefaultOpset(const onnx::ModelProto &model) {
@@ -96,7 +102,9 @@ bool onnx_import::makeLibOnnxView(const onnx::ModelProto &model,
     if (n <= 4096) {
       onnx::TensorProto copy = init;
       ConstTensor t;
-      if (loader.load(copy, t).empty()) {
+      if (llvm::Error err = loader.load(copy, t)) {
+        llvm::consumeError(std::move(err));
+      } else {
         onnx::TensorProto *inl = kept.Add();
         *inl = init;
         inl->clear_external_data();
@@ -119,18 +127,18 @@ bool onnx_import::makeLibOnnxView(const onnx::ModelProto &model,
   return true;
 }
 
-std::string onnx_import::checkModel(const onnx::ModelProto &model) {
+llvm::Error onnx_import::checkModel(const onnx::ModelProto &model) {
   try {
     onnx::checker::check_model(model);
   } catch (const onnx::checker::ValidationError &e) {
-    return std::string("ONNX checker: ") + e.what();
+    return ::bitmod::makeError(std::string("ONNX checker: ") + e.what());
   } catch (const std::exception &e) {
-    return std::string("ONNX checker: ") + e.what();
+    return ::bitmod::makeError(std::string("ONNX checker: ") + e.what());
   }
-  return "";
+  return llvm::Error::success();
 }
 
-std::string onnx_import::applyInputShapes(onnx::ModelProto &model,
+llvm::Error onnx_import::applyInputShapes(onnx::ModelProto &model,
                                           const ONNXImportOptions &options) {
   onnx::GraphProto *graph = model.mutable_graph();
   llvm::StringSet<> inits;
@@ -147,30 +155,33 @@ std::string onnx_import::applyInputShapes(onnx::ModelProto &model,
         input = &in;
     }
     if (!input)
-      return "--input-shape: the graph has no input named '" + name +
-             "' (inputs: " + known + ")";
+      return ::bitmod::makeError(
+          "--input-shape: the graph has no input named '" + name +
+          "' (inputs: " + known + ")");
     auto *tensorType = input->mutable_type()->mutable_tensor_type();
     if (tensorType->has_shape() &&
         tensorType->shape().dim_size() != (int)shape.size())
-      return "--input-shape: input '" + name + "' has rank " +
-             std::to_string(tensorType->shape().dim_size()) +
-             " in the model but " + std::to_string(shape.size()) +
-             " dimensions were given";
+      return ::bitmod::makeError(
+          "--input-shape: input '" + name + "' has rank " +
+          std::to_string(tensorType->shape().dim_size()) +
+          " in the model but " + std::to_string(shape.size()) +
+          " dimensions were given");
     auto *shapeProto = tensorType->mutable_shape();
     for (size_t i = 0; i < shape.size(); ++i) {
       if (shapeProto->dim_size() > (int)i) {
         const auto &dim = shapeProto->dim(i);
         if (dim.has_dim_value() && dim.dim_value() != shape[i])
-          return "--input-shape: input '" + name + "' dimension " +
-                 std::to_string(i) + " is " + std::to_string(dim.dim_value()) +
-                 " in the model but " + std::to_string(shape[i]) + " was given";
+          return ::bitmod::makeError(
+              "--input-shape: input '" + name + "' dimension " +
+              std::to_string(i) + " is " + std::to_string(dim.dim_value()) +
+              " in the model but " + std::to_string(shape[i]) + " was given");
       }
     }
     shapeProto->clear_dim();
     for (int64_t d : shape)
       shapeProto->add_dim()->set_dim_value(d);
   }
-  return "";
+  return llvm::Error::success();
 }
 
 /// libonnx 1.12's Reshape 4->5 adapter turns the `shape` attribute into a
@@ -194,8 +205,8 @@ static void fixConvertedConstants(onnx::GraphProto &graph) {
   }
 }
 
-bool onnx_import::convertVersion(onnx::ModelProto &model, int targetOpset,
-                                 std::string &note) {
+llvm::Expected<bool> onnx_import::convertVersion(onnx::ModelProto &model,
+                                                 int targetOpset) {
   int64_t opset = getDefaultOpset(model);
   if (opset < 0 || opset >= targetOpset)
     return false;
@@ -206,45 +217,48 @@ bool onnx_import::convertVersion(onnx::ModelProto &model, int targetOpset,
     fixConvertedConstants(*model.mutable_graph());
     return true;
   } catch (const std::exception &e) {
-    note = e.what();
+    return ::bitmod::makeError(e.what());
   }
-  return false;
 }
 
-std::string onnx_import::inferShapes(onnx::ModelProto &model) {
+llvm::Error onnx_import::inferShapes(onnx::ModelProto &model) {
   try {
     onnx::ShapeInferenceOptions opts(/*check_type=*/true, /*strict=*/1,
                                      /*data_prop=*/true);
     onnx::shape_inference::InferShapes(
         model, onnx::OpSchemaRegistry::Instance(), opts);
   } catch (const onnx::InferenceError &e) {
-    return std::string("ONNX shape inference: ") + e.what();
+    return ::bitmod::makeError(std::string("ONNX shape inference: ") +
+                               e.what());
   } catch (const std::exception &e) {
-    return std::string("ONNX shape inference: ") + e.what();
+    return ::bitmod::makeError(std::string("ONNX shape inference: ") +
+                               e.what());
   }
-  return "";
+  return llvm::Error::success();
 }
 
-std::string TensorLoader::mapFile(StringRef location,
+llvm::Error TensorLoader::mapFile(StringRef location,
                                   std::shared_ptr<llvm::MemoryBuffer> &buffer) {
   if (location.empty())
-    return "external data has an empty location";
+    return ::bitmod::makeError("external data has an empty location");
   if (llvm::sys::path::is_absolute(location) || location.starts_with("/") ||
       location.starts_with("\\"))
-    return "external data location '" + location.str() +
-           "' is an absolute path; only paths relative to the model folder "
-           "are accepted";
+    return ::bitmod::makeError(
+        "external data location '" + location.str() +
+        "' is an absolute path; only paths relative to the model folder "
+        "are accepted");
   for (auto it = llvm::sys::path::begin(location),
             e = llvm::sys::path::end(location);
        it != e; ++it)
     if (*it == "..")
-      return "external data location '" + location.str() +
-             "' contains '..'; only paths inside the model folder are "
-             "accepted";
+      return ::bitmod::makeError(
+          "external data location '" + location.str() +
+          "' contains '..'; only paths inside the model folder are "
+          "accepted");
   auto found = files.find(location);
   if (found != files.end()) {
     buffer = found->second;
-    return "";
+    return llvm::Error::success();
   }
   llvm::SmallString<256> path(modelDir);
   llvm::sys::path::append(path, location);
@@ -252,25 +266,27 @@ std::string TensorLoader::mapFile(StringRef location,
       llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
                                   /*RequiresNullTerminator=*/false);
   if (!fileOrErr)
-    return "cannot open external data file '" + std::string(path) +
-           "': " + fileOrErr.getError().message();
+    return ::bitmod::makeError("cannot open external data file '" +
+                               std::string(path) +
+                               "': " + fileOrErr.getError().message());
   buffer = std::shared_ptr<llvm::MemoryBuffer>(std::move(*fileOrErr));
   files[location] = buffer;
-  return "";
+  return llvm::Error::success();
 }
 
-std::string TensorLoader::load(onnx::TensorProto &proto, ConstTensor &out) {
+llvm::Error TensorLoader::load(onnx::TensorProto &proto, ConstTensor &out) {
   const std::string &name = proto.name();
   int32_t dtype = proto.data_type();
   size_t es = dtypeSize(dtype);
   if (es == 0)
-    return "tensor '" + name + "' has unsupported data type " +
-           dtypeName(dtype);
+    return ::bitmod::makeError(
+        "tensor '" + name + "' has unsupported data type " + dtypeName(dtype));
   SmallVector<int64_t> shape;
   int64_t n = 1;
   for (int64_t d : proto.dims()) {
     if (d < 0)
-      return "tensor '" + name + "' has a negative dimension";
+      return ::bitmod::makeError("tensor '" + name +
+                                 "' has a negative dimension");
     shape.push_back(d);
     n *= d;
   }
@@ -285,45 +301,49 @@ std::string TensorLoader::load(onnx::TensorProto &proto, ConstTensor &out) {
       } else if (kv.key() == "offset" || kv.key() == "length") {
         int64_t v;
         if (StringRef(kv.value()).getAsInteger(10, v) || v < 0)
-          return "tensor '" + name + "': invalid external data " + kv.key() +
-                 " '" + kv.value() + "'";
+          return ::bitmod::makeError("tensor '" + name +
+                                     "': invalid external data " + kv.key() +
+                                     " '" + kv.value() + "'");
         (kv.key() == "offset" ? offset : length) = v;
       }
     }
     std::shared_ptr<llvm::MemoryBuffer> file;
-    std::string err = mapFile(location, file);
-    if (!err.empty())
-      return "tensor '" + name + "': " + err;
+    if (llvm::Error err = mapFile(location, file))
+      return ::bitmod::makeError("tensor '" + name +
+                                 "': " + llvm::toString(std::move(err)));
     if (length >= 0 && (size_t)length != bytes)
-      return "tensor '" + name + "': external data length " +
-             std::to_string(length) + " does not match the " +
-             std::to_string(bytes) + " bytes of its type and shape";
+      return ::bitmod::makeError(
+          "tensor '" + name + "': external data length " +
+          std::to_string(length) + " does not match the " +
+          std::to_string(bytes) + " bytes of its type and shape");
     size_t fileSize = file->getBufferSize();
     if ((size_t)offset > fileSize || fileSize - offset < bytes)
-      return "tensor '" + name + "': external data file '" + location +
-             "' is too short (" + std::to_string(fileSize) +
-             " bytes, need offset " + std::to_string(offset) + " + " +
-             std::to_string(bytes) + ")";
+      return ::bitmod::makeError(
+          "tensor '" + name + "': external data file '" + location +
+          "' is too short (" + std::to_string(fileSize) +
+          " bytes, need offset " + std::to_string(offset) + " + " +
+          std::to_string(bytes) + ")");
     out = ConstTensor(dtype, shape, file, file->getBufferStart() + offset);
-    return "";
+    return llvm::Error::success();
   }
 
   if (proto.has_raw_data()) {
     if (proto.raw_data().size() != bytes)
-      return "tensor '" + name + "': raw_data has " +
-             std::to_string(proto.raw_data().size()) + " bytes, expected " +
-             std::to_string(bytes);
+      return ::bitmod::makeError("tensor '" + name + "': raw_data has " +
+                                 std::to_string(proto.raw_data().size()) +
+                                 " bytes, expected " + std::to_string(bytes));
     // Steal the protobuf string: no copy of the weight bytes.
     std::shared_ptr<std::string> raw(proto.release_raw_data());
     const char *data = raw->data();
     out = ConstTensor(dtype, shape, std::move(raw), data);
-    return "";
+    return llvm::Error::success();
   }
 
   out = ConstTensor::allocate(dtype, shape);
   auto mismatch = [&](int64_t got) {
-    return "tensor '" + name + "' has " + std::to_string(got) +
-           " values, expected " + std::to_string(n);
+    return ::bitmod::makeError("tensor '" + name + "' has " +
+                               std::to_string(got) + " values, expected " +
+                               std::to_string(n));
   };
   switch (dtype) {
   case kFloat:
@@ -365,7 +385,7 @@ std::string TensorLoader::load(onnx::TensorProto &proto, ConstTensor &out) {
       out.setInt(i, proto.int32_data(i));
     break;
   }
-  return "";
+  return llvm::Error::success();
 }
 
 //===----------------------------------------------------------------------===//
@@ -396,9 +416,9 @@ static int32_t npyDType(StringRef descr, std::string &error) {
 }
 
 /// Reads a numpy .npy file (format 1.0-3.0, C order, little endian).
-static std::string parseNpy(StringRef data, onnx::TensorProto &tensor) {
+static llvm::Error parseNpy(StringRef data, onnx::TensorProto &tensor) {
   if (data.size() < 10)
-    return "truncated .npy header";
+    return ::bitmod::makeError("truncated .npy header");
   unsigned major = (unsigned char)data[6];
   size_t headerLen, headerStart;
   if (major == 1) {
@@ -406,16 +426,17 @@ static std::string parseNpy(StringRef data, onnx::TensorProto &tensor) {
     headerStart = 10;
   } else if (major == 2 || major == 3) {
     if (data.size() < 12)
-      return "truncated .npy header";
+      return ::bitmod::makeError("truncated .npy header");
     headerLen = 0;
     for (int i = 3; i >= 0; --i)
       headerLen = (headerLen << 8) | (unsigned char)data[8 + i];
     headerStart = 12;
   } else {
-    return "unsupported .npy format version " + std::to_string(major);
+    return ::bitmod::makeError("unsupported .npy format version " +
+                               std::to_string(major));
   }
   if (data.size() < headerStart + headerLen)
-    return "truncated .npy header";
+    return ::bitmod::makeError("truncated .npy header");
   StringRef header = data.substr(headerStart, headerLen);
   auto field = [&](StringRef key) -> StringRef {
     size_t pos = header.find("'" + key.str() + "'");
@@ -428,17 +449,17 @@ static std::string parseNpy(StringRef data, onnx::TensorProto &tensor) {
   };
   StringRef descr = field("descr");
   if (!descr.consume_front("'"))
-    return "the .npy header has no 'descr'";
+    return ::bitmod::makeError("the .npy header has no 'descr'");
   descr = descr.take_until([](char c) { return c == '\''; });
   std::string error;
   int32_t dtype = npyDType(descr, error);
   if (dtype == kUndefined)
-    return ".npy: " + error;
+    return ::bitmod::makeError(".npy: " + error);
   if (field("fortran_order").starts_with("True"))
-    return ".npy: Fortran-order arrays are not supported";
+    return ::bitmod::makeError(".npy: Fortran-order arrays are not supported");
   StringRef shapeText = field("shape");
   if (!shapeText.consume_front("("))
-    return "the .npy header has no 'shape'";
+    return ::bitmod::makeError("the .npy header has no 'shape'");
   shapeText = shapeText.take_until([](char c) { return c == ')'; });
   SmallVector<StringRef> parts;
   shapeText.split(parts, ',', -1, /*KeepEmpty=*/false);
@@ -449,18 +470,20 @@ static std::string parseNpy(StringRef data, onnx::TensorProto &tensor) {
       continue;
     int64_t d;
     if (p.getAsInteger(10, d) || d < 0)
-      return ".npy: invalid shape '(" + shapeText.str() + ")'";
+      return ::bitmod::makeError(".npy: invalid shape '(" + shapeText.str() +
+                                 ")'");
     tensor.add_dims(d);
     n *= d;
   }
   size_t bytes = n * dtypeSize(dtype);
   StringRef payload = data.drop_front(headerStart + headerLen);
   if (payload.size() != bytes)
-    return ".npy: data has " + std::to_string(payload.size()) +
-           " bytes, expected " + std::to_string(bytes);
+    return ::bitmod::makeError(".npy: data has " +
+                               std::to_string(payload.size()) +
+                               " bytes, expected " + std::to_string(bytes));
   tensor.set_data_type(dtype);
   tensor.set_raw_data(payload.data(), payload.size());
-  return "";
+  return llvm::Error::success();
 }
 
 static std::string shapeString(ArrayRef<int64_t> dims) {
@@ -471,7 +494,7 @@ static std::string shapeString(ArrayRef<int64_t> dims) {
   return s + "]";
 }
 
-std::string onnx_import::bindInputs(onnx::ModelProto &model,
+llvm::Error onnx_import::bindInputs(onnx::ModelProto &model,
                                     const ONNXImportOptions &options) {
   onnx::GraphProto *graph = model.mutable_graph();
   for (const auto &[name, path] : options.boundInputs) {
@@ -490,21 +513,22 @@ std::string onnx_import::bindInputs(onnx::ModelProto &model,
         index = i;
     }
     if (index < 0)
-      return prefix + "the graph has no input named '" + name +
-             "' (inputs: " + (known.empty() ? "none" : known) + ")";
+      return ::bitmod::makeError(
+          prefix + "the graph has no input named '" + name +
+          "' (inputs: " + (known.empty() ? "none" : known) + ")");
 
     auto fileOrErr = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
                                                  /*RequiresNullTerminator=*/
                                                  false);
     if (!fileOrErr)
-      return prefix + "cannot read '" + path +
-             "': " + fileOrErr.getError().message();
+      return ::bitmod::makeError(prefix + "cannot read '" + path +
+                                 "': " + fileOrErr.getError().message());
     StringRef data = (*fileOrErr)->getBuffer();
     onnx::TensorProto tensor;
     if (data.starts_with("\x93NUMPY")) {
-      std::string err = parseNpy(data, tensor);
-      if (!err.empty())
-        return prefix + "'" + path + "': " + err;
+      if (llvm::Error err = parseNpy(data, tensor))
+        return ::bitmod::makeError(prefix + "'" + path +
+                                   "': " + llvm::toString(std::move(err)));
     } else {
       bool ok = false;
       try {
@@ -514,23 +538,27 @@ std::string onnx_import::bindInputs(onnx::ModelProto &model,
         ok = false;
       }
       if (!ok)
-        return prefix + "'" + path +
-               "' is neither a .npy file nor a serialized TensorProto";
+        return ::bitmod::makeError(
+            prefix + "'" + path +
+            "' is neither a .npy file nor a serialized TensorProto");
       if (tensor.data_location() == onnx::TensorProto::EXTERNAL)
-        return prefix + "'" + path + "' refers to external data";
+        return ::bitmod::makeError(prefix + "'" + path +
+                                   "' refers to external data");
     }
     if (dtypeSize(tensor.data_type()) == 0)
-      return prefix + "'" + path + "' has unsupported element type " +
-             dtypeName(tensor.data_type());
+      return ::bitmod::makeError(prefix + "'" + path +
+                                 "' has unsupported element type " +
+                                 dtypeName(tensor.data_type()));
 
     const onnx::ValueInfoProto &input = graph->input(index);
     SmallVector<int64_t> given(tensor.dims().begin(), tensor.dims().end());
     if (input.type().has_tensor_type()) {
       const auto &tt = input.type().tensor_type();
       if (tt.elem_type() != tensor.data_type())
-        return prefix + "the tensor in '" + path + "' has element type " +
-               dtypeName(tensor.data_type()) + " but the input is " +
-               dtypeName(tt.elem_type());
+        return ::bitmod::makeError(
+            prefix + "the tensor in '" + path + "' has element type " +
+            dtypeName(tensor.data_type()) + " but the input is " +
+            dtypeName(tt.elem_type()));
       if (tt.has_shape()) {
         SmallVector<int64_t> declared;
         for (const auto &d : tt.shape().dim())
@@ -539,12 +567,14 @@ std::string onnx_import::bindInputs(onnx::ModelProto &model,
         for (size_t i = 0; match && i < given.size(); ++i)
           match = declared[i] < 0 || declared[i] == given[i];
         if (!match)
-          return prefix + "the tensor in '" + path + "' has shape " +
-                 shapeString(given) + " but the input is declared as " +
-                 shapeString(declared);
+          return ::bitmod::makeError(prefix + "the tensor in '" + path +
+                                     "' has shape " + shapeString(given) +
+                                     " but the input is declared as " +
+                                     shapeString(declared));
       }
     } else {
-      return prefix + "input '" + name + "' is not a tensor";
+      return ::bitmod::makeError(prefix + "input '" + name +
+                                 "' is not a tensor");
     }
     tensor.set_name(name);
     *graph->add_initializer() = std::move(tensor);
@@ -554,5 +584,5 @@ std::string onnx_import::bindInputs(onnx::ModelProto &model,
     if (model.ir_version() < 4)
       model.set_ir_version(4);
   }
-  return "";
+  return llvm::Error::success();
 }

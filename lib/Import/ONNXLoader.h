@@ -2,17 +2,18 @@
 //
 // The protobuf/libonnx side of the importer. These functions call into
 // libonnx (which throws); every exception is caught here and turned into an
-// error string, so callers never see one.
+// llvm::Error (bitmod::makeError), so callers never see one.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef BITMOD_LIB_IMPORT_ONNXLOADER_H
 #define BITMOD_LIB_IMPORT_ONNXLOADER_H
 
-#include "ConstTensor.h"
+#include "bitmod/Conversion/ONNXToTOSA/ConstTensor.h"
 #include "bitmod/Import/ONNXImporter.h"
 
 #include "llvm/ADT/StringMap.h"
+#include "llvm/Support/Error.h"
 #include "llvm/Support/MemoryBuffer.h"
 
 #include <onnx/onnx_pb.h>
@@ -26,8 +27,8 @@ namespace bitmod {
 namespace onnx_import {
 
 /// Parses a binary ModelProto, or the ONNX textual syntax when the buffer
-/// looks like text. Returns an empty string on success, else the error.
-std::string parseModel(StringRef buffer, onnx::ModelProto &model);
+/// looks like text.
+llvm::Error parseModel(StringRef buffer, onnx::ModelProto &model);
 
 /// The default-domain opset the model imports (-1 if none).
 int64_t getDefaultOpset(const onnx::ModelProto &model);
@@ -40,26 +41,25 @@ bool makeLibOnnxView(const onnx::ModelProto &model, TensorLoader &loader,
                      onnx::ModelProto &view);
 
 /// Runs the ONNX checker.
-std::string checkModel(const onnx::ModelProto &model);
+llvm::Error checkModel(const onnx::ModelProto &model);
 
 /// Applies --input-shape overrides to the graph inputs.
-std::string applyInputShapes(onnx::ModelProto &model,
+llvm::Error applyInputShapes(onnx::ModelProto &model,
                              const ONNXImportOptions &options);
 
 /// Replaces the graph inputs named in `options.boundInputs` by initializers
 /// read from TensorProto (.pb) or numpy (.npy) files, checking the element
 /// type and shape against the declared input.
-std::string bindInputs(onnx::ModelProto &model,
+llvm::Error bindInputs(onnx::ModelProto &model,
                        const ONNXImportOptions &options);
 
 /// Converts the model to `targetOpset` when it is older. Returns true if the
-/// conversion happened; on converter failure the model is left untouched and
-/// `note` describes why.
-bool convertVersion(onnx::ModelProto &model, int targetOpset,
-                    std::string &note);
+/// conversion happened, false if the model is not older; on converter
+/// failure the model is left untouched and the error says why.
+llvm::Expected<bool> convertVersion(onnx::ModelProto &model, int targetOpset);
 
 /// Runs strict ONNX shape inference (with data propagation).
-std::string inferShapes(onnx::ModelProto &model);
+llvm::Error inferShapes(onnx::ModelProto &model);
 
 /// Loads initializers and tensor attributes, resolving external data
 /// relative to the model folder. Mapped files are shared between tensors.
@@ -68,10 +68,10 @@ public:
   explicit TensorLoader(std::string modelDir) : modelDir(std::move(modelDir)) {}
   /// Converts `proto` into a ConstTensor. The raw bytes are moved out of the
   /// proto (it must not be used for its data afterwards).
-  std::string load(onnx::TensorProto &proto, ConstTensor &out);
+  llvm::Error load(onnx::TensorProto &proto, ConstTensor &out);
 
 private:
-  std::string mapFile(StringRef location,
+  llvm::Error mapFile(StringRef location,
                       std::shared_ptr<llvm::MemoryBuffer> &buffer);
   std::string modelDir;
   llvm::StringMap<std::shared_ptr<llvm::MemoryBuffer>> files;

@@ -1,9 +1,11 @@
 //===- ONNXImporter.h - ONNX model to MLIR importer -------------*- C++ -*-===//
 //
 // Imports an ONNX model (binary protobuf or ONNX textual syntax) into a
-// builtin.module holding one func.func per graph. Host ops use TOSA (and
-// tensor/math where TOSA has no equivalent); every MatMul/Gemm with a constant
-// weight becomes a `bitmod.linear` with the weight in [N, K] layout.
+// builtin.module holding one func.func per graph, in two stages: the reader
+// (readONNXModel) turns the protobuf into bitmod_onnx ops, and
+// --bitmod-onnx-to-tosa lowers them. Host ops use TOSA (and
+// tensor/math/linalg where TOSA has no equivalent); every MatMul/Gemm with a
+// constant weight becomes a `bitmod.linear` with the weight in [N, K] layout.
 //
 //===----------------------------------------------------------------------===//
 
@@ -60,7 +62,15 @@ LogicalResult parseInputShapeSpec(StringRef spec, std::string &name,
                                   SmallVector<int64_t> &shape,
                                   std::string &error);
 
-/// Imports the serialized model in `buffer`. `fileName` is used for
+/// Reads the serialized model in `buffer` into bitmod_onnx IR (the first
+/// stage of importONNXModel): one bitmod_onnx.node per ONNX node, the opset
+/// on the module. Errors as for importONNXModel.
+OwningOpRef<ModuleOp> readONNXModel(StringRef buffer, StringRef fileName,
+                                    MLIRContext *context,
+                                    const ONNXImportOptions &options);
+
+/// Imports the serialized model in `buffer` (readONNXModel, then
+/// --bitmod-onnx-to-tosa). `fileName` is used for
 /// locations and to resolve external data (relative to its folder). Errors
 /// are reported through the context's diagnostic engine; returns null on
 /// failure (no partial module is returned).
@@ -71,9 +81,9 @@ OwningOpRef<ModuleOp> importONNXModel(StringRef buffer, StringRef fileName,
 /// Adds the dialects the imported IR uses to `registry`.
 void registerONNXImportDialects(DialectRegistry &registry);
 
-/// Registers the "import-onnx" translation (with its --input-shape,
-/// --bind-input and --import-dense-limit options) for mlir-translate style
-/// tools.
+/// Registers the "import-onnx" translation and "import-onnx-raw" (the reader
+/// only, bitmod_onnx IR), with their --input-shape, --bind-input and
+/// --import-dense-limit options, for mlir-translate style tools.
 void registerBitMoDImportTranslation();
 
 } // namespace bitmod

@@ -7,11 +7,13 @@
 //===----------------------------------------------------------------------===//
 
 #include "bitmod/Compiler/Pipelines.h"
+#include "bitmod/Conversion/ONNXToTOSA/ONNXToTOSA.h"
 #include "bitmod/Conversion/Passes.h"
 #include "bitmod/Dialect/BitMoD/IR/BitMoDDialect.h"
 #include "bitmod/Dialect/BitMoD/Transforms/Passes.h"
 #include "bitmod/Dialect/BitMoDHW/IR/BitMoDHWDialect.h"
 #include "bitmod/Dialect/BitMoDHW/Transforms/Passes.h"
+#include "bitmod/Dialect/ONNX/IR/ONNXDialect.h"
 
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
 #include "mlir/Conversion/ConvertToEmitC/ConvertToEmitCPass.h"
@@ -174,11 +176,13 @@ void mlir::bitmod::registerAllBitMoDPasses() {
   registerBitMoDPasses();
   registerBitMoDHWPasses();
   registerBitMoDConversionPasses();
+  registerBitMoDONNXToTOSAPasses();
   registerBitMoDPipelines();
 }
 
 void mlir::bitmod::registerAllBitMoDDialects(DialectRegistry &registry) {
   registerAllDialects(registry);
   registerAllExtensions(registry);
-  registry.insert<BitMoDDialect, hw::BitMoDHWDialect>();
+  registry.insert<BitMoDDialect, hw::BitMoDHWDialect,
+                  onnx_ir::BitMoDONNXDialect>();
 }

@@ -1,6 +1,6 @@
 //===- ConstTensor.cpp - Host-side constant tensors for the importer ------===//
 
-#include "ConstTensor.h"
+#include "bitmod/Conversion/ONNXToTOSA/ConstTensor.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/Builders.h"
@@ -113,6 +113,89 @@ Type mlir::bitmod::onnx_import::dtypeToType(MLIRContext *ctx, int32_t dtype) {
   default:
     return {};
   }
+}
+
+std::string mlir::bitmod::onnx_import::sanitize(StringRef name,
+                                                StringRef fallback) {
+  std::string s;
+  for (char c : name)
+    s += (isalnum((unsigned char)c) || c == '_') ? c : '_';
+  if (s.empty())
+    s = fallback.str();
+  if (isdigit((unsigned char)s[0]))
+    s = "g_" + s;
+  return s;
+}
+
+Type mlir::bitmod::onnx_import::dtypeToReaderType(MLIRContext *ctx,
+                                                  int32_t dtype) {
+  Type t = dtypeToType(ctx, dtype);
+  if (t && isUnsignedDType(dtype))
+    return IntegerType::get(ctx, t.getIntOrFloatBitWidth(),
+                            IntegerType::Unsigned);
+  return t;
+}
+
+int32_t mlir::bitmod::onnx_import::dtypeOfType(Type elem) {
+  if (elem.isF32())
+    return kFloat;
+  if (elem.isF64())
+    return kDouble;
+  if (elem.isF16())
+    return kFloat16;
+  if (elem.isBF16())
+    return kBFloat16;
+  auto it = dyn_cast<IntegerType>(elem);
+  if (!it)
+    return kUndefined;
+  bool u = it.isUnsigned();
+  switch (it.getWidth()) {
+  case 1:
+    return kBool;
+  case 8:
+    return u ? kUInt8 : kInt8;
+  case 16:
+    return u ? kUInt16 : kInt16;
+  case 32:
+    return u ? kUInt32 : kInt32;
+  case 64:
+    return u ? kUInt64 : kInt64;
+  default:
+    return kUndefined;
+  }
+}
+
+std::optional<ConstTensor> ConstTensor::fromAttr(ElementsAttr attr) {
+  auto type = llvm::cast<ShapedType>(attr.getType());
+  int32_t dtype = dtypeOfType(type.getElementType());
+  if (dtype == kUndefined || !type.hasStaticShape())
+    return std::nullopt;
+  ConstTensor t;
+  if (auto res = dyn_cast<DenseResourceElementsAttr>(attr)) {
+    AsmResourceBlob *blob = res.getRawHandle().getBlob();
+    if (!blob || dtype == kBool)
+      return std::nullopt;
+    t = ConstTensor(dtype, type.getShape(), nullptr, blob->getData().data());
+  } else if (auto dense = dyn_cast<DenseElementsAttr>(attr);
+             dense && !dense.isSplat() && dtype != kBool) {
+    t = ConstTensor(dtype, type.getShape(), nullptr, dense.getRawData().data());
+  } else if (dense) {
+    // Splats and (bit-packed) bools: expand element by element.
+    t = allocate(dtype, type.getShape());
+    int64_t i = 0;
+    if (isFloatDType(dtype))
+      for (APFloat v : dense.getValues<APFloat>())
+        t.setDouble(i++, v.convertToDouble());
+    else
+      for (APInt v : dense.getValues<APInt>())
+        t.setInt(i++, dtype == kBool || isUnsignedDType(dtype)
+                          ? (int64_t)v.getZExtValue()
+                          : v.getSExtValue());
+  } else {
+    return std::nullopt;
+  }
+  t.source_ = attr;
+  return t;
 }
 
 ConstTensor::ConstTensor(int32_t dtype, ArrayRef<int64_t> shape,
@@ -278,6 +361,7 @@ SmallVector<double> ConstTensor::toDoubles() const {
 
 ConstTensor ConstTensor::reshaped(ArrayRef<int64_t> newShape) const {
   ConstTensor t = *this;
+  t.source_ = {};
   t.shape_.assign(newShape.begin(), newShape.end());
   assert(t.numElements() == numElements());
   return t;
@@ -336,6 +420,11 @@ RankedTensorType ConstTensor::getType(MLIRContext *ctx) const {
 ElementsAttr ConstTensor::toAttr(MLIRContext *ctx, StringRef blobName,
                                  int64_t denseLimit) const {
   RankedTensorType type = getType(ctx);
+  // Unchanged dense literals are re-used. A blob gets a new handle named
+  // `blobName` over the same bytes (no copy): the reader's blob names are
+  // its own.
+  if (source_ && isa<DenseElementsAttr>(source_) && source_.getType() == type)
+    return source_;
   int64_t n = numElements();
   if (dtype_ == kBool) {
     SmallVector<bool> values;

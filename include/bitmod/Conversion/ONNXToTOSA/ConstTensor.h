@@ -1,23 +1,24 @@
-//===- ConstTensor.h - Host-side constant tensors for the importer -*- C++ -*-//
+//===- ConstTensor.h - Host-side constant tensors of the ONNX frontend -*- C++
+//-*-//
 //
-// A constant tensor known at import time (initializer, Constant node, or the
-// folded result of a constant-only subgraph). The bytes are shared, not
-// copied: they may live in a protobuf string stolen from the model or in a
-// memory-mapped external-data file.
+// A constant tensor of an ONNX graph (initializer, Constant node, or the
+// folded result of a shape computation). The bytes are shared, not copied:
+// they may live in a protobuf string stolen from the model, in a
+// memory-mapped external-data file or in an MLIR elements attribute.
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef BITMOD_LIB_IMPORT_CONSTTENSOR_H
-#define BITMOD_LIB_IMPORT_CONSTTENSOR_H
+#ifndef BITMOD_CONVERSION_ONNXTOTOSA_CONSTTENSOR_H
+#define BITMOD_CONVERSION_ONNXTOTOSA_CONSTTENSOR_H
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/SmallVector.h"
 
+#include "bitmod/Support/OnnxDType.h"
 #include <cstdint>
 #include <memory>
-#include "bitmod/Support/OnnxDType.h"
 
 #include <optional>
 #include <string>
@@ -38,6 +39,14 @@ const char *dtypeName(int32_t dtype);
 /// MLIR element type for an ONNX data type (null if unsupported). Integers
 /// are signless (unsigned types are imported as signless of the same width).
 Type dtypeToType(MLIRContext *ctx, int32_t dtype);
+/// The element type the ONNX reader gives `dtype`: dtypeToType, except that
+/// unsigned integers are ui8..ui64.
+Type dtypeToReaderType(MLIRContext *ctx, int32_t dtype);
+/// `name` as an identifier (blob and function names): [A-Za-z0-9_], not
+/// starting with a digit; `fallback` when empty.
+std::string sanitize(StringRef name, StringRef fallback);
+/// The ONNX data type of a reader element type (kUndefined if none).
+int32_t dtypeOfType(Type elem);
 
 class ConstTensor {
 public:
@@ -51,6 +60,13 @@ public:
                               ArrayRef<int64_t> values);
   static ConstTensor fromDoubles(int32_t dtype, ArrayRef<int64_t> shape,
                                  ArrayRef<double> values);
+  /// The tensor held by `attr` (a reader constant: its element type gives
+  /// the dtype). Dense and resource attributes are referenced, not copied;
+  /// they live as long as the context. Fails on element types without an
+  /// ONNX data type.
+  static std::optional<ConstTensor> fromAttr(ElementsAttr attr);
+  /// The attribute the tensor was read from, null once it is transformed.
+  ElementsAttr source() const { return source_; }
 
   int32_t dtype() const { return dtype_; }
   ArrayRef<int64_t> shape() const { return shape_; }
@@ -85,10 +101,11 @@ private:
   SmallVector<int64_t> shape_;
   std::shared_ptr<const void> owner_;
   const char *data_ = nullptr;
+  ElementsAttr source_;
 };
 
 } // namespace onnx_import
 } // namespace bitmod
 } // namespace mlir
 
-#endif // BITMOD_LIB_IMPORT_CONSTTENSOR_H
+#endif // BITMOD_CONVERSION_ONNXTOTOSA_CONSTTENSOR_H
