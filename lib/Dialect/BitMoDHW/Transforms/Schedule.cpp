@@ -314,6 +314,40 @@ void LaunchSchedule::build(uint64_t wBase, uint64_t x, uint64_t y) {
         stores.push_back(st);
       }
     }
+  } else if (b.order == BlockingOrder::out_block) {
+    // K-split: per output tile, every K chunk loads its X chunk and weight
+    // block into the next of two slots each (the load of chunk j waits only
+    // for the MATMUL of chunk j - 2) and accumulates into the tile.
+    std::vector<int> mmOfChunk; // MATMUL of streamed chunk j
+    for (uint64_t m0 = 0; m0 < g.M; m0 += Mb) {
+      uint64_t rows = std::min(Mb, g.M - m0);
+      for (size_t bi = 0; bi < blocks.size(); bi += numKBlocks) {
+        size_t tile = stores.size();
+        int mm = -1;
+        for (uint64_t kb = 0; kb < numKBlocks; ++kb) {
+          const WeightBlockRef &r = blocks[bi + kb];
+          size_t j = mmOfChunk.size();
+          uint64_t xSlot = (j % 2) * p.xSlotBytes;
+          uint64_t wSlot = (j % 2) * p.wgtSlotBytes;
+          uint64_t k0 = r.g0 * g.G;
+          uint64_t kElems = std::min(r.kGroups * g.G, g.K - k0);
+          int la = addLoadAct(m0, rows, k0, kElems, xSlot);
+          int lw = addLoadWgt(r, wSlot);
+          if (j >= 2) {
+            insts[la].deps.push_back(mmOfChunk[j - 2]);
+            insts[lw].deps.push_back(mmOfChunk[j - 2]);
+          }
+          mm = addMatmul(xSlot, wSlot, outSlot(tile), rows, r, kb > 0);
+          insts[mm].deps.append({la, lw});
+          if (kb == 0 && tile >= 2)
+            insts[mm].deps.push_back(stores[tile - 2]);
+          mmOfChunk.push_back(mm);
+        }
+        int st = addStore(m0, rows, blocks[bi].n0, blocks[bi].n, outSlot(tile));
+        insts[st].deps.push_back(mm);
+        stores.push_back(st);
+      }
+    }
   } else {
     std::vector<int> mmOfX; // MATMUL reading X chunk j
     for (size_t bi = 0; bi < blocks.size(); bi += numKBlocks) {

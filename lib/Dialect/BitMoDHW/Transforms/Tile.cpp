@@ -49,6 +49,20 @@ static SmallVector<uint64_t> channelCandidates(uint64_t start, uint64_t lanes) {
   return c;
 }
 
+/// Token-block sizes to try, largest first: min(start, M) clamped to the
+/// MATMUL m field, then multiples of `lanes` below it.
+static SmallVector<uint64_t> tokenCandidates(uint64_t start, uint64_t M,
+                                             uint64_t lanes) {
+  const uint64_t maxM = (1u << ::bitmod::isa::kMatMulMBits) - 1;
+  uint64_t mb0 = std::min<uint64_t>(std::max<uint64_t>(start, 1), M);
+  if (mb0 > maxM)
+    mb0 = std::max<uint64_t>(maxM / lanes * lanes, 1);
+  SmallVector<uint64_t> c{mb0};
+  for (uint64_t m = (mb0 - 1) / lanes * lanes; m >= lanes && m > 0; m -= lanes)
+    c.push_back(m);
+  return c;
+}
+
 /// Shrinks the cost model's blocking until planBuffers() accepts it.
 static FailureOr<Blocking> fitBlocking(const GemmInfo &g,
                                        const sim::BlockingPlan &plan,
@@ -57,7 +71,6 @@ static FailureOr<Blocking> fitBlocking(const GemmInfo &g,
                                        std::string &lastError) {
   arch::ArrayShape shape = getShape(cfg, arrangement);
   const uint64_t T = shape.tokenLanes, C = shape.channelLanes;
-  const uint64_t maxM = (1u << ::bitmod::isa::kMatMulMBits) - 1;
   const uint64_t maxN = (1u << ::bitmod::isa::kMatMulNBits) - 1;
   const uint64_t maxKG = (1u << ::bitmod::isa::kMatMulKGroupsBits) - 1;
   Blocking b;
@@ -65,10 +78,8 @@ static FailureOr<Blocking> fitBlocking(const GemmInfo &g,
   b.order = plan.order == sim::BlockingOrder::WgtResident
                 ? BlockingOrder::wgt_resident
                 : BlockingOrder::act_resident;
-  uint64_t mb0 =
-      std::min<uint64_t>(std::max<uint64_t>(plan.blockTokens, 1), g.M);
-  if (mb0 > maxM)
-    mb0 = std::max<uint64_t>(maxM / T * T, 1);
+  SmallVector<uint64_t> mbs = tokenCandidates(plan.blockTokens, g.M, T);
+  uint64_t mb0 = mbs.front();
   uint64_t nStart = std::min(g.N, maxN > C ? maxN / C * C : maxN);
   auto tryIt = [&](uint64_t mb, uint64_t nb, uint64_t kg) {
     Blocking t = b;
@@ -86,9 +97,6 @@ static FailureOr<Blocking> fitBlocking(const GemmInfo &g,
   uint64_t kgAll = std::min(g.numGroups, maxKG);
   if (b.order == BlockingOrder::act_resident) {
     // X resident, weights streamed in blocks of all K (or as much as fits).
-    SmallVector<uint64_t> mbs{mb0};
-    for (uint64_t m = (mb0 - 1) / T * T; m >= T && m > 0; m -= T)
-      mbs.push_back(m);
     // One channel-lane column of weights per block: the smallest block that
     // keeps the array busy, so weight loads overlap the matmuls.
     uint64_t nb = std::min(g.N, C);
@@ -114,6 +122,55 @@ static FailureOr<Blocking> fitBlocking(const GemmInfo &g,
     for (uint64_t kg = kgAll; kg >= 1; --kg)
       if (tryIt(mb0, nb, kg))
         return b;
+  return failure();
+}
+
+/// The K-split (out_block) blocking for GEMMs whose operands fit neither
+/// resident order: an output tile of up to mb0 tokens x one channel-lane
+/// column stays on chip while X chunks and weight blocks of as many groups
+/// as fit stream through double buffers.
+static FailureOr<Blocking> fitKSplit(const GemmInfo &g, uint64_t mb0,
+                                     Arrangement arrangement,
+                                     const arch::AccelConfig &cfg,
+                                     std::string &lastError) {
+  arch::ArrayShape shape = getShape(cfg, arrangement);
+  const uint64_t T = shape.tokenLanes, C = shape.channelLanes;
+  const uint64_t maxKG = (1u << ::bitmod::isa::kMatMulKGroupsBits) - 1;
+  SmallVector<uint64_t> mbs = tokenCandidates(mb0, g.M, T);
+  // Channel blocks: one channel-lane column (and, for buffers too small for
+  // that, fewer channels down to one).
+  SmallVector<uint64_t> nbs{std::min(g.N, C)};
+  for (uint64_t n = nbs.front() / 2; n >= 1; n /= 2)
+    nbs.push_back(n);
+  Blocking b;
+  b.arrangement = arrangement;
+  b.order = BlockingOrder::out_block;
+  for (uint64_t mb : mbs)
+    for (uint64_t nb : nbs) {
+      // The largest chunk of groups that fits (field limits included).
+      uint64_t lo = 1, hi = std::min(g.numGroups, maxKG), best = 0;
+      while (lo <= hi) {
+        uint64_t kg = (lo + hi) / 2;
+        Blocking t = b;
+        t.blockTokens = mb;
+        t.blockChannels = nb;
+        t.blockGroups = kg;
+        auto p = planBuffers(g, t, cfg);
+        if (p) {
+          best = kg;
+          lo = kg + 1;
+        } else {
+          lastError = llvm::toString(p.takeError());
+          hi = kg - 1;
+        }
+      }
+      if (best) {
+        b.blockTokens = mb;
+        b.blockChannels = nb;
+        b.blockGroups = best;
+        return b;
+      }
+    }
   return failure();
 }
 
@@ -191,6 +248,23 @@ struct TilePass : public mlir::bitmod::impl::BitMoDTileBase<TilePass> {
                               : Arrangement::disc;
       std::string lastError;
       FailureOr<Blocking> b = fitBlocking(*info, plan, hwArr, cfg, lastError);
+      if (failed(b)) {
+        // The other resident order, with the largest blocks it allows.
+        sim::BlockingPlan other = plan;
+        other.order = plan.order == sim::BlockingOrder::WgtResident
+                          ? sim::BlockingOrder::ActResident
+                          : sim::BlockingOrder::WgtResident;
+        other.blockTokens = info->M;
+        other.blockChannels = info->N;
+        std::string otherError;
+        b = fitBlocking(*info, other, hwArr, cfg, otherError);
+      }
+      if (failed(b)) {
+        std::string kSplitError;
+        b = fitKSplit(*info, plan.blockTokens, hwArr, cfg, kSplitError);
+        if (failed(b))
+          lastError += "; split along K: " + kSplitError;
+      }
       if (failed(b)) {
         op.emitOpError() << "layer '" << name << "' [M=" << info->M
                          << ", N=" << info->N << ", K=" << info->K

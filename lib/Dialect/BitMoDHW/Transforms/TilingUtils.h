@@ -58,7 +58,8 @@ struct BufferPlan {
   uint64_t xSlotBytes = 0; // one X slot (block_tokens rows of one chunk)
   /// act_resident: a ring of X chunk slots, at least the chunks of one token
   /// block, plus spare slots (as many as fit, up to the number of chunks) so
-  /// the next token block is prefetched; wgt_resident: 2 (double buffer).
+  /// the next token block is prefetched; wgt_resident and out_block: 2
+  /// (double buffer).
   unsigned numXSlots = 1;
   uint64_t outPitch = 0;
   uint64_t outSlotBytes = 0;
@@ -66,7 +67,8 @@ struct BufferPlan {
   uint64_t actBytesUsed = 0;
   // Weight buffer.
   /// act_resident: a ring of numWgtSlots weight slots of this size (at
-  /// least 2, as many blocks as fit up to the number of loads).
+  /// least 2, as many blocks as fit up to the number of loads); out_block:
+  /// two slots.
   uint64_t wgtSlotBytes = 0;
   unsigned numWgtSlots = 2;
   /// wgt_resident: offset of the weight block of every K block.
