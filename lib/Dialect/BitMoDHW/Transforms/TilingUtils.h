@@ -88,6 +88,21 @@ getTokenBlocks(uint64_t M, uint64_t blockTokens, uint64_t tokenLanes);
 llvm::Expected<BufferPlan> planBuffers(const GemmInfo &g, const Blocking &b,
                                        const ::bitmod::arch::AccelConfig &cfg);
 
+/// Cycles and traffic of a blocking, from the cycle-level timing model run
+/// on the launch's instruction sequence (Schedule.cpp).
+struct PlanCost {
+  uint64_t cycles = 0;
+  uint64_t dramBytes = 0;
+  double energyPJ = 0;
+  uint64_t numInsts = 0;
+};
+
+/// Schedules `b` (buffers `p`) as --bitmod-bit-serial-schedule does and
+/// simulates it.
+llvm::Expected<PlanCost> simulatePlan(const GemmInfo &g, const Blocking &b,
+                                      const BufferPlan &p,
+                                      const ::bitmod::arch::AccelConfig &cfg);
+
 inline uint64_t alignTo16(uint64_t v) { return (v + 15) / 16 * 16; }
 inline uint64_t ceilDiv(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
 
