@@ -11,12 +11,18 @@ bound       = max(compute, DRAM) with compute = M*N*K*terms / (PEs * dp)
               the FP16 input, one write of the f32 output);
 lower bound = those compulsory DRAM bytes (one pass over the operands).
 
-usage: schedule_sweep.py [--preset issue|ci|full] [--tools DIR] [--json F]
+usage: schedule_sweep.py [--preset issue|ci|full] [--models a,b]
+                         [--dtypes a,b] [--ms 1,16] [--tools DIR] [--json F]
+                         [--check]
+--check fails unless every case compiles and the launch estimate (the
+timing model run on the chosen plan by --bitmod-tile) is within 2% of the
+cycles bitmod-sim simulates for the emitted program.
 """
 import argparse
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -38,16 +44,18 @@ MODELS = {
 }
 
 
-def layer_shapes():
+def layer_shapes(models):
     shapes = set()
-    for m in MODELS.values():
+    for name, m in MODELS.items():
+        if models and name not in models:
+            continue
         d, kv, ff = m["d"], m["kv"], m["ff"]
         shapes |= {("q/o", d, d), ("k/v", kv, d), ("up", ff, d),
                    ("down", d, ff), ("lm_head", m["vocab"], d)}
     return sorted(shapes, key=lambda s: (s[1] * s[2], s))
 
 
-def cases(preset):
+def cases(preset, models=None, dtypes=None, ms=None):
     if preset == "issue":
         return [(256, 4096, 11008, "int8"), (256, 4096, 11008, "bitmod4"),
                 (256, 4096, 4096, "int8"), (256, 4096, 4096, "bitmod4"),
@@ -56,8 +64,8 @@ def cases(preset):
         return [(1, 1024, 4096, "bitmod3"), (16, 1024, 4096, "int8"),
                 (64, 512, 2048, "int4_asym"), (256, 1024, 4096, "bitmod4"),
                 (4, 64, 65536, "int8")]
-    return [(M, n, k, dt) for (_, n, k) in layer_shapes() for dt in DTYPES
-            for M in MS]
+    return [(M, n, k, dt) for (_, n, k) in layer_shapes(models)
+            for dt in (dtypes or DTYPES) for M in (ms or MS)]
 
 
 def run(cmd):
@@ -107,14 +115,25 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--preset", default="issue",
                     choices=["issue", "ci", "full"])
-    ap.add_argument("--tools", default=os.environ.get(
-        "BITMOD_TOOLS_DIR", os.path.join(os.path.dirname(__file__), "..",
-                                         "build", "bin")))
+    ap.add_argument("--tools", help="directory of the bitmod tools "
+                    "(default: $BITMOD_TOOLS_DIR, else bitmod-opt on PATH, "
+                    "else build/bin)")
     ap.add_argument("--json")
+    ap.add_argument("--models")
+    ap.add_argument("--dtypes")
+    ap.add_argument("--ms")
+    ap.add_argument("--check", action="store_true")
     a = ap.parse_args()
+    split = lambda v: v.split(",") if v else None
+    if not a.tools:
+        on_path = shutil.which("bitmod-opt")
+        a.tools = os.environ.get("BITMOD_TOOLS_DIR") or (
+            os.path.dirname(on_path) if on_path else os.path.join(
+                os.path.dirname(__file__), "..", "build", "bin"))
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        for c in cases(a.preset):
+        for c in cases(a.preset, split(a.models), split(a.dtypes),
+                       [int(m) for m in split(a.ms)] if a.ms else None):
             try:
                 r = one(a.tools, tmp, *c)
             except RuntimeError as e:
@@ -139,6 +158,15 @@ def main():
     if a.json:
         with open(a.json, "w") as f:
             json.dump(rows, f, indent=1)
+    if a.check:
+        off = [r for r in ok if abs(r["estimate"] / r["cycles"] - 1) > 0.02]
+        for r in off:
+            print("estimate %d vs simulated %d: M=%d N=%d K=%d %s" % (
+                r["estimate"], r["cycles"], r["M"], r["N"], r["K"],
+                r["dtype"]))
+        print("check %s" % ("ok" if not off and len(ok) == len(rows)
+                            else "failed"))
+        return 1 if off or len(ok) != len(rows) else 0
     return 1 if len(ok) != len(rows) else 0
 
 
