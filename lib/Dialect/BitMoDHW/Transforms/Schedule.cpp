@@ -222,7 +222,6 @@ void LaunchSchedule::build(uint64_t wBase, uint64_t x, uint64_t y) {
   auto outSlot = [&](size_t tile) {
     return p.outBase + (tile % 2) * p.outSlotBytes;
   };
-  int lastMM = -1;
   if (b.order == BlockingOrder::act_resident) {
     // X[Mb, K] resident as K chunks (one per weight K block) in a ring of
     // p.numXSlots slots; weights streamed through a ring of p.numWgtSlots
@@ -350,15 +349,30 @@ void LaunchSchedule::build(uint64_t wBase, uint64_t x, uint64_t y) {
       }
     }
   } else {
-    std::vector<int> mmOfX; // MATMUL reading X chunk j
-    for (size_t bi = 0; bi < blocks.size(); bi += numKBlocks) {
-      SmallVector<int> lws;
+    // With two resident copies, channel block c loads into copy c % 2 once
+    // block c - 2 is done with it; its loads are issued after the first
+    // token block of block c - 1, so they overlap block c - 1's matmuls.
+    const size_t numCols = blocks.size() / numKBlocks;
+    std::vector<int> mmOfX;                       // MATMUL reading X chunk j
+    std::vector<int> lastMMOf;                    // last MATMUL of block c
+    std::vector<SmallVector<int>> lwsOf(numCols); // weight loads of block c
+    auto emitWeights = [&](size_t cb) {
+      if (!lwsOf[cb].empty())
+        return;
+      uint64_t copy = (cb % p.numWgtCopies) * p.wgtCopyBytes;
       for (uint64_t kb = 0; kb < numKBlocks; ++kb) {
-        int lw = addLoadWgt(blocks[bi + kb], p.wgtBlockOffsets[kb]);
-        if (lastMM >= 0)
-          insts[lw].deps.push_back(lastMM); // resident block replaced
-        lws.push_back(lw);
+        int lw = addLoadWgt(blocks[cb * numKBlocks + kb],
+                            copy + p.wgtBlockOffsets[kb]);
+        if (cb >= p.numWgtCopies) // resident copy replaced
+          insts[lw].deps.push_back(lastMMOf[cb - p.numWgtCopies]);
+        lwsOf[cb].push_back(lw);
       }
+    };
+    for (size_t bi = 0; bi < blocks.size(); bi += numKBlocks) {
+      size_t cb = bi / numKBlocks;
+      uint64_t copy = (cb % p.numWgtCopies) * p.wgtCopyBytes;
+      emitWeights(cb);
+      const SmallVector<int> &lws = lwsOf[cb];
       for (uint64_t m0 = 0; m0 < g.M; m0 += Mb) {
         uint64_t rows = std::min(Mb, g.M - m0);
         size_t tile = stores.size();
@@ -372,8 +386,8 @@ void LaunchSchedule::build(uint64_t wBase, uint64_t x, uint64_t y) {
           int la = addLoadAct(m0, rows, k0, kElems, xSlot);
           if (j >= 2)
             insts[la].deps.push_back(mmOfX[j - 2]);
-          mm = addMatmul(xSlot, p.wgtBlockOffsets[kb], outSlot(tile), rows, r,
-                         kb > 0);
+          mm = addMatmul(xSlot, copy + p.wgtBlockOffsets[kb], outSlot(tile),
+                         rows, r, kb > 0);
           insts[mm].deps.append({la, lws[kb]});
           if (kb == 0 && tile >= 2)
             insts[mm].deps.push_back(stores[tile - 2]);
@@ -382,8 +396,10 @@ void LaunchSchedule::build(uint64_t wBase, uint64_t x, uint64_t y) {
         int st = addStore(m0, rows, blocks[bi].n0, blocks[bi].n, outSlot(tile));
         insts[st].deps.push_back(mm);
         stores.push_back(st);
+        if (m0 == 0 && p.numWgtCopies > 1 && cb + 1 < numCols)
+          emitWeights(cb + 1);
       }
-      lastMM = mmOfX.back();
+      lastMMOf.push_back(mmOfX.back());
     }
   }
   addBarrier(stores.back());

@@ -188,7 +188,10 @@ llvm::Expected<BufferPlan> hw::planBuffers(const GemmInfo &g, const Blocking &b,
           "{0} resident channels x {1} groups need {2} bytes, more than the "
           "{3}-byte weight buffer",
           Nb, g.numGroups, off, cfg.wgtBufferBytes));
-    p.wgtBytesUsed = off;
+    p.wgtCopyBytes = alignTo16(off);
+    if (ceilDiv(g.N, Nb) > 1 && 2 * p.wgtCopyBytes <= cfg.wgtBufferBytes)
+      p.numWgtCopies = 2;
+    p.wgtBytesUsed = (p.numWgtCopies - 1) * p.wgtCopyBytes + off;
   }
   if (p.xPitch > isa::kMaxPitch || p.outPitch > isa::kMaxPitch)
     return makeError(llvm::formatv("a buffer row pitch of {0} bytes exceeds "

@@ -74,6 +74,10 @@ struct BufferPlan {
   /// wgt_resident: offset of the weight block of every K block.
   std::vector<uint64_t> wgtBlockOffsets;
   std::vector<uint64_t> wgtBlockBytes; // per K block (full channel block)
+  /// wgt_resident: 2 when two channel blocks fit, so the next one loads
+  /// while the current one computes (copy c % 2 at c * wgtCopyBytes).
+  unsigned numWgtCopies = 1;
+  uint64_t wgtCopyBytes = 0;
   uint64_t wgtBytesUsed = 0;
 };
 
