@@ -52,7 +52,8 @@ def layer_shapes(models):
         d, kv, ff = m["d"], m["kv"], m["ff"]
         shapes |= {("q/o", d, d), ("k/v", kv, d), ("up", ff, d),
                    ("down", d, ff), ("lm_head", m["vocab"], d)}
-    return sorted(shapes, key=lambda s: (s[1] * s[2], s))
+    unique = {(n, k): (name, n, k) for name, n, k in sorted(shapes)}
+    return sorted(unique.values(), key=lambda s: (s[1] * s[2], s))
 
 
 def cases(preset, models=None, dtypes=None, ms=None):
