@@ -1,4 +1,4 @@
-// RUN: bitmod-opt %s --bitmod-quantize="dtype=bitmod3" --bitmod-tile --bitmod-bit-serial-schedule -o %t.mlir
+// RUN: bitmod-opt %s --bitmod-quantize="dtype=bitmod3" --bitmod-tile=arrangement=disc --bitmod-bit-serial-schedule -o %t.mlir
 // RUN: bitmod-translate --emit-asm %t.mlir | FileCheck %s
 // RUN: bitmod-translate --emit-isa %t.mlir -o %t.bmod
 // RUN: bitmod-translate --emit-asm %t.mlir -o %t.s

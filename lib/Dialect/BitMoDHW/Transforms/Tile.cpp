@@ -49,6 +49,20 @@ static SmallVector<uint64_t> channelCandidates(uint64_t start, uint64_t lanes) {
   return c;
 }
 
+/// Token-block sizes to try, largest first: min(start, M) clamped to the
+/// MATMUL m field, then multiples of `lanes` below it.
+static SmallVector<uint64_t> tokenCandidates(uint64_t start, uint64_t M,
+                                             uint64_t lanes) {
+  const uint64_t maxM = (1u << ::bitmod::isa::kMatMulMBits) - 1;
+  uint64_t mb0 = std::min<uint64_t>(std::max<uint64_t>(start, 1), M);
+  if (mb0 > maxM)
+    mb0 = std::max<uint64_t>(maxM / lanes * lanes, 1);
+  SmallVector<uint64_t> c{mb0};
+  for (uint64_t m = (mb0 - 1) / lanes * lanes; m >= lanes && m > 0; m -= lanes)
+    c.push_back(m);
+  return c;
+}
+
 /// Shrinks the cost model's blocking until planBuffers() accepts it.
 static FailureOr<Blocking> fitBlocking(const GemmInfo &g,
                                        const sim::BlockingPlan &plan,
@@ -57,7 +71,6 @@ static FailureOr<Blocking> fitBlocking(const GemmInfo &g,
                                        std::string &lastError) {
   arch::ArrayShape shape = getShape(cfg, arrangement);
   const uint64_t T = shape.tokenLanes, C = shape.channelLanes;
-  const uint64_t maxM = (1u << ::bitmod::isa::kMatMulMBits) - 1;
   const uint64_t maxN = (1u << ::bitmod::isa::kMatMulNBits) - 1;
   const uint64_t maxKG = (1u << ::bitmod::isa::kMatMulKGroupsBits) - 1;
   Blocking b;
@@ -65,10 +78,8 @@ static FailureOr<Blocking> fitBlocking(const GemmInfo &g,
   b.order = plan.order == sim::BlockingOrder::WgtResident
                 ? BlockingOrder::wgt_resident
                 : BlockingOrder::act_resident;
-  uint64_t mb0 =
-      std::min<uint64_t>(std::max<uint64_t>(plan.blockTokens, 1), g.M);
-  if (mb0 > maxM)
-    mb0 = std::max<uint64_t>(maxM / T * T, 1);
+  SmallVector<uint64_t> mbs = tokenCandidates(plan.blockTokens, g.M, T);
+  uint64_t mb0 = mbs.front();
   uint64_t nStart = std::min(g.N, maxN > C ? maxN / C * C : maxN);
   auto tryIt = [&](uint64_t mb, uint64_t nb, uint64_t kg) {
     Blocking t = b;
@@ -86,9 +97,6 @@ static FailureOr<Blocking> fitBlocking(const GemmInfo &g,
   uint64_t kgAll = std::min(g.numGroups, maxKG);
   if (b.order == BlockingOrder::act_resident) {
     // X resident, weights streamed in blocks of all K (or as much as fits).
-    SmallVector<uint64_t> mbs{mb0};
-    for (uint64_t m = (mb0 - 1) / T * T; m >= T && m > 0; m -= T)
-      mbs.push_back(m);
     // One channel-lane column of weights per block: the smallest block that
     // keeps the array busy, so weight loads overlap the matmuls.
     uint64_t nb = std::min(g.N, C);
@@ -115,6 +123,158 @@ static FailureOr<Blocking> fitBlocking(const GemmInfo &g,
       if (tryIt(mb0, nb, kg))
         return b;
   return failure();
+}
+
+/// The largest number of groups per K block that makes `t` fit (field
+/// limits included), or 0.
+static uint64_t largestGroups(const GemmInfo &g, Blocking t,
+                              const arch::AccelConfig &cfg,
+                              std::string &lastError) {
+  const uint64_t maxKG = (1u << ::bitmod::isa::kMatMulKGroupsBits) - 1;
+  uint64_t lo = 1, hi = std::min(g.numGroups, maxKG), best = 0;
+  while (lo <= hi) {
+    t.blockGroups = (lo + hi) / 2;
+    auto p = planBuffers(g, t, cfg);
+    if (p) {
+      best = t.blockGroups;
+      lo = t.blockGroups + 1;
+    } else {
+      lastError = llvm::toString(p.takeError());
+      hi = t.blockGroups - 1;
+    }
+  }
+  return best;
+}
+
+/// K-split (out_block) blockings: an output tile of Mb tokens x Nb channels
+/// stays on chip while X chunks and weight blocks of as many groups as fit
+/// stream through double buffers. Mb and Nb range over powers of two times
+/// the lanes (down to one channel for tiny buffers), so that the traffic
+/// X * N/Nb + W * M/Mb can be traded against the buffer space.
+static SmallVector<Blocking> kSplitCandidates(const GemmInfo &g,
+                                              Arrangement arrangement,
+                                              const arch::AccelConfig &cfg,
+                                              std::string &lastError) {
+  arch::ArrayShape shape = getShape(cfg, arrangement);
+  const uint64_t T = shape.tokenLanes, C = shape.channelLanes;
+  const uint64_t maxM = (1u << ::bitmod::isa::kMatMulMBits) - 1;
+  const uint64_t maxN = (1u << ::bitmod::isa::kMatMulNBits) - 1;
+  SmallVector<uint64_t> mbs, nbs;
+  for (uint64_t m = T; m < 2 * g.M && m <= maxM; m *= 2)
+    mbs.push_back(std::min(m, g.M));
+  if (mbs.empty())
+    mbs.push_back(std::min(g.M, maxM / T * T));
+  for (uint64_t n = C; n < 2 * g.N && n <= maxN; n *= 2)
+    nbs.push_back(std::min(n, g.N));
+  for (uint64_t n = std::min(g.N, C) / 2; n >= 1; n /= 2)
+    nbs.push_back(n);
+  SmallVector<Blocking> out;
+  for (uint64_t mb : mbs)
+    for (uint64_t nb : nbs) {
+      Blocking t;
+      t.arrangement = arrangement;
+      t.order = BlockingOrder::out_block;
+      t.blockTokens = mb;
+      t.blockChannels = nb;
+      if ((t.blockGroups = largestGroups(g, t, cfg, lastError)))
+        out.push_back(t);
+    }
+  return out;
+}
+
+namespace {
+/// A candidate plan with its simulated cost.
+struct Candidate {
+  Blocking b;
+  PlanCost cost;
+};
+} // namespace
+
+static std::string describe(const Candidate &c) {
+  return llvm::formatv("{0} {1} block_tokens={2} block_channels={3} "
+                       "block_groups={4}: {5} cycles, {6} DRAM bytes, "
+                       "{7:f1} nJ",
+                       stringifyArrangement(c.b.arrangement),
+                       stringifyBlockingOrder(c.b.order), c.b.blockTokens,
+                       c.b.blockChannels, c.b.blockGroups, c.cost.cycles,
+                       c.cost.dramBytes, c.cost.energyPJ / 1000)
+      .str();
+}
+
+/// Plans up to this many instructions are simulated; larger ones (tiny
+/// blocks of huge layers) are not worth the compile time.
+static constexpr uint64_t kMaxSimulatedInsts = 400000;
+
+/// Every candidate blocking in the allowed arrangements, simulated and
+/// sorted best first: fewest cycles, then (within 0.5% of the best cycles)
+/// least energy.
+static SmallVector<Candidate>
+searchPlans(const GemmInfo &g, ArrayRef<arch::ArrayArrangement> arrangements,
+            const arch::AccelConfig &cfg, std::string &lastError) {
+  SmallVector<Blocking> blockings;
+  for (arch::ArrayArrangement arr : arrangements) {
+    sim::GemmShape shape{g.M, g.N, g.K};
+    sim::BlockingPlan plan = sim::planBlocking(
+        cfg, sim::AcceleratorKind::BitMoD, shape, g.spec, arr);
+    Arrangement hwArr = arr == arch::ArrayArrangement::Generative
+                            ? Arrangement::gen
+                            : Arrangement::disc;
+    // Both resident orders, the cost model's first.
+    sim::BlockingPlan other = plan;
+    other.order = plan.order == sim::BlockingOrder::WgtResident
+                      ? sim::BlockingOrder::ActResident
+                      : sim::BlockingOrder::WgtResident;
+    other.blockTokens = g.M;
+    other.blockChannels = g.N;
+    for (const sim::BlockingPlan &p : {plan, other}) {
+      std::string err;
+      FailureOr<Blocking> b = fitBlocking(g, p, hwArr, cfg, err);
+      if (succeeded(b))
+        blockings.push_back(*b);
+      else if (lastError.empty())
+        lastError = err;
+    }
+    std::string err;
+    blockings.append(kSplitCandidates(g, hwArr, cfg, err));
+    if (blockings.empty())
+      lastError += "; split along K: " + err;
+  }
+  SmallVector<Candidate> cands;
+  for (const Blocking &b : blockings) {
+    uint64_t Mb = std::min(b.blockTokens, g.M);
+    uint64_t Nb = std::min(b.blockChannels, g.N);
+    uint64_t kg = std::min(b.blockGroups, g.numGroups);
+    uint64_t insts =
+        3 * ceilDiv(g.M, Mb) * ceilDiv(g.N, Nb) * ceilDiv(g.numGroups, kg);
+    if (insts > kMaxSimulatedInsts && !cands.empty())
+      continue;
+    auto p = planBuffers(g, b, cfg);
+    if (!p) {
+      llvm::consumeError(p.takeError());
+      continue;
+    }
+    auto cost = simulatePlan(g, b, *p, cfg);
+    if (!cost) {
+      lastError = llvm::toString(cost.takeError());
+      continue;
+    }
+    cands.push_back({b, *cost});
+  }
+  if (cands.empty())
+    return cands;
+  uint64_t fastest = cands.front().cost.cycles;
+  for (const Candidate &c : cands)
+    fastest = std::min(fastest, c.cost.cycles);
+  auto tie = [&](uint64_t cycles) { return cycles * 1000 <= fastest * 1005; };
+  llvm::stable_sort(cands, [&](const Candidate &a, const Candidate &b) {
+    bool ta = tie(a.cost.cycles), tb = tie(b.cost.cycles);
+    if (ta != tb)
+      return ta;
+    if (ta && a.cost.energyPJ != b.cost.energyPJ)
+      return a.cost.energyPJ < b.cost.energyPJ;
+    return a.cost.cycles < b.cost.cycles;
+  });
+  return cands;
 }
 
 namespace {
@@ -179,24 +339,31 @@ struct TilePass : public mlir::bitmod::impl::BitMoDTileBase<TilePass> {
                          << llvm::toString(info.takeError());
         return WalkResult::interrupt();
       }
-      sim::GemmShape shape{info->M, info->N, info->K};
-      arch::ArrayArrangement arr =
-          forced ? *forced
-                 : sim::selectArrangement(cfg, sim::AcceleratorKind::BitMoD,
-                                          shape, info->spec);
-      sim::BlockingPlan plan = sim::planBlocking(
-          cfg, sim::AcceleratorKind::BitMoD, shape, info->spec, arr);
-      Arrangement hwArr = arr == arch::ArrayArrangement::Generative
-                              ? Arrangement::gen
-                              : Arrangement::disc;
+      SmallVector<arch::ArrayArrangement, 2> arrangements;
+      if (forced)
+        arrangements.push_back(*forced);
+      else
+        arrangements = {arch::ArrayArrangement::Discriminative,
+                        arch::ArrayArrangement::Generative};
       std::string lastError;
-      FailureOr<Blocking> b = fitBlocking(*info, plan, hwArr, cfg, lastError);
-      if (failed(b)) {
+      SmallVector<Candidate> cands =
+          searchPlans(*info, arrangements, cfg, lastError);
+      if (cands.empty()) {
         op.emitOpError() << "layer '" << name << "' [M=" << info->M
                          << ", N=" << info->N << ", K=" << info->K
                          << "] does not fit the accelerator: " << lastError;
         return WalkResult::interrupt();
       }
+      if (printPlan) {
+        InFlightDiagnostic d = op.emitRemark()
+                               << "layer '" << name
+                               << "' plan: " << describe(cands.front());
+        if (cands.size() > 1)
+          d << "; runner-up: " << describe(cands[1]);
+        d << " (" << cands.size() << " candidates simulated)";
+      }
+      const Blocking *b = &cands.front().b;
+      Arrangement hwArr = b->arrangement;
       arch::ArrayShape s = getShape(cfg, hwArr);
       auto tiling = TilingAttr::get(
           ctx, hwArr, b->order, info->M, info->N, info->K, s.tokenLanes,

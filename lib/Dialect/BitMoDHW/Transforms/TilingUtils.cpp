@@ -118,6 +118,17 @@ llvm::Expected<BufferPlan> hw::planBuffers(const GemmInfo &g, const Blocking &b,
       return l.takeError();
     return uint64_t(l->totalBytes);
   };
+  const uint64_t half = cfg.wgtBufferBytes / 2 / 16 * 16;
+  // A streamed weight block of Nb x kg, at most half the weight buffer.
+  auto streamedBlockBytes = [&]() -> llvm::Expected<uint64_t> {
+    auto bytes = blockBytes(Nb, kg);
+    if (bytes && *bytes > half)
+      return makeError(llvm::formatv(
+          "a weight block of {0} channels x {1} groups needs {2} bytes, more "
+          "than half the {3}-byte weight buffer",
+          Nb, kg, *bytes, cfg.wgtBufferBytes));
+    return bytes;
+  };
   if (b.order == BlockingOrder::act_resident) {
     // X[Mb, K] resident as K chunks of kg groups in a ring of slots.
     const uint64_t kBlocks = ceilDiv(g.numGroups, kg);
@@ -134,20 +145,31 @@ llvm::Expected<BufferPlan> hw::planBuffers(const GemmInfo &g, const Blocking &b,
                         : 0;
     p.numXSlots =
         unsigned(std::max(kBlocks, std::min(chunks, free / p.xSlotBytes)));
-    auto bytes = blockBytes(Nb, kg);
+    auto bytes = streamedBlockBytes();
     if (!bytes)
       return bytes.takeError();
-    uint64_t half = cfg.wgtBufferBytes / 2 / 16 * 16;
-    if (*bytes > half)
-      return makeError(llvm::formatv(
-          "a weight block of {0} channels x {1} groups needs {2} bytes, more "
-          "than half the {3}-byte weight buffer",
-          Nb, kg, *bytes, cfg.wgtBufferBytes));
     uint64_t loads = ceilDiv(g.N, Nb) * kBlocks * ceilDiv(g.M, Mb);
     uint64_t fit = cfg.wgtBufferBytes / alignTo16(*bytes);
     p.numWgtSlots = unsigned(std::max<uint64_t>(2, std::min(fit, loads)));
     p.wgtSlotBytes = cfg.wgtBufferBytes / p.numWgtSlots / 16 * 16;
     p.wgtBytesUsed = p.numWgtSlots * p.wgtSlotBytes;
+  } else if (b.order == BlockingOrder::out_block) {
+    // K-split: X chunks and weight blocks of kg groups both streamed through
+    // two slots each; the output tile stays on chip across the K chunks.
+    const uint64_t chunkElems = std::min(kg * g.G, g.K);
+    if (chunkElems * 2 > (1u << isa::kDmaRowBytesBits) - 1)
+      return makeError(llvm::formatv("an activation row of {0} bytes exceeds "
+                                     "the LOAD_ACT row_bytes field",
+                                     chunkElems * 2));
+    p.numXSlots = 2;
+    p.xPitch = alignTo16(kg * g.G * 2);
+    p.xSlotBytes = Mb * p.xPitch;
+    auto bytes = streamedBlockBytes();
+    if (!bytes)
+      return bytes.takeError();
+    p.numWgtSlots = 2;
+    p.wgtSlotBytes = half;
+    p.wgtBytesUsed = 2 * half;
   } else {
     p.numXSlots = 2;
     p.xPitch = alignTo16(kg * g.G * 2);
@@ -166,7 +188,10 @@ llvm::Expected<BufferPlan> hw::planBuffers(const GemmInfo &g, const Blocking &b,
           "{0} resident channels x {1} groups need {2} bytes, more than the "
           "{3}-byte weight buffer",
           Nb, g.numGroups, off, cfg.wgtBufferBytes));
-    p.wgtBytesUsed = off;
+    p.wgtCopyBytes = alignTo16(off);
+    if (ceilDiv(g.N, Nb) > 1 && 2 * p.wgtCopyBytes <= cfg.wgtBufferBytes)
+      p.numWgtCopies = 2;
+    p.wgtBytesUsed = (p.numWgtCopies - 1) * p.wgtCopyBytes + off;
   }
   if (p.xPitch > isa::kMaxPitch || p.outPitch > isa::kMaxPitch)
     return makeError(llvm::formatv("a buffer row pitch of {0} bytes exceeds "

@@ -58,7 +58,8 @@ struct BufferPlan {
   uint64_t xSlotBytes = 0; // one X slot (block_tokens rows of one chunk)
   /// act_resident: a ring of X chunk slots, at least the chunks of one token
   /// block, plus spare slots (as many as fit, up to the number of chunks) so
-  /// the next token block is prefetched; wgt_resident: 2 (double buffer).
+  /// the next token block is prefetched; wgt_resident and out_block: 2
+  /// (double buffer).
   unsigned numXSlots = 1;
   uint64_t outPitch = 0;
   uint64_t outSlotBytes = 0;
@@ -66,12 +67,17 @@ struct BufferPlan {
   uint64_t actBytesUsed = 0;
   // Weight buffer.
   /// act_resident: a ring of numWgtSlots weight slots of this size (at
-  /// least 2, as many blocks as fit up to the number of loads).
+  /// least 2, as many blocks as fit up to the number of loads); out_block:
+  /// two slots.
   uint64_t wgtSlotBytes = 0;
   unsigned numWgtSlots = 2;
   /// wgt_resident: offset of the weight block of every K block.
   std::vector<uint64_t> wgtBlockOffsets;
   std::vector<uint64_t> wgtBlockBytes; // per K block (full channel block)
+  /// wgt_resident: 2 when two channel blocks fit, so the next one loads
+  /// while the current one computes (copy c % 2 at c * wgtCopyBytes).
+  unsigned numWgtCopies = 1;
+  uint64_t wgtCopyBytes = 0;
   uint64_t wgtBytesUsed = 0;
 };
 
@@ -85,6 +91,21 @@ getTokenBlocks(uint64_t M, uint64_t blockTokens, uint64_t tokenLanes);
 /// its buffer layout; the error says what does not fit.
 llvm::Expected<BufferPlan> planBuffers(const GemmInfo &g, const Blocking &b,
                                        const ::bitmod::arch::AccelConfig &cfg);
+
+/// Cycles and traffic of a blocking, from the cycle-level timing model run
+/// on the launch's instruction sequence (Schedule.cpp).
+struct PlanCost {
+  uint64_t cycles = 0;
+  uint64_t dramBytes = 0;
+  double energyPJ = 0;
+  uint64_t numInsts = 0;
+};
+
+/// Schedules `b` (buffers `p`) as --bitmod-bit-serial-schedule does and
+/// simulates it.
+llvm::Expected<PlanCost> simulatePlan(const GemmInfo &g, const Blocking &b,
+                                      const BufferPlan &p,
+                                      const ::bitmod::arch::AccelConfig &cfg);
 
 inline uint64_t alignTo16(uint64_t v) { return (v + 15) / 16 * 16; }
 inline uint64_t ceilDiv(uint64_t a, uint64_t b) { return (a + b - 1) / b; }

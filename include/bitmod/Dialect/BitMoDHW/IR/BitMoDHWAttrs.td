@@ -35,7 +35,8 @@ def BitMoDHW_Arrangement : I32EnumAttr<"Arrangement",
 def BitMoDHW_BlockingOrder : I32EnumAttr<"BlockingOrder",
     "which operand stays resident in its buffer", [
     I32EnumAttrCase<"act_resident", 0>,
-    I32EnumAttrCase<"wgt_resident", 1>
+    I32EnumAttrCase<"wgt_resident", 1>,
+    I32EnumAttrCase<"out_block", 2>
   ]> {
   let cppNamespace = "::mlir::bitmod::hw";
 }
@@ -85,7 +86,12 @@ def BitMoDHW_TilingAttr : BitMoDHW_Attr<"Tiling", "tiling"> {
     `block_channels` channels x `block_groups` groups (double buffered);
     `wgt_resident` holds `block_channels` channels of W over the whole K
     (as blocks of `block_groups` groups) and streams X in chunks of
-    `block_tokens` tokens x `block_groups` groups (double buffered).
+    `block_tokens` tokens x `block_groups` groups (double buffered);
+    `out_block` (the K-split, for operands that fit neither way) holds one
+    output tile of `block_tokens` x `block_channels` on chip and streams
+    both X chunks of `block_groups` groups and the matching weight blocks
+    (each double buffered), accumulating the K chunks into the tile with
+    MATMUL's `accumulate` flag.
     `tiles_m` x `tiles_n` are the 8x8 output-stationary tiles covering the
     output; `passes` the array passes (tokens x channels lanes each).
   }];

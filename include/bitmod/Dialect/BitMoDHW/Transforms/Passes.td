@@ -21,6 +21,14 @@ def BitMoDTile : Pass<"bitmod-tile", "::mlir::ModuleOp"> {
     size G, M and N to the 8x8 tiles (padding lanes compute zeros). A layer
     that cannot fit the buffers or the instruction fields is an error naming
     the layer.
+
+    Plan search: candidate blockings of every loop order (act_resident,
+    wgt_resident, out_block) and block sizes along M, N and K, in each
+    arrangement the accelerator allows, are scheduled exactly as
+    `--bitmod-bit-serial-schedule` emits them and run through the
+    cycle-level timing model; the plan with the fewest cycles wins, and
+    among plans within 0.5% of those cycles the one with the least energy
+    (DRAM traffic first of all).
   }];
   let dependentDialects = ["::mlir::bitmod::hw::BitMoDHWDialect"];
   let options = [
@@ -31,6 +39,9 @@ def BitMoDTile : Pass<"bitmod-tile", "::mlir::ModuleOp"> {
            "(e.g. \"act_buffer_bytes=65536;dram_bytes_per_cycle=16\")">,
     Option<"arrangement", "arrangement", "std::string", /*default=*/"\"auto\"",
            "Array arrangement: auto, disc or gen">,
+    Option<"printPlan", "print-plan", "bool", /*default=*/"false",
+           "Remark the chosen plan and the runner-up with their simulated "
+           "cycles and DRAM bytes">,
   ];
 }
 

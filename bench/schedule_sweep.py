@@ -1,0 +1,175 @@
+#!/usr/bin/env python3
+"""Schedule sweep: compiles single linear layers with bitmod-opt
+(--bitmod-quantize, --bitmod-tile, --bitmod-bit-serial-schedule), lowers them
+with bitmod-translate --emit-isa, simulates them with bitmod-sim
+--timing-only and prints, per case, simulated cycles / bound and DRAM bytes
+/ lower bound, then the worst cases.
+
+bound       = max(compute, DRAM) with compute = M*N*K*terms / (PEs * dp)
+              and DRAM = (weight blob + 2*M*K + 4*M*N) / bytes per cycle
+              (one read of the packed weights with their scales, one read of
+              the FP16 input, one write of the f32 output);
+lower bound = those compulsory DRAM bytes (one pass over the operands).
+
+usage: schedule_sweep.py [--preset issue|ci|full] [--models a,b]
+                         [--dtypes a,b] [--ms 1,16] [--tools DIR] [--json F]
+                         [--check]
+--check fails unless every case compiles and the launch estimate (the
+timing model run on the chosen plan by --bitmod-tile) is within 2% of the
+cycles bitmod-sim simulates for the emitted program.
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+TERMS = {"int8": 4, "int6": 3, "int5": 3, "int4_asym": 3, "bitmod4": 2,
+         "bitmod3": 2, "fp4": 2, "mxfp4": 2}
+DTYPES = list(TERMS)
+MS = [1, 8, 16, 64, 256, 1024]
+PES, DP, BW = 1024, 4, 32
+
+# (model, layer, N, K): q/k/v/o with GQA widths, MLP, LM head.
+MODELS = {
+    "opt-1.3b": dict(d=2048, kv=2048, ff=8192, vocab=50272, mlp="fc"),
+    "phi-2": dict(d=2560, kv=2560, ff=10240, vocab=51200, mlp="fc"),
+    "yi-6b": dict(d=4096, kv=512, ff=11008, vocab=64000, mlp="glu"),
+    "llama-2-7b": dict(d=4096, kv=4096, ff=11008, vocab=32000, mlp="glu"),
+    "llama-2-13b": dict(d=5120, kv=5120, ff=13824, vocab=32000, mlp="glu"),
+    "llama-3-8b": dict(d=4096, kv=1024, ff=14336, vocab=128256, mlp="glu"),
+}
+
+
+def layer_shapes(models):
+    shapes = set()
+    for name, m in MODELS.items():
+        if models and name not in models:
+            continue
+        d, kv, ff = m["d"], m["kv"], m["ff"]
+        shapes |= {("q/o", d, d), ("k/v", kv, d), ("up", ff, d),
+                   ("down", d, ff), ("lm_head", m["vocab"], d)}
+    unique = {(n, k): (name, n, k) for name, n, k in sorted(shapes)}
+    return sorted(unique.values(), key=lambda s: (s[1] * s[2], s))
+
+
+def cases(preset, models=None, dtypes=None, ms=None):
+    if preset == "issue":
+        return [(256, 4096, 11008, "int8"), (256, 4096, 11008, "bitmod4"),
+                (256, 4096, 4096, "int8"), (256, 4096, 4096, "bitmod4"),
+                (1, 4096, 4096, "int8"), (4, 64, 65536, "int8")]
+    if preset == "ci":
+        return [(1, 1024, 4096, "bitmod3"), (16, 1024, 4096, "int8"),
+                (64, 512, 2048, "int4_asym"), (256, 1024, 4096, "bitmod4"),
+                (4, 64, 65536, "int8")]
+    return [(M, n, k, dt) for (_, n, k) in layer_shapes(models)
+            for dt in (dtypes or DTYPES) for M in (ms or MS)]
+
+
+def run(cmd):
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode:
+        raise RuntimeError("%s: %s" % (" ".join(cmd), r.stderr.strip()))
+    return r.stdout
+
+
+def one(tools, tmp, M, N, K, dtype):
+    base = os.path.join(tmp, "l_%d_%d_%d_%s" % (M, N, K, dtype))
+    with open(base + ".in.mlir", "w") as f:
+        f.write("func.func @f(%%x: tensor<%dx%dxf32>) -> tensor<%dx%dxf32> {\n"
+                "  %%w = arith.constant dense<0.01> : tensor<%dx%dxf32>\n"
+                "  %%y = bitmod.linear %%x, %%w {name = \"l\"} : "
+                "tensor<%dx%dxf32>, tensor<%dx%dxf32> -> tensor<%dx%dxf32>\n"
+                "  return %%y : tensor<%dx%dxf32>\n}\n"
+                % (M, K, M, N, N, K, M, K, N, K, M, N, M, N))
+    run([os.path.join(tools, "bitmod-opt"), base + ".in.mlir",
+         "--bitmod-quantize=dtype=" + dtype, "--bitmod-tile",
+         "--bitmod-bit-serial-schedule",
+         "-o", base + ".mlir"])
+    run([os.path.join(tools, "bitmod-translate"), "--emit-isa",
+         base + ".mlir", "-o", base + ".bmod"])
+    run([os.path.join(tools, "bitmod-sim"), base + ".bmod", "--timing-only",
+         "--report", base + ".json", "--output-dir", base + ".out"])
+    with open(base + ".mlir") as f:
+        text = f.read()
+    with open(base + ".json") as f:
+        rep = json.load(f)
+    attr = lambda k: int(re.search(k + r" = (\d+)", text).group(1))
+    tiling = re.search(r"tiling<([^>]*)>", text).group(1)
+    wbytes = attr("weight_bytes")
+    dram_lb = wbytes + 2 * M * K + 4 * M * N
+    compute = M * N * K * TERMS[dtype] / (PES * DP)
+    bound = max(compute, dram_lb / BW)
+    sim = rep["total_cycles"]
+    layer = rep["layers"][0]
+    dram = layer.get("dram_read_bytes", 0) + layer.get("dram_write_bytes", 0)
+    return dict(M=M, N=N, K=K, dtype=dtype, cycles=sim, bound=bound,
+                compute=compute, ratio=sim / bound, estimate=attr("estimate"),
+                dram=dram, dram_lb=dram_lb, dram_ratio=dram / dram_lb,
+                tiling=tiling)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--preset", default="issue",
+                    choices=["issue", "ci", "full"])
+    ap.add_argument("--tools", help="directory of the bitmod tools "
+                    "(default: $BITMOD_TOOLS_DIR, else bitmod-opt on PATH, "
+                    "else build/bin)")
+    ap.add_argument("--json")
+    ap.add_argument("--models")
+    ap.add_argument("--dtypes")
+    ap.add_argument("--ms")
+    ap.add_argument("--check", action="store_true")
+    a = ap.parse_args()
+    split = lambda v: v.split(",") if v else None
+    if not a.tools:
+        on_path = shutil.which("bitmod-opt")
+        a.tools = os.environ.get("BITMOD_TOOLS_DIR") or (
+            os.path.dirname(on_path) if on_path else os.path.join(
+                os.path.dirname(__file__), "..", "build", "bin"))
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for c in cases(a.preset, split(a.models), split(a.dtypes),
+                       [int(m) for m in split(a.ms)] if a.ms else None):
+            try:
+                r = one(a.tools, tmp, *c)
+            except RuntimeError as e:
+                print("FAIL M=%d N=%d K=%d %s: %s" % (c + (e,)))
+                rows.append(dict(M=c[0], N=c[1], K=c[2], dtype=c[3],
+                                 error=str(e)))
+                continue
+            rows.append(r)
+            print("M=%-5d N=%-6d K=%-6d %-9s cycles %10d bound %10d "
+                  "ratio %.3f est/sim %.3f dram %11d lb %11d ratio %.3f  %s"
+                  % (r["M"], r["N"], r["K"], r["dtype"], r["cycles"],
+                     r["bound"], r["ratio"], r["estimate"] / r["cycles"],
+                     r["dram"], r["dram_lb"], r["dram_ratio"],
+                     re.sub(r"m = .*?block_tokens", "block_tokens",
+                            r["tiling"])), flush=True)
+    ok = [r for r in rows if "error" not in r]
+    for key in ("ratio", "dram_ratio"):
+        worst = sorted(ok, key=lambda r: -r[key])[:5]
+        print("worst %s: %s" % (key, ", ".join(
+            "%s M=%d N=%d K=%d %.3f" % (r["dtype"], r["M"], r["N"], r["K"],
+                                        r[key]) for r in worst)))
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump(rows, f, indent=1)
+    if a.check:
+        off = [r for r in ok if abs(r["estimate"] / r["cycles"] - 1) > 0.02]
+        for r in off:
+            print("estimate %d vs simulated %d: M=%d N=%d K=%d %s" % (
+                r["estimate"], r["cycles"], r["M"], r["N"], r["K"],
+                r["dtype"]))
+        print("check %s" % ("ok" if not off and len(ok) == len(rows)
+                            else "failed"))
+        return 1 if off or len(ok) != len(rows) else 0
+    return 1 if len(ok) != len(rows) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
