@@ -26,6 +26,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <chrono>
 #include <cstring>
 #include <memory>
 #include <stdexcept>
@@ -455,6 +456,34 @@ PYBIND11_MODULE(_core, m) {
         py::arg("name") = "weight",
         "Quantizes a 2-D float32/float16 [N, K] matrix (groups along K) and "
         "packs it. float32 C-contiguous input is read in place.");
+  m.def(
+      "_time_quantize",
+      [](const py::array &weights, const std::string &dtype, unsigned groupSize,
+         unsigned scaleBits, unsigned numThreads) {
+        // The C++ side of the overhead benchmark (python/bench_api.py):
+        // quant::quantize alone, timed in C++ on the same input.
+        auto w = asFloat32Matrix(weights, "weights");
+        quant::QuantConfig cfg;
+        cfg.dtype = toDataType(dtype);
+        cfg.groupSize = groupSize;
+        cfg.scaleBits = scaleBits;
+        cfg.numThreads = numThreads;
+        llvm::ArrayRef<float> data(w.data(), size_t(w.size()));
+        py::gil_scoped_release release;
+        auto start = std::chrono::steady_clock::now();
+        llvm::Expected<quant::PackedWeights> p =
+            quant::quantize(data, w.shape(0), w.shape(1), cfg);
+        auto stop = std::chrono::steady_clock::now();
+        if (!p) {
+          std::string msg = llvm::toString(p.takeError());
+          py::gil_scoped_acquire acquire;
+          throw BitMoDError(msg);
+        }
+        return std::chrono::duration<double>(stop - start).count();
+      },
+      py::arg("weights"), py::arg("dtype"), py::arg("group_size") = 128,
+      py::arg("scale_bits") = 8, py::arg("num_threads") = 0,
+      "Seconds quant::quantize takes in C++ (benchmark helper).");
   m.def(
       "fake_quantize",
       [](const py::array &weights, const std::string &dtype, unsigned groupSize,
