@@ -41,7 +41,8 @@ from . import bench_models as bm
 
 FIELDS = ["model", "dtype", "accel", "prefill_cycles", "decode_cycles",
           "prefill_energy_pj", "decode_energy_pj", "cycles", "energy_pj",
-          "edp", "bits_per_weight", "weight_bytes", "sqnr_db", "num_pes",
+          "edp", "bits_per_weight", "weight_bytes", "sqnr_db",
+          "sqnr_db_gaussian", "sqnr_db_heavy_tailed", "num_pes",
           "buffer_kib", "accel_config"]
 
 #: Fig. 9's data types (bench/paper/run.py PARETO_DTYPES).
@@ -92,14 +93,20 @@ def resolve_model(spec):
     return bm.get_model(spec)
 
 
-def model_gemms(model, prompt):
-    """(phase, name, M, N, K, count) of one forward pass: prefill of
-    `prompt` tokens and one decode step."""
+def model_gemms(model, prompt, decode_steps=1, scope="model"):
+    """(phase, name, M, N, K, count) of a prefill of `prompt` tokens and
+    `decode_steps` decode steps: of the whole model (scope "model": every
+    layer and the LM head) or of one decoder layer's linear layers (scope
+    "layer", bench/paper's Pareto workload)."""
     gemms = []
-    for phase, tokens in (("prefill", prompt), ("decode", 1)):
+    per_layer = model.layers if scope == "model" else 1
+    for phase, tokens, steps in (("prefill", prompt, 1),
+                                 ("decode", 1, decode_steps)):
         for name, n, k in model.linear_layers():
-            gemms.append((phase, name, tokens, n, k, model.layers))
-        gemms.append((phase, "lm_head", tokens, model.vocab, model.hidden, 1))
+            gemms.append((phase, name, tokens, n, k, per_layer * steps))
+        if scope == "model":
+            gemms.append((phase, "lm_head", tokens, model.vocab, model.hidden,
+                          steps))
     return gemms
 
 
@@ -138,6 +145,26 @@ def _proxy_weights(model, n_max=256, k_max=1024):
     return out
 
 
+def _paper_proxy_weights():
+    """bench/paper/run.py's Pareto matrices: seeded (2025) Gaussian and
+    Student-t (3 dof) 512 x 1024, drawn in that order."""
+    rng = np.random.default_rng(2025)
+    return {"gaussian": (rng.standard_normal((512, 1024)) * 0.02).astype(
+                np.float32),
+            "heavy_tailed": (rng.standard_t(3, (512, 1024)) * 0.02).astype(
+                np.float32)}
+
+
+def _sqnr(bitmod, weights, dtype, group_size):
+    sig = err = 0.0
+    for w in weights.values():
+        st = bitmod.compute_stats(w, bitmod.fake_quantize(
+            w, dtype, group_size=group_size, num_threads=1))
+        sig += st["sum_squared_signal"]
+        err += st["sum_squared_error"]
+    return float("inf") if err == 0 else float(10 * np.log10(sig / err))
+
+
 def evaluate_point(point):
     """Evaluates one (model, dtype, accel) point; returns a result row."""
     import bitmod
@@ -146,7 +173,9 @@ def evaluate_point(point):
     accel = point["accel_config"]
     row = {"model": model.name, "dtype": dtype, "accel": point["accel"]}
     totals = {"prefill": [0, 0.0], "decode": [0, 0.0]}
-    for phase, _name, m, n, k, count in model_gemms(model, point["prompt"]):
+    for phase, _name, m, n, k, count in model_gemms(
+            model, point["prompt"], point.get("decode_steps", 1),
+            point.get("scope", "model")):
         c = bitmod.estimate(m, n, k, dtype, accel=accel,
                             group_size=point["group_size"])
         totals[phase][0] += c["total_cycles"] * count
@@ -159,14 +188,14 @@ def evaluate_point(point):
     row["edp"] = row["cycles"] * row["energy_pj"]
     row["bits_per_weight"] = bits
     row["weight_bytes"] = int(model.weight_count() * bits / 8)
-    weights = point.get("weights") or _proxy_weights(model)
-    sig = err = 0.0
-    for w in weights.values():
-        st = bitmod.compute_stats(w, bitmod.fake_quantize(
-            w, dtype, group_size=point["group_size"], num_threads=1))
-        sig += st["sum_squared_signal"]
-        err += st["sum_squared_error"]
-    row["sqnr_db"] = float("inf") if err == 0 else 10 * np.log10(sig / err)
+    g = point["group_size"]
+    row["sqnr_db_gaussian"] = row["sqnr_db_heavy_tailed"] = ""
+    if point.get("proxy") == "paper":
+        for name, w in _paper_proxy_weights().items():
+            row["sqnr_db_" + name] = _sqnr(bitmod, {name: w}, dtype, g)
+        row["sqnr_db"] = row["sqnr_db_heavy_tailed"]
+    else:
+        row["sqnr_db"] = _sqnr(bitmod, _proxy_weights(model), dtype, g)
     cfg = bitmod.accel_config(accel)
     row["num_pes"] = cfg["num_tiles"] * cfg["tile_rows"] * cfg["tile_cols"]
     row["buffer_kib"] = (cfg["act_buffer_bytes"] + cfg["wgt_buffer_bytes"]) // 1024
@@ -246,27 +275,29 @@ def plot_pareto(rows, out_dir):
 
 #--- Driver ----------------------------------------------------------------
 
-def build_points(models, dtypes, grid, prompt, group_size):
+def build_points(models, dtypes, grid, prompt, group_size, options=None):
     points = []
     for model in models:
         for dtype in dtypes:
             for accel_name, accel_cfg in grid:
                 points.append({"model_shape": model, "dtype": dtype,
                                "accel": accel_name, "accel_config": accel_cfg,
-                               "prompt": prompt, "group_size": group_size})
+                               "prompt": prompt, "group_size": group_size,
+                               **(options or {})})
     return points
 
 
 def run_sweep(models, dtypes, grid, out_dir, scheduler=None, workers=2,
               prompt=bm.PROMPT_TOKENS, group_size=128, limit=None,
-              plots=True, log=sys.stderr):
+              plots=True, log=sys.stderr, options=None):
     """Runs the missing points of the sweep; returns (all rows, computed)."""
     from dask.distributed import Client, LocalCluster, as_completed
     os.makedirs(out_dir, exist_ok=True)
     table = os.path.join(out_dir, "results.csv")
     done = {point_key(r["model"], r["dtype"], r["accel"])
             for r in read_table(table)}
-    points = [p for p in build_points(models, dtypes, grid, prompt, group_size)
+    points = [p for p in build_points(models, dtypes, grid, prompt, group_size,
+                                      options)
               if point_key(p["model_shape"].name, p["dtype"], p["accel"])
               not in done]
     total = len(points) + len(done)
@@ -311,9 +342,12 @@ def main(argv=None):
     ap.add_argument("--models", help="comma list: paper names or config.json")
     ap.add_argument("--dtypes", help="comma list of data types")
     ap.add_argument("--accel-grid", help="accelerator grid JSON")
-    ap.add_argument("--preset", choices=["paper"],
+    ap.add_argument("--preset", choices=["paper", "paper-pareto"],
                     help="paper: the six paper models x the Fig. 9 data "
-                    "types on the paper accelerator")
+                    "types on the paper accelerator; paper-pareto: "
+                    "bench/paper's Fig. 9 points (Llama-2-7B, one decoder "
+                    "layer, prefill + 20 decode steps, SQNR on its seeded "
+                    "matrices), = bench/results.json's 'pareto'")
     ap.add_argument("--out", required=True, help="output directory")
     ap.add_argument("--scheduler", help="tcp://HOST:PORT of a Dask cluster")
     ap.add_argument("--workers", type=int, default=2)
@@ -323,9 +357,15 @@ def main(argv=None):
                     help="stop after this many new points (resume later)")
     ap.add_argument("--no-plots", action="store_true")
     args = ap.parse_args(argv)
+    options = {}
     if args.preset == "paper":
         models = list(bm.PAPER_MODELS)
         dtypes = PAPER_PRESET_DTYPES
+    elif args.preset == "paper-pareto":
+        models = [bm.get_model("Llama-2-7B")]
+        dtypes = PAPER_PRESET_DTYPES
+        options = {"decode_steps": bm.PAPER_DECODE_STEPS, "scope": "layer",
+                   "proxy": "paper"}
     else:
         if not args.models or not args.dtypes:
             ap.error("--models and --dtypes are required without --preset")
@@ -344,7 +384,8 @@ def main(argv=None):
     rows, computed = run_sweep(models, dtypes, grid, args.out,
                                scheduler=args.scheduler, workers=args.workers,
                                prompt=args.prompt, group_size=args.group_size,
-                               limit=args.limit, plots=not args.no_plots)
+                               limit=args.limit, plots=not args.no_plots,
+                               options=options)
     print(f"bitmod.dse: computed {computed} points; table has {len(rows)} "
           f"rows", file=sys.stderr)
     return 0

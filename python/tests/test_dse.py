@@ -149,3 +149,24 @@ def test_unknown_dtype_fails_before_the_cluster(tmp_path):
 def test_pareto_front():
     pts = [(1, 10), (2, 5), (3, 20), (4, 15), (0.5, 1)]
     assert sorted(dse.pareto_front(pts)) == [0, 2, 4]
+
+
+def test_paper_pareto_preset_reproduces_results_json(tmp_path):
+    """--preset paper-pareto gives bench/results.json's Fig. 9 points."""
+    ref_path = os.path.join(PYTHON_DIR, "..", "bench", "results.json")
+    with open(ref_path) as f:
+        ref = json.load(f)["pareto"]
+    run_cli(["--preset", "paper-pareto", "--out", str(tmp_path),
+             "--no-plots"])
+    rows = {k[1]: r for k, r in table(tmp_path / "results.csv").items()}
+    assert sorted(rows) == sorted(p["dtype"] for p in ref)
+    for p in ref:
+        r = rows[p["dtype"]]
+        assert float(r["cycles"]) == p["cycles"], p["dtype"]
+        assert float(r["energy_pj"]) == pytest.approx(p["energy_pj"],
+                                                      rel=1e-9)
+        assert float(r["edp"]) == pytest.approx(p["edp"], rel=1e-9)
+        assert float(r["bits_per_weight"]) == p["bits_per_weight"]
+        for proxy in ("gaussian", "heavy_tailed"):
+            assert float(r["sqnr_db_" + proxy]) == pytest.approx(
+                p["sqnr_db_" + proxy], rel=1e-9), (p["dtype"], proxy)
