@@ -254,3 +254,25 @@ def test_command_line(tmp_path):
                         "--dtype", "int7"],
                        capture_output=True, text=True, env=env)
     assert r.returncode == 1 and "unknown data type 'int7'" in r.stderr
+
+
+def test_threads_share_the_quantizer():
+    """The GIL is released in C++: threads quantize concurrently and get
+    the single-threaded result."""
+    import threading
+    mats = [rng_matrix(64, 512, seed=s) for s in range(4)]
+    expected = [bitmod.fake_quantize(m, "bitmod4", num_threads=1)
+                for m in mats]
+    got = [None] * len(mats)
+
+    def work(i):
+        got[i] = bitmod.fake_quantize(mats[i], "bitmod4", num_threads=1)
+
+    threads = [threading.Thread(target=work, args=(i,))
+               for i in range(len(mats))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for e, g in zip(expected, got):
+        assert np.array_equal(e, g)
