@@ -21,7 +21,7 @@ jobs="$(nproc)"
 # Extracts the number before a word ("12 passed") from a log, 0 if absent.
 count() { grep -Eo "[0-9]+ $2" "$1" | tail -1 | grep -Eo '^[0-9]+' || echo 0; }
 # Extracts "Label: N" from lit's summary, 0 if absent.
-litcount() { grep -E "^ *$2: *[0-9]+" "$1" | grep -Eo '[0-9]+' | head -1 || echo 0; }
+litcount() { grep -E "^ *$2 *: *[0-9]+" "$1" | grep -Eo '[0-9]+' | head -1 || echo 0; }
 
 echo "== lit"
 /usr/lib/llvm-22/bin/lit -s --no-progress-bar -j "$jobs" "$build/test" 2>&1 |
