@@ -136,8 +136,10 @@ def convert_float_to_float16(model):
 
 
 def export(family, phase, opset, dynamic, seq, past, out_dir, batch=1,
-           weights=None, fp16=False, external_data=False, seed=0):
-    """Exports one graph; returns the path of DIR/model.onnx."""
+           weights=None, fp16=False, external_data=False, seed=0, model=None):
+    """Exports one graph; returns the path of DIR/model.onnx. `model`, if
+    given, is exported instead of building `family` from `seed`/`weights`
+    (it must be a zoo model of that family)."""
     import torch
     from bitmod.llm import zoo
 
@@ -149,9 +151,10 @@ def export(family, phase, opset, dynamic, seq, past, out_dir, batch=1,
         raise ValueError("--phase decode needs --past >= 1")
     if not with_past:
         past = 0
-    model = zoo.build(family, seed=seed)
-    if weights:
-        zoo.load_weights(model, weights)
+    if model is None:
+        model = zoo.build(family, seed=seed)
+        if weights:
+            zoo.load_weights(model, weights)
     cfg = model.config
     args = example_inputs(model, batch, seq, past, seed)
     ins = input_names(cfg.num_hidden_layers, with_past)
