@@ -139,7 +139,25 @@ function parseOptions(argv, names, usage) {
   return {opts, positional};
 }
 
+// The fixed size of axis `axis` of the input or output `name` (metadata:
+// session.inputMetadata or session.outputMetadata), or null when it is
+// symbolic or unknown.
+function fixedDim(metadata, name, axis) {
+  const meta = (metadata || []).find((m) => m.name === name);
+  if (!meta || !meta.shape || meta.shape.length <= axis) return null;
+  const d = meta.shape[axis];
+  return typeof d === 'number' && d >= 0 ? d : null;
+}
+
+// Fails unless every token id is in [0, vocab) (vocab null: not checked).
+function checkTokens(tokens, vocab) {
+  if (vocab === null) return;
+  const bad = tokens.findIndex((t) => t < 0 || t >= vocab);
+  if (bad >= 0)
+    fail(`token ${tokens[bad]} at ${bad} is outside the vocabulary (${vocab})`);
+}
+
 module.exports = {
-  DTYPES, fail, halfToFloat, loadOrt, parseOptions, readNpy, setProgram,
-  writeNpy,
+  DTYPES, checkTokens, fail, fixedDim, halfToFloat, loadOrt, parseOptions,
+  readNpy, setProgram, writeNpy,
 };

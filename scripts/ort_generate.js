@@ -27,7 +27,9 @@
 'use strict';
 
 const {
+  checkTokens,
   fail,
+  fixedDim,
   halfToFloat,
   loadOrt,
   parseOptions,
@@ -77,14 +79,6 @@ async function createSession(ort, file) {
   } catch (e) {
     fail(`cannot load model '${file}': ${e.message}`);
   }
-}
-
-// The fixed size of `name`'s axis `axis`, or null when it is symbolic.
-function fixedDim(session, name, axis) {
-  const meta = (session.inputMetadata || []).find((m) => m.name === name);
-  if (!meta || !meta.shape || meta.shape.length <= axis) return null;
-  const d = meta.shape[axis];
-  return typeof d === 'number' && d >= 0 ? d : null;
 }
 
 // past_key_values.N.key/value -> present.N.key/value, checked both ways.
@@ -158,9 +152,12 @@ async function main() {
   const prefill = await createSession(ort, opts.prefill);
   const decode = await createSession(ort, opts.decode);
   const pairs = cachePairs(decode);
+  checkTokens(
+      Array.from(prompt.data, Number),
+      fixedDim(prefill.outputMetadata, 'logits', 2));
 
   // Prefill, left-padded to a fixed sequence length.
-  const seq = fixedDim(prefill, 'input_ids', 1) || length;
+  const seq = fixedDim(prefill.inputMetadata, 'input_ids', 1) || length;
   if (length > seq)
     fail(
         `prompt of ${length} tokens is longer than the prefill model's ` +
@@ -187,7 +184,7 @@ async function main() {
   for (const [, out] of pairs)
     if (!result[out]) fail(`prefill model has no output '${out}'`);
 
-  const fixedPast = fixedDim(decode, pairs[0][0], 2);
+  const fixedPast = fixedDim(decode.inputMetadata, pairs[0][0], 2);
   const mode = opts.cache || (fixedPast !== null ? 'sliding' : 'growing');
   if (mode === 'growing' && fixedPast !== null)
     fail(

@@ -18,8 +18,16 @@
 // installed, 1 on other errors.
 'use strict';
 
-const {fail, halfToFloat, loadOrt, parseOptions, readNpy, setProgram} =
-    require('./ort_common');
+const {
+  checkTokens,
+  fail,
+  fixedDim,
+  halfToFloat,
+  loadOrt,
+  parseOptions,
+  readNpy,
+  setProgram
+} = require('./ort_common');
 
 setProgram('ort_perplexity');
 
@@ -96,11 +104,9 @@ async function main() {
   const outName = session.outputNames.includes('logits') ?
       'logits' :
       session.outputNames[0];
-  const meta =
-      (session.inputMetadata || []).find((m) => m.name === 'input_ids');
-  const fixed = meta && meta.shape && typeof meta.shape[1] === 'number' ?
-      meta.shape[1] :
-      null;
+  const fixed = fixedDim(session.inputMetadata, 'input_ids', 1);
+  const vocab = fixedDim(session.outputMetadata, outName, 2);
+  checkTokens(tokens, vocab);
   const window = opts.window ? positiveInt(opts.window, '--window') : fixed;
   if (!window)
     fail('--window is needed for a model with a dynamic sequence axis');
@@ -140,14 +146,8 @@ async function main() {
       fail(`window at ${begin}: inference failed: ${e.message}`);
     }
     const logits = result[outName];
-    if (windows++ === 0) {
-      const vocab = Number(logits.dims[2]);
-      const bad = tokens.findIndex((t) => t < 0 || t >= vocab);
-      if (bad >= 0)
-        fail(
-            `token ${tokens[bad]} at ${bad} is outside the vocabulary ` +
-            `(${vocab})`);
-    }
+    if (windows++ === 0 && vocab === null)
+      checkTokens(tokens, Number(logits.dims[2]));
     for (let j = Math.max(prevEnd, begin + 1); j < end; ++j) {
       nllSum += tokenNll(logits, j - 1 - begin, tokens[j]);
       ++scored;

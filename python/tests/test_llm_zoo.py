@@ -295,9 +295,15 @@ def test_errors(trained, tmp_path):
     assert r.returncode == 1
     assert "token 300 at 2 is outside the vocabulary (256)" in r.stderr
     r = _node("ort_generate.js", "--prefill",
+              graphs[("prefill", False)] / "model.onnx", "--decode",
+              graphs[("decode", False)] / "model.onnx", "--prompt", bad,
+              "--steps", 2, "-o", tmp_path / "x.npy")
+    assert r.returncode == 1
+    assert "token 300 at 2 is outside the vocabulary (256)" in r.stderr
+    r = _node("ort_generate.js", "--prefill",
               graphs[("prefill", True)] / "model.onnx", "--decode",
               graphs[("decode", True)] / "model.onnx", "--prompt",
-              bad, "--steps", 2, "-o", tmp_path / "x.npy", "--cache",
+              long_prompt, "--steps", 2, "-o", tmp_path / "x.npy", "--cache",
               "sliding")
     assert r.returncode == 1
     assert "needs a decode model with a fixed past length" in r.stderr

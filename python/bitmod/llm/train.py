@@ -132,12 +132,13 @@ def train(out_dir, steps, seq, batch, lr, warmup, eval_tokens, seed):
     np.save(os.path.join(out_dir, "eval-tokens.npy"),
             eval_stream[:eval_tokens].copy())
     meta = {
-        "command": "/usr/bin/python3 -m bitmod.llm.train " +
-                   " ".join(sys.argv[1:]),
+        "command": "PYTHONPATH=python /usr/bin/python3 -m bitmod.llm.train "
+                   + " ".join(sys.argv[1:]),
+        "cwd": os.getcwd(),
         "family": "llama", "config": model.config.to_dict(),
         "steps": steps, "seq": seq, "batch": batch, "lr": lr,
         "warmup": warmup, "seed": seed, "threads": 1,
-        "train_seconds": round(seconds, 1),
+        "train_cpu_seconds": round(seconds, 1),
         "torch": torch.__version__,
         "train_files": sources,
         "eval_file": {"file": os.path.join(LICENSE_DIR, EVAL_FILE),
