@@ -152,6 +152,11 @@ async function main() {
   const prefill = await createSession(ort, opts.prefill);
   const decode = await createSession(ort, opts.decode);
   const pairs = cachePairs(decode);
+  const decodeSeq = fixedDim(decode.inputMetadata, 'input_ids', 1);
+  if (decodeSeq !== null && decodeSeq !== 1)
+    fail(
+        `the decode model takes ${decodeSeq} tokens per step; ` +
+        `generation needs 1`);
   checkTokens(
       Array.from(prompt.data, Number),
       fixedDim(prefill.outputMetadata, 'logits', 2));
