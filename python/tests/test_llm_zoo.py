@@ -12,6 +12,8 @@
 * scripts/ort_perplexity.js on the trained fixture equals the PyTorch
   computation of bitmod.llm.reference.perplexity.
 * float16 export with external data runs in ONNX Runtime.
+* ort_perplexity.js on bitmod-quant fake-quantized weights (int8, bitmod3;
+  skips when bitmod-quant is not built).
 
 Skips when torch/onnx, node or onnxruntime-node are missing.
 """
@@ -333,3 +335,33 @@ def test_fp16_external_data(tmp_path):
         assert got.dtype == np.float16
         ref = np.load(out / "test_data" / "outputs" / (name + ".npy"))
         assert _rel(got, ref) < 2e-2, name
+
+
+def test_trained_perplexity_fake_quantized(trained, tmp_path):
+    """ort_perplexity.js on bitmod-quant's fake-quantized model (the
+    reference side of model.sim --perplexity at a quantized dtype)."""
+    tools = os.environ.get("BITMOD_TOOLS_DIR",
+                           os.path.join(ROOT, "build", "bin"))
+    quant = os.path.join(tools, "bitmod-quant")
+    if not os.path.exists(quant):
+        pytest.skip("%s not built" % quant)
+    _, graphs = trained
+    model = graphs[("prefill", False)] / "model.onnx"
+    tokens = tmp_path / "tokens.npy"
+    np.save(tokens, np.load(EVAL_TOKENS)[:512])
+    ppl = {}
+    for dtype in ("none", "int8", "bitmod3"):
+        path = model
+        if dtype != "none":
+            path = tmp_path / ("%s.onnx" % dtype)
+            r = subprocess.run([quant, "--dtype=" + dtype, "--group-size=128",
+                                "--scale-bits=8", "--num-threads=1",
+                                str(model), "-o", str(path)],
+                               capture_output=True, text=True)
+            assert r.returncode == 0, r.stderr
+        ppl[dtype] = json.loads(_node_ok(
+            "ort_perplexity.js", path, "--tokens", tokens, "--window", 32,
+            "--stride", 16).stdout)["ppl"]
+    assert abs(ppl["int8"] / ppl["none"] - 1) < 5e-3
+    assert ppl["bitmod3"] != ppl["none"]
+    assert abs(ppl["bitmod3"] / ppl["none"] - 1) < 0.1
