@@ -93,6 +93,13 @@ function cachePairs(session) {
     pairs.push([name, out]);
   }
   if (!pairs.length) fail('decode model has no past_key_values.N.* inputs');
+  for (const out of session.outputNames) {
+    const m = /^present\.(\d+)\.(key|value)$/.exec(out);
+    if (m && !pairs.some((p) => p[1] === out))
+      fail(
+          `decode model output '${out}' has no input ` +
+          `'past_key_values.${m[1]}.${m[2]}'`);
+  }
   return pairs;
 }
 
@@ -128,8 +135,8 @@ async function run(session, feeds, what) {
   }
 }
 
-// [B, H, S, D] tensor -> a new [B, H, slots, D] buffer with the source's
-// S rows starting at row `from` placed at rows dst.. (rest zero).
+// [B, H, S, D] tensor -> a new [B, H, slots, D] tensor holding the `count`
+// source rows from row `from` at rows dst..dst+count-1, zeros elsewhere.
 function copyRows(ort, src, from, count, slots, dst) {
   const [b, h, s, d] = src.dims.map(Number);
   const out = new src.data.constructor(b * h * slots * d);

@@ -309,6 +309,24 @@ def test_errors(trained, tmp_path):
               "sliding")
     assert r.returncode == 1
     assert "needs a decode model with a fixed past length" in r.stderr
+    # A decode graph whose past/present names do not pair.
+    import onnx
+    m = onnx.load(str(graphs[("decode", False)] / "model.onnx"))
+    for value in m.graph.input:
+        if value.name == "past_key_values.1.value":
+            value.name = "past_1_value"
+    for node in m.graph.node:
+        node.input[:] = ["past_1_value" if x == "past_key_values.1.value"
+                         else x for x in node.input]
+    onnx.save(m, str(tmp_path / "unpaired.onnx"))
+    np.save(tmp_path / "prompt.npy", np.array(PROMPT, dtype=np.int64))
+    r = _node("ort_generate.js", "--prefill",
+              graphs[("prefill", False)] / "model.onnx", "--decode",
+              tmp_path / "unpaired.onnx", "--prompt", tmp_path / "prompt.npy",
+              "--steps", 2, "-o", tmp_path / "x.npy")
+    assert r.returncode == 1
+    assert ("decode model output 'present.1.value' has no input "
+            "'past_key_values.1.value'") in r.stderr
 
 
 def test_fp16_external_data(tmp_path):
