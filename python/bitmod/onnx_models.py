@@ -405,10 +405,14 @@ def main():
                    help="lm-decode: cache slots C")
     p.add_argument("--layers", type=int, default=2)
     p.add_argument("--vocab", type=int, default=256)
+    p.add_argument("--past-prefix", default="past_key_values.",
+                   help="lm-decode: name the past inputs <prefix>N.key/value")
     a = p.parse_args()
     if a.kind.startswith("lm-"):
+        past = [(a.past_prefix + "%d.key" % i, a.past_prefix + "%d.value" % i)
+                for i in range(a.layers)]
         m = tiny_lm(a.kind[3:], seq=a.seq, context=a.context, vocab=a.vocab,
-                    layers=a.layers)
+                    layers=a.layers, past_names=past)
     elif a.kind == "decoder":
         m = llama_decoder_layer(a.hidden, a.heads, a.intermediate, a.seq,
                                 rope=not a.no_rope, dynamic_seq=a.dynamic_seq,
