@@ -552,7 +552,7 @@ Expected<PerplexityResult> rt::computePerplexity(
   const int64_t P = b.prefillLength, V = b.vocab, n = int64_t(tokens.size());
   PerplexityResult r;
   r.window = window ? window : P;
-  r.stride = stride ? stride : r.window;
+  r.stride = stride ? stride : std::max<int64_t>(r.window / 2, 1);
   if (r.window < 2 || r.window > P)
     return makeError(llvm::formatv(
         "--window {0}: must be in [2, {1}] (the prefill entry's compiled "

@@ -16,6 +16,11 @@ graph, --prefill-model) at int8 and bitmod4, and as a float build
 * perplexity: the Hugging Face sliding-window definition computed in numpy
   (float64 log-softmax) on ORT's logits of the P-token prefill graph, the
   windows right-padded like model.sim's. Agreement bound: 0.1 % relative.
+* when scripts/ort_generate.js and scripts/ort_perplexity.js (the ONNX
+  Runtime references of docs/llm.md; another directory with
+  BITMOD_ORT_SCRIPTS) exist: the same comparisons against them (their
+  generation left-pads the prompt and runs the static sliding cache
+  through the decode graph).
 
 Skips when the tools or onnxruntime-node are missing.
 """
@@ -36,6 +41,10 @@ TOOLS = os.environ.get("BITMOD_TOOLS_DIR", os.path.join(ROOT, "build", "bin"))
 COMPILE = os.path.join(TOOLS, "bitmod-compile")
 QUANT = os.path.join(TOOLS, "bitmod-quant")
 ORT_RUN = os.path.join(ROOT, "scripts", "ort_run.js")
+ORT_SCRIPTS = os.environ.get("BITMOD_ORT_SCRIPTS",
+                             os.path.join(ROOT, "scripts"))
+ORT_GENERATE = os.path.join(ORT_SCRIPTS, "ort_generate.js")
+ORT_PERPLEXITY = os.path.join(ORT_SCRIPTS, "ort_perplexity.js")
 
 PREFILL, CONTEXT = 16, 48
 PROMPT = [5, 17, 42, 99, 3, 200, 7, 1]
@@ -108,7 +117,7 @@ def lm_models(tmp_path_factory):
         tmp = str(tmp_path_factory.mktemp("lm_" + dtype))
         pre, pre_fq = _save(tmp, "prefill", onnx_models.tiny_lm(
             "prefill", seq=PREFILL, context=CONTEXT), dtype)
-        dec, _ = _save(tmp, "decode", onnx_models.tiny_lm(
+        dec, dec_fq = _save(tmp, "decode", onnx_models.tiny_lm(
             "decode", seq=PREFILL, context=CONTEXT), dtype)
         _, long_fq = _save(tmp, "long", onnx_models.tiny_lm(
             "prefill", seq=CONTEXT + 1, context=CONTEXT), dtype)
@@ -116,7 +125,8 @@ def lm_models(tmp_path_factory):
         _run([COMPILE, dec, "--prefill-model", pre, "-o", out, "--quiet",
               "--dtype=" + dtype])
         built[dtype] = dict(tmp=tmp, sim=os.path.join(out, "model.sim"),
-                            prefill_fq=pre_fq, long_fq=long_fq)
+                            prefill_fq=pre_fq, decode_fq=dec_fq,
+                            long_fq=long_fq)
         return built[dtype]
 
     return get
@@ -165,6 +175,12 @@ def test_generate_matches_ort(lm_models, dtype):
     ref = _ort_greedy(m["long_fq"], CONTEXT + 1, PROMPT, NEW_TOKENS,
                       os.path.join(m["tmp"], "ort_gen"))
     assert ids[0].tolist() == ref, out
+    if os.path.exists(ORT_GENERATE):
+        scripted = os.path.join(m["tmp"], "ort_generate.npy")
+        _run(["node", ORT_GENERATE, "--prefill", m["prefill_fq"], "--decode",
+              m["decode_fq"], "--prompt", prompt, "--steps", NEW_TOKENS,
+              "-o", scripted])
+        assert np.load(scripted).tolist() == ids.tolist()
     with open(report) as f:
         gen = json.load(f)["generation"]
     phases = gen["phases"]
@@ -211,3 +227,9 @@ def test_perplexity_matches_ort(lm_models, dtype):
     assert ppl["tokens_scored"] == scored == PPL_TOKENS - 1
     assert ppl["windows"] == calls[0]
     assert abs(ppl["perplexity"] - ref) / ref < PPL_BOUND, (ppl, ref)
+    if os.path.exists(ORT_PERPLEXITY):
+        r = json.loads(_run(["node", ORT_PERPLEXITY, m["prefill_fq"],
+                             "--tokens", path, "--window", PREFILL,
+                             "--stride", PPL_STRIDE]).stdout)
+        assert r["tokens_scored"] == scored and r["windows"] == calls[0]
+        assert abs(r["ppl"] - ref) / ref < 1e-9, (r, ref)

@@ -131,7 +131,7 @@ struct PerplexityResult {
 /// entry: windows [begin, min(begin + window, n)) for begin = 0, stride,
 /// ...; each scores only the targets after the previous window's end (the
 /// first window from position 1); log-softmax in double. `window` 0 means
-/// P; `stride` 0 means `window`.
+/// P; `stride` 0 means window / 2 (scripts/ort_perplexity.js's defaults).
 llvm::Expected<PerplexityResult>
 computePerplexity(Session &session, const EntryInfo &prefill,
                   const LanguageModelBinding &binding,
