@@ -11,11 +11,15 @@
 #include "ModelSim.h"
 
 #include "bitmod/Conversion/Passes.h"
+#include "bitmod/Dialect/BitMoD/IR/BitMoDOps.h"
 #include "bitmod/Dialect/BitMoDHW/IR/BitMoDHWOps.h"
 #include "bitmod/ISA/Assembly.h"
 #include "bitmod/Import/ONNXImporter.h"
+#include "bitmod/Runtime/LanguageModel.h"
+#include "bitmod/Runtime/Session.h"
 #include "bitmod/Target/ISA/EmitISA.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
@@ -50,7 +54,14 @@ public:
 
 private:
   LogicalResult checkOptions();
-  OwningOpRef<ModuleOp> importModel();
+  OwningOpRef<ModuleOp> importModel(StringRef file,
+                                    ArrayRef<std::string> inputShapes);
+  /// Imports the prefill and decode graphs into one module with public
+  /// functions @prefill and @decode (CompilerOptions::isTwoPhase).
+  OwningOpRef<ModuleOp> importTwoPhase(std::string &modelName);
+  /// Binds the lowered @prefill/@decode entries as a language model
+  /// (input_ids, logits, KV-cache pairs), as model.sim --generate will.
+  LogicalResult checkLanguageModel(ArrayRef<HostEntryInterface> entries);
   /// The public function model.sim runs, named for model.name.
   FailureOr<std::string> getModelName(ModuleOp module);
   LogicalResult
@@ -63,6 +74,8 @@ private:
   LogicalResult emitProgram(ModuleOp module, std::string &bmodPath);
   LogicalResult emitCpp(ModuleOp module, StringRef modelName,
                         StringRef bmodPath, StringRef cppPath);
+  /// The --feed pairs as (present, past).
+  std::vector<std::pair<std::string, std::string>> getFeeds() const;
 
   std::string getOutputPath(StringRef file) const {
     SmallString<256> path(options.outputDir);
@@ -96,15 +109,25 @@ LogicalResult ModelCompiler::checkOptions() {
       (options.emit == CompileEmit::ISA || options.emit == CompileEmit::Asm))
     return emitError(loc) << "--dtype=none produces no accelerator program "
                              "(--emit=isa/asm)";
+  for (StringRef spec : options.feeds) {
+    auto [out, in] = spec.split('=');
+    if (out.empty() || in.empty())
+      return emitError(loc)
+             << "--feed expects present=past, got '" << spec << "'";
+  }
+  if (!options.feeds.empty() && !options.isTwoPhase())
+    return emitError(loc) << "--feed needs a two-phase model (--prefill-model "
+                             "or --prefill-input-shape)";
   if (std::error_code ec = llvm::sys::fs::create_directories(options.outputDir))
     return emitError(loc) << "cannot create '" << options.outputDir
                           << "': " << ec.message();
   return success();
 }
 
-OwningOpRef<ModuleOp> ModelCompiler::importModel() {
+OwningOpRef<ModuleOp>
+ModelCompiler::importModel(StringRef file, ArrayRef<std::string> inputShapes) {
   ONNXImportOptions importOptions;
-  for (const std::string &spec : options.inputShapes) {
+  for (const std::string &spec : inputShapes) {
     std::string name, error;
     SmallVector<int64_t> shape;
     if (failed(parseInputShapeSpec(spec, name, shape, error))) {
@@ -121,19 +144,175 @@ OwningOpRef<ModuleOp> ModelCompiler::importModel() {
     }
     importOptions.boundInputs.emplace_back(name, path);
   }
-  auto buffer = llvm::MemoryBuffer::getFile(options.inputFile,
+  auto buffer = llvm::MemoryBuffer::getFile(file,
                                             /*IsText=*/false,
                                             /*RequiresNullTerminator=*/false);
   if (!buffer) {
-    emitError(loc) << "cannot read '" << options.inputFile
+    emitError(loc) << "cannot read '" << file
                    << "': " << buffer.getError().message();
     return nullptr;
   }
-  OwningOpRef<ModuleOp> module = importONNXModel(
-      (*buffer)->getBuffer(), options.inputFile, &context, importOptions);
+  OwningOpRef<ModuleOp> module =
+      importONNXModel((*buffer)->getBuffer(), file, &context, importOptions);
   if (!module)
-    emitError(loc) << "import of '" << options.inputFile << "' failed";
+    emitError(loc) << "import of '" << file << "' failed";
   return module;
+}
+
+/// The single public function of an imported graph.
+static func::FuncOp getGraphFunction(ModuleOp module, StringRef file,
+                                     Location loc) {
+  func::FuncOp entry;
+  for (auto f : module.getOps<func::FuncOp>())
+    if (f.isPublic() && !f.isExternal()) {
+      if (entry) {
+        emitError(loc) << "'" << file << "' imports to several public "
+                       << "functions; a phase of a language model is one graph";
+        return nullptr;
+      }
+      entry = f;
+    }
+  if (!entry)
+    emitError(loc) << "'" << file << "' imports to no public function";
+  return entry;
+}
+
+/// Prefixes the layer names (`name` of bitmod ops: launch symbols, .bmod
+/// layers, dtype-config matching) with `prefix`; unnamed linear layers get
+/// `<prefix>linear<i>`.
+static void prefixLayerNames(ModuleOp module, StringRef prefix) {
+  unsigned unnamed = 0;
+  module.walk([&](Operation *op) {
+    if (op->getDialect() == nullptr ||
+        op->getDialect()->getNamespace() != "bitmod")
+      return;
+    auto name = op->getAttrOfType<StringAttr>("name");
+    if (name && !name.getValue().empty())
+      op->setAttr("name",
+                  StringAttr::get(op->getContext(), prefix + name.getValue()));
+    else if (llvm::isa<LinearOp>(op))
+      op->setAttr("name",
+                  StringAttr::get(op->getContext(),
+                                  prefix + "linear" + Twine(unnamed++)));
+  });
+}
+
+OwningOpRef<ModuleOp> ModelCompiler::importTwoPhase(std::string &modelName) {
+  StringRef prefillFile = options.prefillInputFile.empty()
+                              ? StringRef(options.inputFile)
+                              : StringRef(options.prefillInputFile);
+  progress("importing " + prefillFile + " (prefill)");
+  OwningOpRef<ModuleOp> prefill =
+      importModel(prefillFile, options.prefillInputShapes);
+  if (!prefill)
+    return nullptr;
+  progress("importing " + options.inputFile + " (decode)");
+  OwningOpRef<ModuleOp> decode =
+      importModel(options.inputFile, options.inputShapes);
+  if (!decode)
+    return nullptr;
+  func::FuncOp prefillFunc = getGraphFunction(*prefill, prefillFile, loc);
+  func::FuncOp decodeFunc = getGraphFunction(*decode, options.inputFile, loc);
+  if (!prefillFunc || !decodeFunc)
+    return nullptr;
+  modelName = (getHostModelName(prefillFunc.getSymName()) + "+" +
+               getHostModelName(decodeFunc.getSymName()));
+  prefixLayerNames(*prefill, "prefill.");
+  prefixLayerNames(*decode, "decode.");
+  // The prefill graph's other symbols (private helpers) must not collide.
+  SymbolTable decodeSymbols(*decode);
+  for (Operation &op : llvm::make_early_inc_range(*prefill->getBody())) {
+    auto sym = op.getAttrOfType<StringAttr>(SymbolTable::getSymbolAttrName());
+    if (!sym || &op == prefillFunc.getOperation() || !decodeSymbols.lookup(sym))
+      continue;
+    std::string unique = ("prefill_" + sym.getValue()).str();
+    if (failed(SymbolTable::replaceAllSymbolUses(
+            &op, StringAttr::get(&context, unique), *prefill))) {
+      emitError(loc) << "cannot rename the prefill symbol @" << sym.getValue();
+      return nullptr;
+    }
+    SymbolTable::setSymbolName(&op, unique);
+  }
+  for (auto [func, name] :
+       {std::pair(prefillFunc, "prefill"), std::pair(decodeFunc, "decode")}) {
+    if (func.getSymName() == name)
+      continue;
+    ModuleOp owner = func->getParentOfType<ModuleOp>();
+    if (SymbolTable::lookupSymbolIn(owner, name) ||
+        failed(SymbolTable::replaceAllSymbolUses(
+            func, StringAttr::get(&context, name), owner))) {
+      emitError(loc) << "cannot rename @" << func.getSymName() << " to @"
+                     << name;
+      return nullptr;
+    }
+    func.setSymName(name);
+  }
+  if (decodeSymbols.lookup("prefill")) {
+    emitError(loc) << "the decode graph already has a symbol @prefill";
+    return nullptr;
+  }
+  // Prefill first: model.sim's default entry.
+  Block *body = decode->getBody();
+  Operation *first = body->empty() ? nullptr : &body->front();
+  for (Operation &op : llvm::make_early_inc_range(*prefill->getBody())) {
+    op.remove();
+    if (first)
+      body->getOperations().insert(first->getIterator(), &op);
+    else
+      body->push_back(&op);
+  }
+  for (NamedAttribute attr : (*prefill)->getAttrs())
+    if (!(*decode)->hasAttr(attr.getName()))
+      (*decode)->setAttr(attr.getName(), attr.getValue());
+  return decode;
+}
+
+std::vector<std::pair<std::string, std::string>>
+ModelCompiler::getFeeds() const {
+  std::vector<std::pair<std::string, std::string>> feeds;
+  for (StringRef spec : options.feeds) {
+    auto [out, in] = spec.split('=');
+    feeds.emplace_back(out.str(), in.str());
+  }
+  return feeds;
+}
+
+LogicalResult
+ModelCompiler::checkLanguageModel(ArrayRef<HostEntryInterface> entries) {
+  std::vector<::bitmod::rt::EntryDesc> descs;
+  for (const HostEntryInterface &entry : entries) {
+    ::bitmod::rt::EntryDesc desc;
+    desc.name = entry.name;
+    for (const HostTensor &t : entry.tensors) {
+      ::bitmod::rt::TensorDesc td;
+      td.name = t.name;
+      td.shape.assign(t.shape.begin(), t.shape.end());
+      if (std::optional<::bitmod::rt::ElemType> elem =
+              ::bitmod::rt::parseElemName(t.elem))
+        td.elem = *elem;
+      (t.isInput ? desc.inputs : desc.outputs).push_back(std::move(td));
+    }
+    descs.push_back(std::move(desc));
+  }
+  auto find = [&](StringRef name) -> const ::bitmod::rt::EntryDesc * {
+    for (const ::bitmod::rt::EntryDesc &d : descs)
+      if (d.name == name)
+        return &d;
+    return nullptr;
+  };
+  const ::bitmod::rt::EntryDesc *prefill = find("prefill"),
+                                *decode = find("decode");
+  if (!prefill || !decode)
+    return emitError(loc) << "the host lowering lost the prefill or decode "
+                             "entry";
+  auto binding = ::bitmod::rt::bindLanguageModel(*prefill, *decode, getFeeds());
+  if (!binding)
+    return emitError(loc) << llvm::toString(binding.takeError());
+  progress(llvm::formatv("language model: prompt length P = {0}, {1} cache "
+                         "slots, vocabulary {2}, {3} KV-cache pairs",
+                         binding->prefillLength, binding->cacheSlots,
+                         binding->vocab, binding->cache.size()));
+  return success();
 }
 
 FailureOr<std::string> ModelCompiler::getModelName(ModuleOp module) {
@@ -236,8 +415,11 @@ LogicalResult ModelCompiler::emitProgram(ModuleOp module,
 
 LogicalResult ModelCompiler::emitCpp(ModuleOp module, StringRef modelName,
                                      StringRef bmodPath, StringRef cppPath) {
-  FailureOr<HostEntryInterface> entry = readHostEntryInterface(module);
-  if (failed(entry))
+  FailureOr<std::vector<HostEntryInterface>> entries =
+      readHostEntryInterfaces(module);
+  if (failed(entries))
+    return failure();
+  if (options.isTwoPhase() && failed(checkLanguageModel(*entries)))
     return failure();
   // model.sim may run from anywhere: embed the program by absolute path.
   SmallString<256> absBmod(bmodPath);
@@ -246,7 +428,7 @@ LogicalResult ModelCompiler::emitCpp(ModuleOp module, StringRef modelName,
   return writeFile(cppPath, [&](raw_ostream &os) -> LogicalResult {
     if (failed(emitc::translateToCpp(module, os)))
       return emitError(loc) << "cannot translate the host code to C++";
-    return printModelSimMain(os, modelName, *entry, absBmod, loc);
+    return printModelSimMain(os, modelName, *entries, getFeeds(), absBmod, loc);
   });
 }
 
@@ -256,12 +438,19 @@ LogicalResult ModelCompiler::run() {
   bool hostOnly = options.isHostOnly();
 
   TimingScope importTimer = timing.nest("import");
-  progress("importing " + options.inputFile);
-  OwningOpRef<ModuleOp> module = importModel();
-  if (!module)
-    return failure();
-  FailureOr<std::string> modelName = getModelName(*module);
-  if (failed(modelName))
+  OwningOpRef<ModuleOp> module;
+  FailureOr<std::string> modelName;
+  if (options.isTwoPhase()) {
+    std::string name;
+    module = importTwoPhase(name);
+    modelName = name;
+  } else {
+    progress("importing " + options.inputFile);
+    module = importModel(options.inputFile, options.inputShapes);
+    if (module)
+      modelName = getModelName(*module);
+  }
+  if (!module || failed(modelName))
     return failure();
   importTimer.stop();
 

@@ -27,20 +27,26 @@ struct HostTensor {
   std::string elem = "f32";
 };
 
-/// The lowered model entry: its C symbol and its tensors in argument order.
+/// A lowered model entry: its C symbol, the function name it came from and
+/// its tensors in argument order.
 struct HostEntryInterface {
-  std::string symbol;
+  std::string symbol, name;
   std::vector<HostTensor> tensors;
 };
 
-/// Reads the `bitmod.io` descriptor of the (single) lowered model entry.
-FailureOr<HostEntryInterface> readHostEntryInterface(ModuleOp module);
+/// Reads the `bitmod.io` descriptors of the lowered model entries, in module
+/// order (at least one).
+FailureOr<std::vector<HostEntryInterface>>
+readHostEntryInterfaces(ModuleOp module);
 
-/// Appends the main() of model.sim: the tensor tables, a trampoline into the
-/// entry and, when `bmodPath` is not empty, that file embedded with .incbin.
-LogicalResult printModelSimMain(raw_ostream &os, StringRef modelName,
-                                const HostEntryInterface &entry,
-                                StringRef bmodPath, Location loc);
+/// Appends the main() of model.sim: per entry the tensor tables and a
+/// trampoline into it, the KV-cache `feeds` (present, past) and, when
+/// `bmodPath` is not empty, that file embedded with .incbin.
+LogicalResult
+printModelSimMain(raw_ostream &os, StringRef modelName,
+                  ArrayRef<HostEntryInterface> entries,
+                  ArrayRef<std::pair<std::string, std::string>> feeds,
+                  StringRef bmodPath, Location loc);
 
 /// Compiles `cppPath` into `simPath` with the C++ compiler of `options`
 /// against the runtime libraries of this build; the compiler's output goes

@@ -1,8 +1,8 @@
-//===- ModelMain.cpp - model.sim's main and bitmod_rt_launch
-//---------------===//
+//===- ModelMain.cpp - model.sim's main and bitmod_rt_launch --------------===//
 
 #include "bitmod/Runtime/Runtime.h"
 
+#include "bitmod/Runtime/LanguageModel.h"
 #include "bitmod/Runtime/Report.h"
 #include "bitmod/Runtime/Session.h"
 #include "bitmod/Sim/Trace.h"
@@ -40,63 +40,19 @@ std::string toolName = "model.sim";
 
 struct Options {
   std::vector<std::pair<std::string, std::string>> inputs;
-  std::string outputDir, reportFile, traceFile, compare;
+  std::string outputDir, reportFile, traceFile, compare, entry;
   bool printIO = false;
+  /// --generate N (-1: not given), --perplexity file, --window, --stride.
+  int64_t generate = -1;
+  std::string perplexityFile;
+  int64_t window = 0, stride = 0;
 };
-
-std::string shapeString(llvm::ArrayRef<int64_t> shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i)
-    s += (i ? "," : "") + std::to_string(shape[i]);
-  return s + "]";
-}
 
 std::string sanitize(llvm::StringRef name) {
   std::string s;
   for (char c : name)
     s += (llvm::isAlnum(c) || c == '_' || c == '-' || c == '.') ? c : '_';
   return s;
-}
-
-/// The .npy dtype holding a model element type.
-support::NpyDType npyTypeOf(ElemType t) {
-  using support::NpyDType;
-  switch (t) {
-  case ElemType::F32:
-    return NpyDType::Float32;
-  case ElemType::F16:
-    return NpyDType::Float16;
-  case ElemType::F64:
-    return NpyDType::Float64;
-  case ElemType::I8:
-    return NpyDType::Int8;
-  case ElemType::U8:
-    return NpyDType::UInt8;
-  case ElemType::I16:
-    return NpyDType::Int16;
-  case ElemType::I32:
-    return NpyDType::Int32;
-  case ElemType::I64:
-    return NpyDType::Int64;
-  case ElemType::Bool:
-    return NpyDType::Bool;
-  case ElemType::U16:
-    return NpyDType::UInt16;
-  case ElemType::U32:
-    return NpyDType::UInt32;
-  case ElemType::U64:
-    return NpyDType::UInt64;
-  }
-  fatal("unknown model element type " + llvm::Twine(int(t)));
-}
-
-/// The `bitmod.io` name of an element type ("f32", "i64", "bool", ...).
-llvm::StringRef elemName(ElemType t) {
-  static const char *const names[] = {"f32", "f16", "f64",  "i8",
-                                      "u8",  "i16", "i32",  "i64",
-                                      "bool", "u16", "u32", "u64"};
-  unsigned i = unsigned(t);
-  return i < sizeof(names) / sizeof(names[0]) ? names[i] : "?";
 }
 
 /// One element of an .npy array as a long double (exact for every
@@ -217,7 +173,7 @@ std::vector<uint8_t> convertInput(const support::NpyArray &arr,
     std::memcpy(bytes.data(), f.data(), bytes.size());
     return bytes;
   }
-  support::NpyDType want = npyTypeOf(info.elem);
+  support::NpyDType want = getNpyType(info.elem);
   if (arr.dtype == want)
     return arr.data;
   int64_t n = arr.getNumElements();
@@ -230,33 +186,58 @@ std::vector<uint8_t> convertInput(const support::NpyArray &arr,
       fatal(llvm::Twine("--input ") + info.name + ": '" + path + "' holds " +
             support::getNpyDTypeName(arr.dtype) + " data and element " +
             llvm::Twine(i) + " (" + value + ") is not exactly " +
-            "representable in the model's " + elemName(info.elem) +
+            "representable in the model's " + getElemName(info.elem) +
             " input; convert the file to " + support::getNpyDTypeName(want));
     }
   }
   return bytes;
 }
 
+void printTensors(const EntryInfo &entry) {
+  for (int64_t i = 0; i < entry.numInputs; ++i)
+    llvm::outs() << "  input  " << entry.inputs[i].name << " "
+                 << getElemName(entry.inputs[i].elem) << " "
+                 << formatShape(
+                        {entry.inputs[i].shape, size_t(entry.inputs[i].rank)})
+                 << "\n";
+  for (int64_t i = 0; i < entry.numOutputs; ++i)
+    llvm::outs() << "  output " << entry.outputs[i].name << " "
+                 << getElemName(entry.outputs[i].elem) << " "
+                 << formatShape(
+                        {entry.outputs[i].shape, size_t(entry.outputs[i].rank)})
+                 << "\n";
+}
+
 void printUsage(const ModelInfo &model) {
-  llvm::outs() << "usage: " << toolName
-               << " --input name=file(.npy|.pb) ... [--output-dir D]\n"
-                  "       [--report r.json] [--trace t.json] "
-                  "[--compare fp16,ant,olive] [--print-io]\n\n"
-               << "Runs the compiled model '" << model.name
-               << "': host ops on the CPU, accelerator layers through the "
-                  "BitMoD simulator.\n";
-  for (int64_t i = 0; i < model.numInputs; ++i)
-    llvm::outs() << "  input  " << model.inputs[i].name << " "
-                 << elemName(model.inputs[i].elem) << " "
-                 << shapeString(
-                        {model.inputs[i].shape, size_t(model.inputs[i].rank)})
-                 << "\n";
-  for (int64_t i = 0; i < model.numOutputs; ++i)
-    llvm::outs() << "  output " << model.outputs[i].name << " "
-                 << elemName(model.outputs[i].elem) << " "
-                 << shapeString(
-                        {model.outputs[i].shape, size_t(model.outputs[i].rank)})
-                 << "\n";
+  llvm::outs()
+      << "usage: " << toolName
+      << " [--entry E] --input name=file(.npy|.pb) ... [--output-dir D]\n"
+         "       [--report r.json] [--trace t.json] "
+         "[--compare fp16,ant,olive] [--print-io]\n"
+      << "       " << toolName
+      << " --generate N --input input_ids=prompt.npy [--output-dir D] ...\n"
+      << "       " << toolName
+      << " --perplexity tokens.npy [--window T] [--stride S] ...\n\n"
+      << "Runs the compiled model '" << model.name
+      << "': host ops on the CPU, accelerator layers through the "
+         "BitMoD simulator.\n";
+  if (model.numEntries == 1)
+    return printTensors(model.entries[0]);
+  for (int64_t e = 0; e < model.numEntries; ++e) {
+    llvm::outs() << "entry " << model.entries[e].name
+                 << (e == 0 ? " (default)" : "") << ":\n";
+    printTensors(model.entries[e]);
+  }
+  for (int64_t f = 0; f < model.numFeeds; ++f)
+    llvm::outs() << "feed " << model.feeds[f].output << " -> "
+                 << model.feeds[f].input << "\n";
+}
+
+int64_t parseCount(llvm::StringRef opt, llvm::StringRef v) {
+  int64_t n;
+  if (v.getAsInteger(10, n) || n < 0)
+    fatal(opt + " expects a non-negative integer, got '" + v + "'");
+  return n;
 }
 
 Options parseArgs(int argc, char **argv, const ModelInfo &model) {
@@ -288,13 +269,25 @@ Options parseArgs(int argc, char **argv, const ModelInfo &model) {
       if (name.empty() || path.empty())
         fatal("--input expects name=file(.npy|.pb), got '" + v + "'");
       o.inputs.emplace_back(name.str(), path.str());
+    } else if (value("--generate", v)) {
+      o.generate = parseCount("--generate", v);
+    } else if (value("--window", v)) {
+      o.window = parseCount("--window", v);
+    } else if (value("--stride", v)) {
+      o.stride = parseCount("--stride", v);
     } else if (value("--output-dir", o.outputDir) ||
                value("--report", o.reportFile) ||
-               value("--trace", o.traceFile) || value("--compare", o.compare)) {
+               value("--trace", o.traceFile) || value("--compare", o.compare) ||
+               value("--entry", o.entry) ||
+               value("--perplexity", o.perplexityFile)) {
     } else {
       fatal("unknown argument '" + arg + "' (see --help)");
     }
   }
+  if (o.generate >= 0 && !o.perplexityFile.empty())
+    fatal("--generate and --perplexity are exclusive");
+  if ((o.window || o.stride) && o.perplexityFile.empty())
+    fatal("--window and --stride need --perplexity");
   return o;
 }
 
@@ -327,24 +320,41 @@ extern "C" void bitmod_rt_launch(void *ctx, const char *layer,
     fatal("accelerator launch: " + llvm::toString(std::move(e)));
 }
 
-int rt::modelMain(int argc, char **argv, const ModelInfo &model) {
-  if (argc > 0 && argv[0])
-    toolName = llvm::sys::path::filename(argv[0]).str();
-  Options opts = parseArgs(argc, argv, model);
-  if (opts.printIO) {
-    printUsage(model);
-    return 0;
+namespace {
+/// The entry named `name`, or null.
+const EntryInfo *findEntry(const ModelInfo &model, llvm::StringRef name) {
+  for (int64_t e = 0; e < model.numEntries; ++e)
+    if (name == model.entries[e].name)
+      return &model.entries[e];
+  return nullptr;
+}
+
+std::string entryNames(const ModelInfo &model) {
+  std::string names;
+  for (int64_t e = 0; e < model.numEntries; ++e)
+    names += (e ? ", " : "") + std::string(model.entries[e].name);
+  return names;
+}
+
+/// A token file ([n] or [1, n], any integer dtype) as int64 ids.
+std::vector<int64_t> readTokens(llvm::StringRef what, llvm::StringRef path) {
+  support::NpyArray arr = check(readTensorFile(path));
+  if (!(arr.shape.size() == 1 || (arr.shape.size() == 2 && arr.shape[0] == 1)))
+    fatal(what + ": '" + path + "' has shape " + formatShape(arr.shape) +
+          "; expected [n] or [1,n] token ids");
+  std::vector<int64_t> ids;
+  for (int64_t i = 0; i < arr.getNumElements(); ++i) {
+    long double v = loadElement(arr, i);
+    if (v != std::floor(v) || v < -9.2e18L || v > 9.2e18L)
+      fatal(what + ": '" + path + "' element " + llvm::Twine(i) +
+            " is not an integer token id");
+    ids.push_back(int64_t(v));
   }
-  std::vector<sim::AcceleratorKind> compareKinds =
-      check(parseCompareList(opts.compare));
+  return ids;
+}
 
-  std::unique_ptr<Session> session;
-  if (model.program && model.programSize)
-    session = check(Session::create(
-        llvm::ArrayRef<uint8_t>(model.program, model.programSize)));
-  else
-    session = std::make_unique<Session>();
-
+/// Runs one entry on --input files and writes its outputs.
+void runEntry(const Options &opts, const EntryInfo &model, Session &session) {
   // Inputs: every model input exactly once, with its shape.
   llvm::StringMap<int64_t> inputIndex;
   for (int64_t i = 0; i < model.numInputs; ++i)
@@ -368,22 +378,41 @@ int rt::modelMain(int argc, char **argv, const ModelInfo &model) {
     support::NpyArray arr = check(readTensorFile(path));
     if (llvm::ArrayRef<int64_t>(arr.shape) != want)
       fatal("--input " + name + ": '" + path + "' has shape " +
-            shapeString(arr.shape) + ", the model needs " + shapeString(want));
+            formatShape(arr.shape) + ", the model needs " + formatShape(want));
     buffers[it->second] = convertInput(arr, info, path);
   }
   for (int64_t i = 0; i < model.numInputs; ++i)
     if (!seen[i])
       fatal(llvm::Twine("missing --input for '") + model.inputs[i].name +
             "' (shape " +
-            shapeString({model.inputs[i].shape, size_t(model.inputs[i].rank)}) +
+            formatShape({model.inputs[i].shape, size_t(model.inputs[i].rank)}) +
             ")");
+  // A language model's token ids index the embedding table with a host
+  // Gather that does not check bounds: refuse ids outside the vocabulary.
+  EntryDesc desc = describeEntry(model);
+  auto ids = llvm::find_if(
+      desc.inputs, [](const TensorDesc &t) { return t.name == "input_ids"; });
+  auto logits = llvm::find_if(
+      desc.outputs, [](const TensorDesc &t) { return t.name == "logits"; });
+  if (ids != desc.inputs.end() && logits != desc.outputs.end() &&
+      !logits->shape.empty()) {
+    int64_t index = ids - desc.inputs.begin();
+    support::NpyArray arr = support::NpyArray::fromBytes(
+        getNpyType(ids->elem), buffers[index], ids->shape);
+    std::vector<int64_t> tokens;
+    for (int64_t i = 0; i < arr.getNumElements(); ++i)
+      tokens.push_back(int64_t(loadElement(arr, i)));
+    if (llvm::Error e =
+            checkTokenIds(tokens, logits->shape.back(), "--input input_ids"))
+      fatal(llvm::toString(std::move(e)));
+  }
   for (int64_t i = 0; i < model.numOutputs; ++i) {
     int64_t n = 1;
     for (int64_t d = 0; d < model.outputs[i].rank; ++d)
       n *= model.outputs[i].shape[d];
     buffers[model.numInputs + i].assign(
         size_t(n) *
-            support::getNpyElementSize(npyTypeOf(model.outputs[i].elem)),
+            support::getNpyElementSize(getNpyType(model.outputs[i].elem)),
         0);
   }
   // The entry takes an empty tensor as a one-element buffer (C has no
@@ -394,7 +423,7 @@ int rt::modelMain(int argc, char **argv, const ModelInfo &model) {
     ptrs.push_back(buffers[i].empty() ? static_cast<void *>(&emptyElement[i])
                                       : buffers[i].data());
 
-  model.run(session.get(), ptrs.data());
+  model.run(&session, ptrs.data());
 
   if (!opts.outputDir.empty()) {
     if (std::error_code ec = llvm::sys::fs::create_directories(opts.outputDir))
@@ -406,10 +435,157 @@ int rt::modelMain(int argc, char **argv, const ModelInfo &model) {
       if (llvm::Error e = support::writeNpy(
               path,
               support::NpyArray::fromBytes(
-                  npyTypeOf(info.elem), buffers[model.numInputs + i],
+                  getNpyType(info.elem), buffers[model.numInputs + i],
                   llvm::ArrayRef<int64_t>(info.shape, size_t(info.rank)))))
         fatal(llvm::toString(std::move(e)));
     }
+  }
+}
+
+std::string formatTotals(const AcceleratorTotals &t, double frequencyGHz) {
+  return llvm::formatv("{0} launches, {1} cycles ({2:f3} us), energy {3:f1} nJ",
+                       t.launches, t.cycles, t.cycles / (frequencyGHz * 1000.0),
+                       t.energy.getTotalPJ() / 1000.0)
+      .str();
+}
+
+/// The entries --generate and --perplexity use: "prefill" (or the only
+/// entry) and "decode" (may be null), bound.
+struct LanguageModel {
+  const EntryInfo *prefill = nullptr, *decode = nullptr;
+  LanguageModelBinding binding;
+};
+
+LanguageModel bindModel(const ModelInfo &model, bool needDecode) {
+  LanguageModel lm;
+  lm.prefill =
+      model.numEntries == 1 ? &model.entries[0] : findEntry(model, "prefill");
+  if (!lm.prefill)
+    fatal("the model has no 'prefill' entry (entries: " + entryNames(model) +
+          ")");
+  lm.decode = findEntry(model, "decode");
+  if (needDecode && lm.decode) {
+    std::vector<std::pair<std::string, std::string>> feeds;
+    for (int64_t f = 0; f < model.numFeeds; ++f)
+      feeds.emplace_back(model.feeds[f].output, model.feeds[f].input);
+    lm.binding = check(bindLanguageModel(describeEntry(*lm.prefill),
+                                         describeEntry(*lm.decode), feeds));
+  } else {
+    lm.binding = check(bindPrefill(describeEntry(*lm.prefill)));
+  }
+  return lm;
+}
+
+void runGeneration(const Options &opts, const ModelInfo &model,
+                   Session &session, llvm::json::Object &report) {
+  if (opts.inputs.size() != 1 || opts.inputs[0].first != "input_ids")
+    fatal("--generate takes exactly one --input, input_ids=prompt.npy");
+  std::vector<int64_t> prompt =
+      readTokens("--input input_ids", opts.inputs[0].second);
+  LanguageModel lm = bindModel(model, opts.generate > 1);
+  GenerationResult r = check(generate(session, *lm.prefill, lm.decode,
+                                      lm.binding, prompt, opts.generate));
+  double ghz = session.getConfig().frequencyGHz;
+  llvm::json::Array phases;
+  for (const PhaseStats &p : r.phases) {
+    llvm::outs() << toolName << ": " << p.name << ": " << p.tokens
+                 << " token(s), context " << p.context << ", "
+                 << formatTotals(p.totals, ghz) << "\n";
+    llvm::json::Object o = totalsToJSON(p.totals, ghz);
+    o["name"] = p.name;
+    o["tokens"] = p.tokens;
+    o["context"] = p.context;
+    phases.push_back(std::move(o));
+  }
+  llvm::outs() << toolName << ": generated " << r.tokens.size() << " tokens:";
+  for (int64_t t : r.tokens)
+    llvm::outs() << " " << t;
+  llvm::outs() << "\n"
+               << toolName
+               << ": generation total: " << formatTotals(r.total, ghz) << "\n";
+  if (!opts.outputDir.empty()) {
+    if (std::error_code ec = llvm::sys::fs::create_directories(opts.outputDir))
+      fatal("cannot create '" + opts.outputDir + "': " + ec.message());
+    llvm::SmallString<128> path(opts.outputDir);
+    llvm::sys::path::append(path, "generated_ids.npy");
+    std::vector<uint8_t> bytes(r.tokens.size() * sizeof(int64_t));
+    std::memcpy(bytes.data(), r.tokens.data(), bytes.size());
+    if (llvm::Error e = support::writeNpy(
+            path, support::NpyArray::fromBytes(support::NpyDType::Int64, bytes,
+                                               {1, int64_t(r.tokens.size())})))
+      fatal(llvm::toString(std::move(e)));
+  }
+  llvm::json::Array ids;
+  for (int64_t t : r.tokens)
+    ids.push_back(t);
+  report["generation"] =
+      llvm::json::Object{{"prompt_tokens", int64_t(prompt.size())},
+                         {"prefill_length", lm.binding.prefillLength},
+                         {"cache_slots", lm.binding.cacheSlots},
+                         {"generated_ids", std::move(ids)},
+                         {"phases", std::move(phases)},
+                         {"total", totalsToJSON(r.total, ghz)}};
+}
+
+void runPerplexity(const Options &opts, const ModelInfo &model,
+                   Session &session, llvm::json::Object &report) {
+  if (!opts.inputs.empty())
+    fatal("--perplexity takes no --input (the token stream is its file)");
+  std::vector<int64_t> tokens = readTokens("--perplexity", opts.perplexityFile);
+  LanguageModel lm = bindModel(model, /*needDecode=*/false);
+  PerplexityResult r = check(computePerplexity(
+      session, *lm.prefill, lm.binding, tokens, opts.window, opts.stride));
+  double ghz = session.getConfig().frequencyGHz;
+  llvm::outs() << llvm::formatv(
+      "{0}: perplexity: {1:f6} (mean NLL {2:f6} nats over {3} tokens scored, "
+      "{4} windows of {5}, stride {6}); {7}\n",
+      toolName, r.perplexity, r.meanNLL, r.tokensScored, r.windows, r.window,
+      r.stride, formatTotals(r.total, ghz));
+  report["perplexity"] =
+      llvm::json::Object{{"perplexity", r.perplexity},
+                         {"mean_nll", r.meanNLL},
+                         {"tokens", int64_t(tokens.size())},
+                         {"tokens_scored", r.tokensScored},
+                         {"windows", r.windows},
+                         {"window", r.window},
+                         {"stride", r.stride},
+                         {"total", totalsToJSON(r.total, ghz)}};
+}
+} // namespace
+
+int rt::modelMain(int argc, char **argv, const ModelInfo &model) {
+  if (argc > 0 && argv[0])
+    toolName = llvm::sys::path::filename(argv[0]).str();
+  Options opts = parseArgs(argc, argv, model);
+  if (opts.printIO) {
+    printUsage(model);
+    return 0;
+  }
+  std::vector<sim::AcceleratorKind> compareKinds =
+      check(parseCompareList(opts.compare));
+
+  std::unique_ptr<Session> session;
+  if (model.program && model.programSize)
+    session = check(Session::create(
+        llvm::ArrayRef<uint8_t>(model.program, model.programSize)));
+  else
+    session = std::make_unique<Session>();
+
+  llvm::json::Object extra;
+  if (opts.generate >= 0 || !opts.perplexityFile.empty()) {
+    if (!opts.entry.empty())
+      fatal("--entry is for single runs; --generate and --perplexity use the "
+            "prefill and decode entries");
+    if (opts.generate >= 0)
+      runGeneration(opts, model, *session, extra);
+    else
+      runPerplexity(opts, model, *session, extra);
+  } else {
+    const EntryInfo *entry = &model.entries[0];
+    if (!opts.entry.empty() && !(entry = findEntry(model, opts.entry)))
+      fatal("--entry: the model has no entry '" + opts.entry +
+            "' (entries: " + entryNames(model) + ")");
+    runEntry(opts, *entry, *session);
   }
 
   ReportInput report = session->getReportInput(model.name);
@@ -418,6 +594,8 @@ int rt::modelMain(int argc, char **argv, const ModelInfo &model) {
   if (!opts.reportFile.empty()) {
     llvm::json::Object r = check(buildReport(report, compareKinds));
     r["launches"] = int64_t(session->getNumLaunches());
+    for (auto &kv : extra)
+      r[kv.first] = std::move(kv.second);
     writeFile(opts.reportFile, formatJSON(std::move(r)));
   } else if (!compareKinds.empty()) {
     llvm::outs() << formatJSON(check(buildCompare(report, compareKinds)));

@@ -31,7 +31,6 @@ using namespace bitmod::onnx_dtype;
 
 namespace {
 
-
 class Reader {
 public:
   Reader(llvm::ArrayRef<uint8_t> b) : p(b.data()), end(b.data() + b.size()) {}
@@ -321,4 +320,62 @@ Expected<NpyArray> rt::readTensorFile(llvm::StringRef path) {
       llvm::ArrayRef<uint8_t>(reinterpret_cast<const uint8_t *>(s.data()),
                               s.size()),
       path);
+}
+
+static const std::pair<ElemType, const char *> elemNames[] = {
+    {ElemType::F32, "f32"}, {ElemType::F16, "f16"}, {ElemType::F64, "f64"},
+    {ElemType::I8, "i8"},   {ElemType::U8, "u8"},   {ElemType::I16, "i16"},
+    {ElemType::I32, "i32"}, {ElemType::I64, "i64"}, {ElemType::Bool, "bool"},
+    {ElemType::U16, "u16"}, {ElemType::U32, "u32"}, {ElemType::U64, "u64"},
+};
+
+llvm::StringRef rt::getElemName(ElemType type) {
+  for (auto &[t, name] : elemNames)
+    if (t == type)
+      return name;
+  return "?";
+}
+
+std::optional<ElemType> rt::parseElemName(llvm::StringRef name) {
+  for (auto &[t, n] : elemNames)
+    if (name == n)
+      return t;
+  return std::nullopt;
+}
+
+NpyDType rt::getNpyType(ElemType type) {
+  switch (type) {
+  case ElemType::F32:
+    return NpyDType::Float32;
+  case ElemType::F16:
+    return NpyDType::Float16;
+  case ElemType::F64:
+    return NpyDType::Float64;
+  case ElemType::I8:
+    return NpyDType::Int8;
+  case ElemType::U8:
+    return NpyDType::UInt8;
+  case ElemType::I16:
+    return NpyDType::Int16;
+  case ElemType::I32:
+    return NpyDType::Int32;
+  case ElemType::I64:
+    return NpyDType::Int64;
+  case ElemType::Bool:
+    return NpyDType::Bool;
+  case ElemType::U16:
+    return NpyDType::UInt16;
+  case ElemType::U32:
+    return NpyDType::UInt32;
+  case ElemType::U64:
+    return NpyDType::UInt64;
+  }
+  return NpyDType::Float32;
+}
+
+std::string rt::formatShape(llvm::ArrayRef<int64_t> shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i)
+    s += (i ? "," : "") + std::to_string(shape[i]);
+  return s + "]";
 }

@@ -7,8 +7,18 @@
   ``bitmod.linear`` ops.
 * ``small_convnet``: Conv, BatchNormalization, HardSwish, GlobalAveragePool,
   Flatten, Gemm, MatMul, Softmax.
+* ``tiny_lm``: a small decoder-only language model (token and learned
+  position embeddings, RMSNorm, attention with a padding mask, SwiGLU MLP,
+  LM head) as a prefill graph (``input_ids [1, P]`` -> ``logits``,
+  ``present.N.key/value``) or a decode-with-past graph (``input_ids [1, 1]``,
+  ``past_key_values.N.key/value [1, H, C, D]``, ``attention_mask [1, C+1]``)
+  with Optimum's input/output names and only constant shapes, for
+  ``bitmod-compile --prefill-model`` and ``model.sim --generate/--perplexity``
+  (docs/llm.md).
 
-Command line: ``python -m bitmod.onnx_models decoder out.onnx [--external]``.
+Command line: ``python -m bitmod.onnx_models decoder out.onnx [--external]``,
+``python -m bitmod.onnx_models lm-prefill|lm-decode out.onnx [--seq P]
+[--context C]``.
 """
 
 import argparse
@@ -213,6 +223,156 @@ def small_convnet(batch=1, channels=3, size=16, classes=10, seed=0):
     return model
 
 
+def tiny_lm(mode="prefill", seq=16, context=48, vocab=256, hidden=128,
+            heads=2, intermediate=256, layers=2, max_positions=64, seed=0,
+            present_names=None, past_names=None):
+    """A decoder-only LM with Optimum's KV-cache naming.
+
+    mode "prefill": inputs input_ids, attention_mask, position_ids [1, seq]
+    (int64); outputs logits [1, seq, vocab] and present.N.key/value
+    [1, heads, seq, head_dim]; attention is causal and masks keys whose
+    attention_mask is 0.
+    mode "decode": inputs input_ids, position_ids [1, 1],
+    past_key_values.N.key/value [1, heads, context, head_dim] and
+    attention_mask [1, context + 1]; outputs logits [1, 1, vocab] and
+    present.N.key/value [1, heads, context + 1, head_dim] (past, then the new
+    token). Both modes with the same seed have the same weights. Linear
+    weights are N(0, 0.02)-initialised like the Hugging Face reference
+    models except the embeddings (N(0, 1): peaked logits for greedy tests).
+    `present_names` / `past_names` override the K/V names (lists of
+    (key, value) name pairs per layer), for the pairing error tests.
+    """
+    if mode not in ("prefill", "decode"):
+        raise ValueError("mode must be prefill or decode")
+    if hidden % heads:
+        raise ValueError("hidden must be a multiple of heads")
+    head_dim = hidden // heads
+    decode = mode == "decode"
+    s = 1 if decode else seq
+    total = context + 1 if decode else seq
+    if total > max_positions:
+        raise ValueError("max_positions must cover the context")
+    g = _Graph("initializer", seed)
+    rng = g.rng
+    embed = g.const("embed_tokens.weight", rng.standard_normal(
+        (vocab, hidden)).astype(np.float32))
+    pos = g.const("embed_positions.weight", (rng.standard_normal(
+        (max_positions, hidden)) * 0.5).astype(np.float32))
+    x = g.node("Gather", [embed, "input_ids"], name="embed_tokens", axis=0)
+    p = g.node("Gather", [pos, "position_ids"], name="embed_positions",
+               axis=0)
+    x = g.node("Add", [x, p], name="embed_add")
+
+    # Additive mask [1, 1, s, total]: -1e9 where attention_mask is 0, and
+    # above the diagonal in prefill.
+    m = g.node("Cast", ["attention_mask"], name="mask_cast",
+               to=TensorProto.FLOAT)
+    one = g.const("mask_one", np.array(1.0, np.float32))
+    inv = g.node("Sub", [one, m], name="mask_invert")
+    neg = g.const("mask_neg", np.array(-1e9, np.float32))
+    add_mask = g.node("Mul", [inv, neg], name="mask_scale")
+    add_mask = g.node("Reshape", [add_mask, g.const(
+        "mask_shape", np.array([1, 1, 1, total], np.int64))],
+        name="mask_reshape")
+    if not decode:
+        causal = np.triu(np.full((seq, seq), -1e9, np.float32), 1)
+        add_mask = g.node("Add", [add_mask, g.const("causal_mask", causal)],
+                          name="mask_causal")
+
+    def w(name, shape):
+        return g.const(name, (rng.standard_normal(shape) * 0.02).astype(
+            np.float32), weight=True)
+
+    heads_shape = g.const("heads_shape",
+                          np.array([1, s, heads, head_dim], np.int64))
+    merge_shape = g.const("merge_shape", np.array([1, s, hidden], np.int64))
+    scale = g.const("attn_scale",
+                    np.array(1.0 / np.sqrt(head_dim), np.float32))
+    inputs = [helper.make_tensor_value_info("input_ids", TensorProto.INT64,
+                                            [1, s])]
+    cache_inputs, outputs = [], []
+    kv_shape_in = [1, heads, context, head_dim]
+    kv_shape_out = [1, heads, total, head_dim]
+    for i in range(layers):
+        pre = "layers.%d." % i
+        h = _rms_norm(g, x, hidden, pre + "input_norm")
+
+        def proj(t, name, shape):
+            return g.node("MatMul", [t, w(pre + name + ".weight", shape)],
+                          name=pre + name)
+
+        def to_heads(t, name):
+            r = g.node("Reshape", [t, heads_shape], name=pre + name + "_split")
+            return g.node("Transpose", [r], name=pre + name + "_heads",
+                          perm=[0, 2, 1, 3])
+
+        q = to_heads(proj(h, "q_proj", (hidden, hidden)), "q")
+        k = to_heads(proj(h, "k_proj", (hidden, hidden)), "k")
+        v = to_heads(proj(h, "v_proj", (hidden, hidden)), "v")
+        present = (present_names[i] if present_names else
+                   ("present.%d.key" % i, "present.%d.value" % i))
+        if decode:
+            past = (past_names[i] if past_names else
+                    ("past_key_values.%d.key" % i,
+                     "past_key_values.%d.value" % i))
+            g.nodes.append(helper.make_node("Concat", [past[0], k],
+                                            [present[0]], axis=2,
+                                            name=pre + "k_cache"))
+            g.nodes.append(helper.make_node("Concat", [past[1], v],
+                                            [present[1]], axis=2,
+                                            name=pre + "v_cache"))
+            for n in past:
+                cache_inputs.append(helper.make_tensor_value_info(
+                    n, TensorProto.FLOAT, kv_shape_in))
+        else:
+            g.nodes.append(helper.make_node("Identity", [k], [present[0]],
+                                            name=pre + "k_present"))
+            g.nodes.append(helper.make_node("Identity", [v], [present[1]],
+                                            name=pre + "v_present"))
+        for n in present:
+            outputs.append(helper.make_tensor_value_info(
+                n, TensorProto.FLOAT, kv_shape_out))
+        kt = g.node("Transpose", [present[0]], name=pre + "k_t",
+                    perm=[0, 1, 3, 2])
+        scores = g.node("MatMul", [q, kt], name=pre + "attn_scores")
+        scores = g.node("Mul", [scores, scale], name=pre + "attn_scale")
+        scores = g.node("Add", [scores, add_mask], name=pre + "attn_mask")
+        probs = g.node("Softmax", [scores], name=pre + "attn_softmax",
+                       axis=-1)
+        ctx = g.node("MatMul", [probs, present[1]], name=pre + "attn_context")
+        ctx = g.node("Transpose", [ctx], name=pre + "ctx_heads",
+                     perm=[0, 2, 1, 3])
+        ctx = g.node("Reshape", [ctx, merge_shape], name=pre + "ctx_merge")
+        x = g.node("Add", [x, proj(ctx, "o_proj", (hidden, hidden))],
+                   name=pre + "attn_residual")
+        n2 = _rms_norm(g, x, hidden, pre + "post_norm")
+        gate = proj(n2, "gate_proj", (hidden, intermediate))
+        up = proj(n2, "up_proj", (hidden, intermediate))
+        sig = g.node("Sigmoid", [gate], name=pre + "silu_sigmoid")
+        act = g.node("Mul", [g.node("Mul", [gate, sig], name=pre + "silu"),
+                             up], name=pre + "swiglu")
+        x = g.node("Add", [x, proj(act, "down_proj", (intermediate, hidden))],
+                   name=pre + "mlp_residual")
+    x = _rms_norm(g, x, hidden, "final_norm")
+    head = g.const("lm_head.weight", (rng.standard_normal((hidden, vocab))
+                                      * 0.2).astype(np.float32), weight=True)
+    g.nodes.append(helper.make_node("MatMul", [x, head], ["logits"],
+                                    name="lm_head"))
+    inputs.append(helper.make_tensor_value_info(
+        "attention_mask", TensorProto.INT64, [1, total]))
+    inputs.append(helper.make_tensor_value_info(
+        "position_ids", TensorProto.INT64, [1, s]))
+    inputs += cache_inputs
+    outputs.insert(0, helper.make_tensor_value_info(
+        "logits", TensorProto.FLOAT, [1, s, vocab]))
+    graph = helper.make_graph(g.nodes, "tiny_lm_" + mode, inputs, outputs,
+                              initializer=g.inits)
+    model = helper.make_model(graph, producer_name="bitmod",
+                              opset_imports=[helper.make_opsetid("", OPSET)])
+    model.ir_version = 8
+    return model
+
+
 def save(model, path, external=False):
     """Saves `model`; with external=True every tensor goes to
     `<basename>.data` next to the model (relative location)."""
@@ -229,7 +389,8 @@ def save(model, path, external=False):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("kind", choices=["decoder", "convnet"])
+    p.add_argument("kind", choices=["decoder", "convnet", "lm-prefill",
+                                    "lm-decode"])
     p.add_argument("output")
     p.add_argument("--external", action="store_true")
     p.add_argument("--weights", default="initializer",
@@ -240,8 +401,19 @@ def main():
     p.add_argument("--seq", type=int, default=8)
     p.add_argument("--no-rope", action="store_true")
     p.add_argument("--dynamic-seq", action="store_true")
+    p.add_argument("--context", type=int, default=48,
+                   help="lm-decode: cache slots C")
+    p.add_argument("--layers", type=int, default=2)
+    p.add_argument("--vocab", type=int, default=256)
+    p.add_argument("--past-prefix", default="past_key_values.",
+                   help="lm-decode: name the past inputs <prefix>N.key/value")
     a = p.parse_args()
-    if a.kind == "decoder":
+    if a.kind.startswith("lm-"):
+        past = [(a.past_prefix + "%d.key" % i, a.past_prefix + "%d.value" % i)
+                for i in range(a.layers)]
+        m = tiny_lm(a.kind[3:], seq=a.seq, context=a.context, vocab=a.vocab,
+                    layers=a.layers, past_names=past)
+    elif a.kind == "decoder":
         m = llama_decoder_layer(a.hidden, a.heads, a.intermediate, a.seq,
                                 rope=not a.no_rope, dynamic_seq=a.dynamic_seq,
                                 weights=("initializer" if a.weights == "external"

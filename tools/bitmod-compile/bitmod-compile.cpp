@@ -3,6 +3,8 @@
 //   bitmod-compile model.onnx -o OUT [--dtype=T | --dtype-config=layers.json]
 //       [--group-size=G] [--scale-bits=S] [--input-shape name=dims ...]
 //       [--bind-input name=file.pb|.npy ...]
+//       [--prefill-model prefill.onnx] [--prefill-input-shape name=dims ...]
+//       [--feed present=past ...]
 //       [--accel=accel.json] [--emit=mlir|isa|asm|cpp|sim] [--time-stages]
 //       [--cxx=c++] [--cxx-flags=-O1] [MLIR pass-manager/timing options]
 //
@@ -59,6 +61,26 @@ static cl::list<std::string> bindInputs(
              "or numpy (.npy) file, e.g. Resize scales or Reshape shapes "
              "that must be constants (repeatable)"),
     cl::value_desc("name=file"), cl::cat(cat));
+static cl::opt<std::string> prefillModel(
+    "prefill-model",
+    cl::desc("Language model in two phases (docs/llm.md): the positional "
+             "model is the decode-with-past graph, this the prefill graph; "
+             "they become the entries 'prefill' and 'decode' of model.sim "
+             "(--generate, --perplexity)"),
+    cl::value_desc("prefill.onnx"), cl::cat(cat));
+static cl::list<std::string> prefillInputShapes(
+    "prefill-input-shape",
+    cl::desc("Static input shape of the prefill graph (repeatable); without "
+             "--prefill-model the positional model is imported a second time "
+             "as the prefill graph with these shapes"),
+    cl::value_desc("name=dims"), cl::cat(cat));
+static cl::list<std::string>
+    feeds("feed",
+          cl::desc("KV-cache pair of a two-phase model: decode output "
+                   "'present' feeds decode input 'past' of the next step, "
+                   "besides Optimum's present.N.key/value -> "
+                   "past_key_values.N.key/value (repeatable)"),
+          cl::value_desc("present=past"), cl::cat(cat));
 static cl::opt<std::string> accel("accel",
                                   cl::desc("Accelerator parameters (JSON)"),
                                   cl::value_desc("accel.json"), cl::cat(cat));
@@ -109,6 +131,10 @@ static mb::CompilerOptions getCompilerOptions() {
   options.mappingPipeline = passPipeline;
   options.inputShapes.assign(inputShapes.begin(), inputShapes.end());
   options.bindInputs.assign(bindInputs.begin(), bindInputs.end());
+  options.prefillInputFile = prefillModel;
+  options.prefillInputShapes.assign(prefillInputShapes.begin(),
+                                    prefillInputShapes.end());
+  options.feeds.assign(feeds.begin(), feeds.end());
   options.emit = emit;
   options.cxx = cxx;
   options.cxxFlags = cxxFlags;

@@ -46,8 +46,18 @@ struct CompilerOptions {
   /// "name=dims" static input shapes (ONNXImportOptions::inputShapes).
   std::vector<std::string> inputShapes;
   /// "name=file" graph inputs replaced by constants
-  /// (ONNXImportOptions::boundInputs).
+  /// (ONNXImportOptions::boundInputs), in every imported model.
   std::vector<std::string> bindInputs;
+  /// Two-phase language model (docs/llm.md): `inputFile` is the decode graph
+  /// and this the prefill graph; both become public functions `prefill` and
+  /// `decode` of one module (layer names prefixed `prefill.` / `decode.`).
+  /// Empty with `prefillInputShapes` set: the prefill graph is `inputFile`
+  /// again with those shapes.
+  std::string prefillInputFile;
+  /// "name=dims" static input shapes of the prefill graph.
+  std::vector<std::string> prefillInputShapes;
+  /// "present=past" KV-cache pairs besides the Optimum naming.
+  std::vector<std::string> feeds;
   CompileEmit emit = CompileEmit::Sim;
   /// C++ compiler of model.sim; empty: $CXX, else getDefaultModelCompiler().
   std::string cxx;
@@ -60,6 +70,9 @@ struct CompilerOptions {
   std::function<LogicalResult(PassManager &)> configurePassManager;
 
   bool isHostOnly() const { return accel.dtype == "none"; }
+  bool isTwoPhase() const {
+    return !prefillInputFile.empty() || !prefillInputShapes.empty();
+  }
 };
 
 /// Runs the compilation `options` describe. Errors are reported as

@@ -63,9 +63,10 @@ struct TensorInfo {
   ElemType elem = ElemType::F32;
 };
 
-/// Everything the generated main() knows about the model.
-struct ModelInfo {
-  /// The model (entry function) name, for messages and the report.
+/// One public function of the model (a `bitmod_model_<name>` entry).
+struct EntryInfo {
+  /// The entry (function) name: the graph's, or "prefill" / "decode" for a
+  /// two-phase language model.
   const char *name;
   int64_t numInputs;
   const TensorInfo *inputs;
@@ -74,15 +75,37 @@ struct ModelInfo {
   /// Calls the generated entry: buffers = inputs then outputs, each a
   /// contiguous row-major array of its shape and element type.
   void (*run)(void *ctx, void *const *buffers);
+};
+
+/// A KV-cache feed: decode output `output` (present) becomes decode input
+/// `input` (past) of the next step (bitmod-compile --feed out=in).
+struct FeedInfo {
+  const char *output;
+  const char *input;
+};
+
+/// Everything the generated main() knows about the model.
+struct ModelInfo {
+  /// The model name, for messages and the report.
+  const char *name;
+  /// The entries in module order (at least one).
+  int64_t numEntries;
+  const EntryInfo *entries;
+  /// Explicit KV-cache pairs (in addition to the Optimum naming).
+  int64_t numFeeds = 0;
+  const FeedInfo *feeds = nullptr;
   /// The embedded .bmod image (nullptr/0 when every op runs on the host).
   const unsigned char *program;
   uint64_t programSize;
 };
 
 /// model.sim's main:
-///   model.sim --input name=file(.npy|.pb) ... [--output-dir D]
+///   model.sim [--entry E] --input name=file(.npy|.pb) ... [--output-dir D]
 ///             [--report r.json] [--trace t.json] [--compare fp16,ant,olive]
 ///             [--print-io]
+///   model.sim --generate N --input input_ids=prompt.npy [--output-dir D] ...
+///   model.sim --perplexity tokens.npy [--window T] [--stride S] ...
+/// (docs/driver.md, docs/llm.md).
 /// Returns the process exit status (0 ok, 1 error with a message on
 /// stderr).
 int modelMain(int argc, char **argv, const ModelInfo &model);

@@ -17,6 +17,7 @@
 #include "bitmod/Arch/AccelConfig.h"
 #include "bitmod/ISA/Program.h"
 #include "bitmod/Runtime/Report.h"
+#include "bitmod/Runtime/Runtime.h"
 #include "bitmod/Sim/Timing.h"
 #include "bitmod/Support/Npy.h"
 
@@ -78,6 +79,15 @@ private:
   double usefulPESteps = 0;
   uint64_t instructionsExecuted = 0;
 };
+
+/// "[1,16,256]".
+std::string formatShape(llvm::ArrayRef<int64_t> shape);
+/// The .npy dtype holding a model element type.
+support::NpyDType getNpyType(ElemType type);
+/// The `bitmod.io` name of an element type ("f32", "i64", "bool", ...).
+llvm::StringRef getElemName(ElemType type);
+/// The element type of a `bitmod.io` name.
+std::optional<ElemType> parseElemName(llvm::StringRef name);
 
 /// Parses a serialized onnx.TensorProto (dims, data_type, raw_data or the
 /// typed *_data fields). Numeric types only; external data and strings are

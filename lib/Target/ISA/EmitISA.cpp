@@ -15,13 +15,55 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/Tools/mlir-translate/Translation.h"
+
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/StringMap.h"
 
 using namespace mlir;
 using namespace mlir::bitmod;
 using namespace mlir::bitmod::hw;
 namespace isa = ::bitmod::isa;
 namespace arch = ::bitmod::arch;
+
+/// Stores identical weight blocks once (the same layer compiled for the
+/// prefill and the decode phase of a language model, tied weights): every
+/// LOAD_WGT of a repeated block reads its first copy and the blob is
+/// compacted in first-use order, 16-byte aligned like the schedule's. A
+/// program without repeated blocks is left as it is.
+static void deduplicateWeightBlocks(isa::Program &p) {
+  llvm::DenseMap<std::pair<uint64_t, uint64_t>, uint64_t> newAddress;
+  llvm::StringMap<uint64_t> byContent;
+  std::vector<uint8_t> blob;
+  bool repeated = false;
+  for (isa::Instruction &inst : p.instructions) {
+    if (inst.opcode != isa::Opcode::LoadWgt)
+      continue;
+    auto key =
+        std::make_pair(inst.loadWgt.dramAddr, uint64_t(inst.loadWgt.bytes));
+    if (newAddress.count(key))
+      continue;
+    StringRef content(reinterpret_cast<const char *>(p.weights.data()) +
+                          (key.first - p.weightBase),
+                      key.second);
+    auto [it, inserted] =
+        byContent.try_emplace(content, p.weightBase + blob.size());
+    if (inserted) {
+      blob.insert(blob.end(), content.begin(), content.end());
+      blob.resize((blob.size() + 15) / 16 * 16, 0);
+    } else {
+      repeated = true;
+    }
+    newAddress[key] = it->second;
+  }
+  if (!repeated || blob.size() >= p.weights.size())
+    return;
+  for (isa::Instruction &inst : p.instructions)
+    if (inst.opcode == isa::Opcode::LoadWgt)
+      inst.loadWgt.dramAddr = newAddress[std::make_pair(
+          inst.loadWgt.dramAddr, uint64_t(inst.loadWgt.bytes))];
+  p.weights = std::move(blob);
+}
 
 FailureOr<isa::Program> mlir::bitmod::buildISAProgram(ModuleOp module) {
   isa::Program p;
@@ -118,6 +160,7 @@ FailureOr<isa::Program> mlir::bitmod::buildISAProgram(ModuleOp module) {
                          uint64_t(*launch.getDramOutput()),
                          uint64_t(M * N) * isa::getElemBytes(outElem)});
   }
+  deduplicateWeightBlocks(p);
   if (p.instructions.empty() ||
       p.instructions.back().opcode != isa::Opcode::Halt) {
     isa::Instruction halt;
