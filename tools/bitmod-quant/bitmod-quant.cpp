@@ -534,11 +534,12 @@ void storePayload(onnx::TensorProto &t, llvm::ArrayRef<char> bytes,
     writer.store(t, bytes.data(), bytes.size());
     return;
   }
+  std::string raw(bytes.data(), bytes.size());
   t.clear_float_data();
   t.clear_int32_data();
   t.clear_external_data();
   t.set_data_location(onnx::TensorProto::DEFAULT);
-  t.set_raw_data(std::string(bytes.data(), bytes.size()));
+  t.set_raw_data(std::move(raw));
 }
 
 /// Rounds a fake-quantized float32 value to the weight's type (once, to
@@ -614,7 +615,7 @@ struct OnnxRewriter {
     // values are all the memory the quantization adds.
     int64_t blockRows =
         std::max<int64_t>(1, std::min<int64_t>(N, (1 << 22) / K));
-    std::vector<float> block, deq;
+    std::vector<float> block, deq, column;
     QuantStats st;
     std::array<uint64_t, 4> hist = {0, 0, 0, 0};
     for (int64_t n0 = 0; n0 < N; n0 += blockRows) {
@@ -623,9 +624,13 @@ struct OnnxRewriter {
       if (orient == Orient::NK) {
         span.widen(n0 * K, rows * K, block.data());
       } else {
-        for (int64_t k = 0; k < K; ++k)
+        // Row k of the [K, N] tensor holds the block's rows at column k.
+        column.resize(static_cast<size_t>(rows));
+        for (int64_t k = 0; k < K; ++k) {
+          span.widen(k * N + n0, rows, column.data());
           for (int64_t n = 0; n < rows; ++n)
-            block[n * K + k] = span.get(k * N + n0 + n);
+            block[n * K + k] = column[n];
+        }
       }
       Expected<PackedWeights> packed = quantize(block, rows, K, c, n0);
       if (!packed)
@@ -716,8 +721,10 @@ struct OnnxRewriter {
       Expected<Payload> payload = getPayload(*t, *files);
       if (!payload)
         return payload.takeError();
-      std::vector<char> bytes(payload->data, payload->data + payload->bytes);
-      storePayload(*t, bytes, writer);
+      // The payload is written (or copied into raw_data) before the tensor's
+      // old fields are cleared, so it may point into them.
+      storePayload(*t, llvm::ArrayRef<char>(payload->data, payload->bytes),
+                   writer);
     }
     return Error::success();
   }
