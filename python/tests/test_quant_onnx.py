@@ -486,3 +486,49 @@ def test_f16_decoder_vs_ort(tmp_path, dtype):
     err = np.abs(y_sim.astype(np.float64) - y_ort).max() / np.abs(y_ort).max()
     print(f"{dtype}: max |sim - ort| / max |ort| = {err:.2e}")
     assert err <= F16_DECODER_BOUND, err
+
+
+def test_f16_llm_export_bitmod3(tmp_path):
+    """Acceptance (issue 15): an f16 LLM export with external data (the zoo's
+    torch.onnx exporter, bitmod.llm.export --fp16 --external-data) compiles at
+    bitmod3, and model.sim's logits follow ONNX Runtime on the bitmod-quant
+    f16 model. Needs the exporter and the frontend's folding of exporter
+    shape arithmetic (until both are in the tree this test skips)."""
+    try:
+        import torch
+        from bitmod.llm import export
+    except ImportError as e:
+        pytest.skip(f"exporter not available: {e}")
+    torch.set_num_threads(1)
+    compile_tool = os.path.join(TOOLS, "bitmod-compile")
+    if not os.path.exists(compile_tool):
+        pytest.skip("bitmod-compile not built")
+    d = tmp_path / "llama16"
+    export.main(["--family", "llama", "--phase", "prefill", "--opset", "17",
+                 "--static", "--seq", "8", "--fp16", "--external-data",
+                 "-o", str(d)])
+    assert (d / "model.onnx.data").exists()
+    out = tmp_path / "out"
+    r = subprocess.run([compile_tool, str(d / "model.onnx"), "-o", str(out),
+                        "--dtype=bitmod3", "--quiet"], capture_output=True,
+                       text=True)
+    if r.returncode and "the shape must be a constant" in r.stderr:
+        pytest.skip("the frontend does not fold exporter shape arithmetic "
+                    "yet: " + r.stderr.strip().splitlines()[0])
+    assert r.returncode == 0, r.stderr
+    inputs = {p.stem: p for p in (d / "test_data" / "inputs").glob("*.npy")}
+    args = [str(out / "model.sim"), "--output-dir", str(tmp_path / "sim")]
+    for k, v in inputs.items():
+        args += ["--input", f"{k}={v}"]
+    r = subprocess.run(args, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    logits = np.load(tmp_path / "sim" / "logits.npy")
+    assert logits.dtype == np.float16 and np.isfinite(logits).all()
+    q = tmp_path / "model.q.onnx"
+    _quant(["--dtype=bitmod3", d / "model.onnx", "-o", q])
+    ref = np.load(_ort_run(q, inputs, tmp_path / "ort") / "logits.npy")
+    err = np.abs(logits.astype(np.float64) - ref).max() / np.abs(ref).max()
+    print(f"f16 llama export, bitmod3: max |sim - ort| / max |ort| = {err:.2e}")
+    # Two decoder layers of f16 host ops: a few times the single layer's
+    # bound (not measured on this branch: the frontend folding is elsewhere).
+    assert err <= 4 * F16_DECODER_BOUND, err
