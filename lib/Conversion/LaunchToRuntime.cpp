@@ -9,6 +9,7 @@
 #include "bitmod/Conversion/Passes.h"
 #include "bitmod/Dialect/BitMoDHW/IR/BitMoDHWOps.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/SymbolTable.h"
 
@@ -54,15 +55,29 @@ struct LaunchToRuntimePass
       }
       auto inType = cast<RankedTensorType>(launch.getInput().getType());
       auto outType = cast<RankedTensorType>(launch.getResult().getType());
-      if (!inType.getElementType().isF32() ||
-          !outType.getElementType().isF32() || !inType.hasStaticShape() ||
-          !outType.hasStaticShape()) {
-        launch.emitError() << "bitmod_rt_launch takes static f32 buffers; "
-                              "launch @"
+      auto isF32OrF16 = [](RankedTensorType t) {
+        return t.getElementType().isF32() || t.getElementType().isF16();
+      };
+      if (!isF32OrF16(inType) || !isF32OrF16(outType) ||
+          !inType.hasStaticShape() || !outType.hasStaticShape()) {
+        launch.emitError() << "bitmod_rt_launch takes static f32 buffers "
+                              "(f16 launches are converted); launch @"
                            << launch.getSymName() << " maps " << inType
                            << " to " << outType;
         return signalPassFailure();
       }
+      // The runtime ABI is float32. f16 activations widen exactly; an f16
+      // launch writes FP16 results (out_format f16), so narrowing them back
+      // is exact too.
+      Type f32 = Float32Type::get(&getContext());
+      OpBuilder b(launch);
+      Value input = launch.getInput();
+      if (!inType.getElementType().isF32()) {
+        inType = inType.clone(f32);
+        input = arith::ExtFOp::create(b, launch.getLoc(), inType, input);
+      }
+      RankedTensorType resultType = outType;
+      outType = outType.clone(f32);
       std::string declName =
           ("__bitmod_rt_launch_" + launch.getSymName()).str();
       FunctionType fnType = FunctionType::get(
@@ -85,12 +100,14 @@ struct LaunchToRuntimePass
                            << " appears twice with different types";
         return signalPassFailure();
       }
-      OpBuilder b(launch);
-      auto call = func::CallOp::create(
-          b, launch.getLoc(), decl,
-          ValueRange{func.getArgument(0), launch.getInput()});
+      auto call = func::CallOp::create(b, launch.getLoc(), decl,
+                                       ValueRange{func.getArgument(0), input});
       Value weights = launch.getWeights();
-      launch.getResult().replaceAllUsesWith(call.getResult(0));
+      Value result = call.getResult(0);
+      if (resultType != outType)
+        result =
+            arith::TruncFOp::create(b, launch.getLoc(), resultType, result);
+      launch.getResult().replaceAllUsesWith(result);
       launch.erase();
       if (Operation *def = weights.getDefiningOp())
         if (def->use_empty() && isa<BitMoDDialect>(def->getDialect()))

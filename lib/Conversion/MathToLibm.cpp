@@ -9,6 +9,8 @@
 //
 // arith.remf (ONNX Mod with fmod = 1) becomes fmod / fmodf the same way.
 //
+// f16 and bf16 math ops are computed in f32 (widen, call, round once).
+//
 // math.ipowi (ONNX Pow on integers) has no C library counterpart; upstream
 // math-to-funcs expands it into a multi-block function that the C++
 // emitter cannot print. It becomes an inline square-and-multiply scf.for
@@ -103,23 +105,56 @@ Value expandIPowI(OpBuilder &b, math::IPowIOp op) {
   auto eq = [&](Value l, Value r) -> Value {
     return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, l, r);
   };
-  Value isOdd = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne,
-                                      arith::AndIOp::create(b, loc, exponent,
-                                                            one),
-                                      zero);
+  Value isOdd =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne,
+                            arith::AndIOp::create(b, loc, exponent, one), zero);
   Value minusOnePow = arith::SelectOp::create(b, loc, isOdd, minusOne, one);
   Value negative = arith::SelectOp::create(
       b, loc, eq(base, one), one,
       arith::SelectOp::create(b, loc, eq(base, minusOne), minusOnePow, zero));
-  Value isNegative = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt,
-                                           exponent, zero);
+  Value isNegative =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, exponent, zero);
   return arith::SelectOp::create(b, loc, isNegative, negative,
                                  loop.getResult(0));
+}
+
+/// Computes a math op (or arith.remf) on f16/bf16 scalars in f32: the
+/// operands are widened (exact) and the result rounded once to the op's
+/// type, as C evaluates <math.h> functions of _Float16 values. Neither
+/// the C library nor upstream math-to-emitc has half-precision functions.
+void widenHalfMath(Operation *root) {
+  SmallVector<Operation *> ops;
+  root->walk([&](Operation *op) {
+    if ((!isa_and_nonnull<math::MathDialect>(op->getDialect()) &&
+         !isa<arith::RemFOp>(op)) ||
+        op->getNumResults() != 1 || op->getNumRegions() != 0)
+      return;
+    Type type = op->getResult(0).getType();
+    if (type.isF16() || type.isBF16())
+      ops.push_back(op);
+  });
+  for (Operation *op : ops) {
+    OpBuilder b(op);
+    Location loc = op->getLoc();
+    Type type = op->getResult(0).getType();
+    Type f32 = b.getF32Type();
+    SmallVector<Value> operands;
+    for (Value v : op->getOperands())
+      operands.push_back(
+          v.getType() == type ? arith::ExtFOp::create(b, loc, f32, v) : v);
+    OperationState state(loc, op->getName(), operands, TypeRange{f32},
+                         op->getAttrs());
+    Operation *wide = b.create(state);
+    Value narrow = arith::TruncFOp::create(b, loc, type, wide->getResult(0));
+    op->getResult(0).replaceAllUsesWith(narrow);
+    op->erase();
+  }
 }
 
 struct MathToLibmPass
     : public mlir::bitmod::impl::BitMoDMathToLibmBase<MathToLibmPass> {
   void runOnOperation() override {
+    widenHalfMath(getOperation());
     SmallVector<math::IPowIOp> powers;
     getOperation()->walk([&](math::IPowIOp op) {
       if (isa<IntegerType>(op.getType()))

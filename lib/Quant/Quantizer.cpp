@@ -132,7 +132,101 @@ llvm::Error nonFiniteError(llvm::StringRef name, float v, int64_t n,
                    " at [" + llvm::Twine(n) + ", " + llvm::Twine(k) + "]");
 }
 
+/// IEEE binary16 bits -> float32, exact and branch-free (it vectorizes):
+/// normal halves rebias the exponent, subnormals are their integer
+/// mantissa times 2^-24 (no float32 subnormal is involved, so a caller's
+/// flush-to-zero mode cannot change the value), inf/nan keep their class.
+inline float halfBitsToFloat(uint16_t h) {
+  uint32_t exponent = h & 0x7c00;
+  uint32_t magnitude = static_cast<uint32_t>(h & 0x7fff) << 13;
+  float subnormal = static_cast<float>(h & 0x3ff) * 0x1p-24f;
+  uint32_t subnormalBits;
+  std::memcpy(&subnormalBits, &subnormal, sizeof(subnormalBits));
+  uint32_t bits = exponent == 0        ? subnormalBits
+                  : exponent == 0x7c00 ? (magnitude | 0x7f800000u)
+                                       : magnitude + (112u << 23);
+  bits |= static_cast<uint32_t>(h & 0x8000) << 16;
+  float f;
+  std::memcpy(&f, &bits, sizeof(f));
+  return f;
+}
+
+inline float bfloat16BitsToFloat(uint16_t h) {
+  uint32_t bits = static_cast<uint32_t>(h) << 16;
+  float f;
+  std::memcpy(&f, &bits, sizeof(f));
+  return f;
+}
+
+/// Rows of a WeightSpan as float32: f32 rows are read in place, f16/bf16
+/// rows are widened into one buffer of K floats owned by the worker.
+class RowReader {
+public:
+  RowReader(const WeightSpan &weights, int64_t K)
+      : weights(weights), K(K),
+        buffer(weights.type == WeightElementType::F32 ? 0 : K) {}
+  const float *row(int64_t n) {
+    if (weights.type == WeightElementType::F32)
+      return static_cast<const float *>(weights.data) + n * K;
+    weights.widen(n * K, K, buffer.data());
+    return buffer.data();
+  }
+
+private:
+  const WeightSpan &weights;
+  int64_t K;
+  std::vector<float> buffer;
+};
+
 } // namespace
+
+std::string_view quant::getWeightElementTypeName(WeightElementType type) {
+  switch (type) {
+  case WeightElementType::F32:
+    return "f32";
+  case WeightElementType::F16:
+    return "f16";
+  case WeightElementType::BF16:
+    return "bf16";
+  }
+  return "<invalid>";
+}
+
+float WeightSpan::get(size_t i) const {
+  float v;
+  widen(i, 1, &v);
+  return v;
+}
+
+void WeightSpan::widen(size_t begin, size_t count, float *out) const {
+  switch (type) {
+  case WeightElementType::F32:
+    std::memcpy(out, static_cast<const float *>(data) + begin,
+                count * sizeof(float));
+    return;
+  case WeightElementType::F16: {
+    const uint16_t *in = static_cast<const uint16_t *>(data) + begin;
+    for (size_t i = 0; i < count; ++i)
+      out[i] = halfBitsToFloat(in[i]);
+    return;
+  }
+  case WeightElementType::BF16: {
+    const uint16_t *in = static_cast<const uint16_t *>(data) + begin;
+    for (size_t i = 0; i < count; ++i)
+      out[i] = bfloat16BitsToFloat(in[i]);
+    return;
+  }
+  }
+}
+
+WeightSpan WeightSpan::rows(int64_t rowBegin, int64_t numRows,
+                            int64_t K) const {
+  size_t elementBytes = type == WeightElementType::F32 ? 4 : 2;
+  WeightSpan s = *this;
+  s.data = static_cast<const char *>(data) + rowBegin * K * elementBytes;
+  s.size = static_cast<size_t>(numRows * K);
+  return s;
+}
 
 std::string_view quant::getQuantKernelName() {
   getRowKernel();
@@ -315,27 +409,42 @@ double PackedWeights::getStorageBitsPerWeight() const {
 Expected<TensorRange> quant::computeTensorRange(llvm::ArrayRef<float> weights,
                                                 int64_t N, int64_t K,
                                                 llvm::StringRef tensorName) {
-  if (static_cast<int64_t>(weights.size()) != N * K)
+  return computeTensorRange(WeightSpan::f32(weights), N, K, tensorName);
+}
+
+Expected<TensorRange> quant::computeTensorRange(WeightSpan weights, int64_t N,
+                                                int64_t K,
+                                                llvm::StringRef tensorName) {
+  if (static_cast<int64_t>(weights.size) != N * K)
     return makeError("tensor '" + tensorName + "': expected " +
                      llvm::Twine(N * K) + " elements, got " +
-                     llvm::Twine(weights.size()));
+                     llvm::Twine(weights.size));
   TensorRange r;
-  if (weights.empty())
+  if (weights.size == 0)
     return r;
-  r.min = r.max = weights[0];
-  for (int64_t i = 0; i < N * K; ++i) {
-    float v = weights[i];
-    if (!std::isfinite(v))
-      return nonFiniteError(tensorName, v, i / K, i % K);
-    r.min = std::min(r.min, v);
-    r.max = std::max(r.max, v);
+  r.min = r.max = weights.get(0);
+  // Row by row through a small float32 buffer (f16/bf16 are widened).
+  std::vector<float> row(weights.type == WeightElementType::F32 ? 0 : K);
+  for (int64_t n = 0; n < N; ++n) {
+    const float *w = weights.type == WeightElementType::F32
+                         ? static_cast<const float *>(weights.data) + n * K
+                         : row.data();
+    if (weights.type != WeightElementType::F32)
+      weights.widen(n * K, K, row.data());
+    for (int64_t k = 0; k < K; ++k) {
+      float v = w[k];
+      if (!std::isfinite(v))
+        return nonFiniteError(tensorName, v, n, k);
+      r.min = std::min(r.min, v);
+      r.max = std::max(r.max, v);
+    }
   }
   return r;
 }
 
 namespace {
-Expected<PackedWeights> quantizeImpl(llvm::ArrayRef<float> weights, int64_t N,
-                                     int64_t K, const QuantConfig &config,
+Expected<PackedWeights> quantizeImpl(WeightSpan weights, int64_t N, int64_t K,
+                                     const QuantConfig &config,
                                      int64_t rowOffset,
                                      llvm::ThreadPoolInterface *pool,
                                      bool reference) {
@@ -343,11 +452,11 @@ Expected<PackedWeights> quantizeImpl(llvm::ArrayRef<float> weights, int64_t N,
   if (!layoutOrErr)
     return makeError("tensor '" + config.tensorName +
                      "': " + llvm::toString(layoutOrErr.takeError()));
-  if (static_cast<int64_t>(weights.size()) != N * K)
+  if (static_cast<int64_t>(weights.size) != N * K)
     return makeError("tensor '" + config.tensorName + "': expected " +
                      llvm::Twine(N * K) + " elements for shape [" +
                      llvm::Twine(N) + ", " + llvm::Twine(K) + "], got " +
-                     llvm::Twine(weights.size()));
+                     llvm::Twine(weights.size));
   PackedWeights out;
   out.dtype = config.dtype;
   out.granularity = config.granularity;
@@ -372,14 +481,18 @@ Expected<PackedWeights> quantizeImpl(llvm::ArrayRef<float> weights, int64_t N,
     if (config.tensorRange) {
       range = config.tensorRange;
     } else {
-      for (int64_t i = 0; i < N * K; ++i)
-        if (!std::isfinite(weights[i]))
-          return nonFiniteError(config.tensorName, weights[i],
-                                i / K + rowOffset, i % K);
       Expected<TensorRange> r =
           computeTensorRange(weights, N, K, config.tensorName);
-      if (!r)
-        return r.takeError();
+      if (!r) {
+        // Name the bad element with the caller's row numbering.
+        llvm::consumeError(r.takeError());
+        for (int64_t i = 0; i < N * K; ++i)
+          if (!std::isfinite(weights.get(i)))
+            return nonFiniteError(config.tensorName, weights.get(i),
+                                  i / K + rowOffset, i % K);
+        return makeError("tensor '" + config.tensorName +
+                         "': cannot compute its range");
+      }
       range = *r;
     }
   }
@@ -395,19 +508,19 @@ Expected<PackedWeights> quantizeImpl(llvm::ArrayRef<float> weights, int64_t N,
       K * static_cast<int64_t>(std::max<size_t>(1, info.qmax.size()));
   kernels::RowFn kernel = getRowKernel();
   if (reference || info.kind == Kind::FP16 || !kernel) {
-    parallelRows(N, work, config.numThreads, pool,
-                 [&](int64_t begin, int64_t end) {
-                   RowContext ctx(info, config, l, K);
-                   ctx.tensorRange = range;
-                   for (int64_t n = begin; n < end; ++n) {
-                     int64_t badCol;
-                     if (!quantizeRowReference(ctx, weights.data() + n * K, n,
-                                               out, badCol)) {
-                       recordBad(n * K + badCol);
-                       return;
-                     }
-                   }
-                 });
+    parallelRows(
+        N, work, config.numThreads, pool, [&](int64_t begin, int64_t end) {
+          RowContext ctx(info, config, l, K);
+          ctx.tensorRange = range;
+          RowReader reader(weights, K);
+          for (int64_t n = begin; n < end; ++n) {
+            int64_t badCol;
+            if (!quantizeRowReference(ctx, reader.row(n), n, out, badCol)) {
+              recordBad(n * K + badCol);
+              return;
+            }
+          }
+        });
   } else {
     kernels::RowParams rp;
     rp.K = K;
@@ -427,6 +540,7 @@ Expected<PackedWeights> quantizeImpl(llvm::ArrayRef<float> weights, int64_t N,
           std::vector<float> stats(l.numGroups * (3 + numCand));
           std::vector<uint32_t> rowCodes(l.paddedK);
           std::vector<uint8_t> idx(l.groupSize * numCand);
+          RowReader reader(weights, K);
           kernels::Scratch scratch;
           scratch.absmax = stats.data();
           scratch.gmin = scratch.absmax + l.numGroups;
@@ -447,8 +561,8 @@ Expected<PackedWeights> quantizeImpl(llvm::ArrayRef<float> weights, int64_t N,
             ro.selectors = rowPtr(out.selectors, n * l.rowSelectorBytes);
             ro.zeroPoints = rowPtr(out.zeroPoints, gi);
             ro.sharedExponents = rowPtr(out.sharedExponents, gi);
-            int64_t badCol = kernel(info.kernelType, rp, scratch, ro,
-                                    weights.data() + n * K);
+            int64_t badCol =
+                kernel(info.kernelType, rp, scratch, ro, reader.row(n));
             if (badCol >= 0) {
               recordBad(n * K + badCol);
               return;
@@ -458,8 +572,8 @@ Expected<PackedWeights> quantizeImpl(llvm::ArrayRef<float> weights, int64_t N,
   }
   int64_t bad = firstBad.load();
   if (bad != std::numeric_limits<int64_t>::max())
-    return nonFiniteError(config.tensorName, weights[bad], bad / K + rowOffset,
-                          bad % K);
+    return nonFiniteError(config.tensorName, weights.get(bad),
+                          bad / K + rowOffset, bad % K);
   return out;
 }
 } // namespace
@@ -467,6 +581,14 @@ Expected<PackedWeights> quantizeImpl(llvm::ArrayRef<float> weights, int64_t N,
 Expected<PackedWeights> quant::quantize(llvm::ArrayRef<float> weights,
                                         int64_t N, int64_t K,
                                         const QuantConfig &config,
+                                        int64_t rowOffset,
+                                        llvm::ThreadPoolInterface *pool) {
+  return quantizeImpl(WeightSpan::f32(weights), N, K, config, rowOffset, pool,
+                      /*reference=*/false);
+}
+
+Expected<PackedWeights> quant::quantize(WeightSpan weights, int64_t N,
+                                        int64_t K, const QuantConfig &config,
                                         int64_t rowOffset,
                                         llvm::ThreadPoolInterface *pool) {
   return quantizeImpl(weights, N, K, config, rowOffset, pool,
@@ -477,8 +599,8 @@ Expected<PackedWeights> quant::quantizeReference(llvm::ArrayRef<float> weights,
                                                  int64_t N, int64_t K,
                                                  const QuantConfig &config,
                                                  int64_t rowOffset) {
-  return quantizeImpl(weights, N, K, config, rowOffset, nullptr,
-                      /*reference=*/true);
+  return quantizeImpl(WeightSpan::f32(weights), N, K, config, rowOffset,
+                      nullptr, /*reference=*/true);
 }
 
 llvm::Error quant::appendRows(PackedWeights &dst, const PackedWeights &block) {

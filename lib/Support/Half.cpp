@@ -54,6 +54,25 @@ uint16_t support::floatToHalf(float value) {
   return sign | static_cast<uint16_t>(q);
 }
 
+float support::bfloat16ToFloat(uint16_t bits) {
+  uint32_t f = static_cast<uint32_t>(bits) << 16;
+  float value;
+  std::memcpy(&value, &f, sizeof(value));
+  return value;
+}
+
+uint16_t support::floatToBFloat16(float value) {
+  uint32_t f;
+  std::memcpy(&f, &value, sizeof(f));
+  if ((f & 0x7f800000u) == 0x7f800000u && (f & 0x7fffffu)) // nan: keep quiet
+    return static_cast<uint16_t>((f >> 16) | 0x40);
+  uint32_t rem = f & 0xffff;
+  uint32_t q = f >> 16;
+  if (rem > 0x8000 || (rem == 0x8000 && (q & 1)))
+    ++q; // May carry into the exponent, up to inf: correct.
+  return static_cast<uint16_t>(q);
+}
+
 /// Rounds a finite, non-negative |a| to the binary16 magnitude pattern.
 static uint16_t roundHalfMagnitude(double a) {
   if (a == 0)

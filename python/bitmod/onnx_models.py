@@ -5,6 +5,8 @@
   weight MatMuls use constant weights stored as initializers, Constant nodes
   or external data (``weights=``), so the importer turns them into seven
   ``bitmod.linear`` ops.
+* ``to_half`` / ``llama_decoder_layer_half``: the same graphs with float16
+  (or bfloat16) weights and activations.
 * ``small_convnet``: Conv, BatchNormalization, HardSwish, GlobalAveragePool,
   Flatten, Gemm, MatMul, Softmax.
 * ``tiny_lm``: a small decoder-only language model (token and learned
@@ -16,9 +18,9 @@
   ``bitmod-compile --prefill-model`` and ``model.sim --generate/--perplexity``
   (docs/llm.md).
 
-Command line: ``python -m bitmod.onnx_models decoder out.onnx [--external]``,
-``python -m bitmod.onnx_models lm-prefill|lm-decode out.onnx [--seq P]
-[--context C]``.
+Command line: ``python -m bitmod.onnx_models decoder out.onnx [--external]
+[--half float16|bfloat16]``, ``python -m bitmod.onnx_models
+lm-prefill|lm-decode out.onnx [--seq P] [--context C]``.
 """
 
 import argparse
@@ -371,6 +373,65 @@ def tiny_lm(mode="prefill", seq=16, context=48, vocab=256, hidden=128,
                               opset_imports=[helper.make_opsetid("", OPSET)])
     model.ir_version = 8
     return model
+def _to_bfloat16_bits(a):
+    """float32 -> bfloat16 bit patterns (uint16), round to nearest even."""
+    bits = np.ascontiguousarray(a, dtype=np.float32).view(np.uint32)
+    bits = bits.astype(np.uint64)
+    rounded = (bits + 0x7FFF + ((bits >> 16) & 1)) >> 16
+    nan = np.isnan(np.asarray(a, dtype=np.float32))
+    rounded = np.where(nan, (bits >> 16) | 0x40, rounded)
+    return rounded.astype(np.uint16)
+
+
+def to_half(model, dtype="float16"):
+    """A copy of `model` with every float32 tensor, value type and Cast
+    target turned into float16 (or bfloat16): how LLMs are shipped. float32
+    constants beyond the float16 range (e.g. -1e9 attention masks) are
+    clipped to +-65504 first, as exporters use finfo(float16).min."""
+    if dtype not in ("float16", "bfloat16"):
+        raise ValueError("dtype must be float16 or bfloat16")
+    target = TensorProto.FLOAT16 if dtype == "float16" else TensorProto.BFLOAT16
+    m = onnx.ModelProto()
+    m.CopyFrom(model)
+
+    def convert(t):
+        if t.data_type != TensorProto.FLOAT:
+            return
+        a = numpy_helper.to_array(t).astype(np.float32)
+        if dtype == "float16":
+            new = numpy_helper.from_array(
+                np.clip(a, -65504, 65504).astype(np.float16), t.name)
+        else:
+            new = helper.make_tensor(t.name, TensorProto.BFLOAT16, a.shape,
+                                     _to_bfloat16_bits(a).tobytes(), raw=True)
+        t.CopyFrom(new)
+
+    def retype(values):
+        for v in values:
+            tt = v.type.tensor_type
+            if tt.elem_type == TensorProto.FLOAT:
+                tt.elem_type = target
+
+    g = m.graph
+    for t in g.initializer:
+        convert(t)
+    for n in g.node:
+        for a in n.attribute:
+            if a.type == onnx.AttributeProto.TENSOR:
+                convert(a.t)
+            if n.op_type == "Cast" and a.name == "to" and \
+                    a.i == TensorProto.FLOAT:
+                a.i = target
+    retype(g.input)
+    retype(g.output)
+    retype(g.value_info)
+    return m
+
+
+def llama_decoder_layer_half(dtype="float16", **kwargs):
+    """llama_decoder_layer with float16 (or bfloat16) weights and
+    activations (to_half); the arguments are llama_decoder_layer's."""
+    return to_half(llama_decoder_layer(**kwargs), dtype)
 
 
 def save(model, path, external=False):
@@ -407,6 +468,8 @@ def main():
     p.add_argument("--vocab", type=int, default=256)
     p.add_argument("--past-prefix", default="past_key_values.",
                    help="lm-decode: name the past inputs <prefix>N.key/value")
+    p.add_argument("--half", choices=["float16", "bfloat16"],
+                   help="float16 or bfloat16 weights and activations")
     a = p.parse_args()
     if a.kind.startswith("lm-"):
         past = [(a.past_prefix + "%d.key" % i, a.past_prefix + "%d.value" % i)
@@ -420,6 +483,8 @@ def main():
                                          else a.weights))
     else:
         m = small_convnet()
+    if a.half:
+        m = to_half(m, a.half)
     save(m, a.output, external=a.external or a.weights == "external")
 
 

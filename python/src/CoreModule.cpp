@@ -182,12 +182,27 @@ PackedPtr quantizeArray(const py::array &weights, const std::string &dtype,
   cfg.granularity = toGranularity(granularity);
   cfg.numThreads = numThreads;
   cfg.tensorName = name;
-  auto w = asFloat32Matrix(weights, name.c_str());
-  int64_t N = w.shape(0), K = w.shape(1);
+  if (weights.ndim() != 2)
+    throw BitMoDError(name + ": expected a 2-D array, got " +
+                      std::to_string(weights.ndim()) + "-D");
+  int64_t N = weights.shape(0), K = weights.shape(1);
   if (N == 0 || K == 0)
     throw BitMoDError(name + ": empty matrix [" + std::to_string(N) + ", " +
                       std::to_string(K) + "]");
-  llvm::ArrayRef<float> data(w.data(), size_t(N * K));
+  // float16 is handed to the quantizer as it is (it widens one row at a
+  // time, exactly); float32 is read in place; others are an error.
+  py::array_t<uint16_t, py::array::c_style> halfBits;
+  py::array_t<float, py::array::c_style> floats;
+  quant::WeightSpan data;
+  py::dtype dt = weights.dtype();
+  if (dt.kind() == 'f' && dt.itemsize() == 2) {
+    halfBits = py::array_t<uint16_t, py::array::c_style>::ensure(
+        py::array(weights).view("uint16"));
+    data = quant::WeightSpan::f16({halfBits.data(), size_t(N * K)});
+  } else {
+    floats = asFloat32Matrix(weights, name.c_str());
+    data = quant::WeightSpan::f32({floats.data(), size_t(N * K)});
+  }
   auto result = std::make_shared<quant::PackedWeights>();
   {
     py::gil_scoped_release release;

@@ -13,6 +13,7 @@
 
 #include "bitmod/Quant/Quantizer.h"
 #include "bitmod/Support/Error.h"
+#include "bitmod/Support/Half.h"
 #include "bitmod/Support/Npy.h"
 
 #include "llvm/ADT/StringMap.h"
@@ -31,6 +32,8 @@
 #include <cmath>
 #include <cstring>
 #include <map>
+#include <optional>
+#include <set>
 
 using namespace bitmod;
 using namespace bitmod::quant;
@@ -72,6 +75,12 @@ llvm::cl::opt<std::string>
     packedPath("packed",
                llvm::cl::desc("Also write the packed weights (.npy mode)"),
                llvm::cl::value_desc("path"), llvm::cl::cat(category));
+llvm::cl::opt<bool> externalDataOpt(
+    "external-data",
+    llvm::cl::desc("ONNX mode: store tensors of 1 KiB or more in OUT.data "
+                   "next to the output model (chosen automatically when the "
+                   "tensors approach protobuf's 2 GB limit)"),
+    llvm::cl::init(false), llvm::cl::cat(category));
 llvm::cl::opt<unsigned> threadsOpt("num-threads",
                                    llvm::cl::desc("Worker threads (0 = all)"),
                                    llvm::cl::init(0), llvm::cl::cat(category));
@@ -236,132 +245,488 @@ void collectSubgraphInputs(const onnx::GraphProto &g, llvm::StringSet<> &out) {
   }
 }
 
-/// Loads the float32 payload of a tensor (raw, float_data or external).
-Expected<std::vector<float>> loadFloats(const onnx::TensorProto &t,
-                                        StringRef modelDir) {
+/// ONNX TensorProto data type names for diagnostics.
+std::string onnxTypeName(int32_t type) {
+  if (onnx::TensorProto::DataType_IsValid(type))
+    return onnx::TensorProto::DataType_Name(
+        static_cast<onnx::TensorProto::DataType>(type));
+  return "data type " + std::to_string(type);
+}
+
+/// The weight element types the quantizer reads (exactly).
+std::optional<WeightElementType> getWeightType(int32_t onnxType) {
+  switch (onnxType) {
+  case onnx::TensorProto::FLOAT:
+    return WeightElementType::F32;
+  case onnx::TensorProto::FLOAT16:
+    return WeightElementType::F16;
+  case onnx::TensorProto::BFLOAT16:
+    return WeightElementType::BF16;
+  default:
+    return std::nullopt;
+  }
+}
+
+int64_t getNumElements(const onnx::TensorProto &t) {
   int64_t count = 1;
   for (int64_t d : t.dims())
     count *= d;
-  std::vector<float> v(static_cast<size_t>(count));
-  if (t.data_location() == onnx::TensorProto::EXTERNAL) {
-    std::string location;
-    int64_t offset = 0, length = -1;
-    for (const onnx::StringStringEntryProto &e : t.external_data()) {
-      if (e.key() == "location")
-        location = e.value();
-      else if (e.key() == "offset")
-        StringRef(e.value()).getAsInteger(10, offset);
-      else if (e.key() == "length")
-        StringRef(e.value()).getAsInteger(10, length);
+  return count;
+}
+
+/// Bytes per element of the types bitmod-quant moves between files (0: a
+/// type without a fixed-size raw encoding, e.g. strings).
+size_t getElementBytes(int32_t type) {
+  switch (type) {
+  case onnx::TensorProto::DOUBLE:
+  case onnx::TensorProto::INT64:
+  case onnx::TensorProto::UINT64:
+  case onnx::TensorProto::COMPLEX64:
+    return 8;
+  case onnx::TensorProto::FLOAT:
+  case onnx::TensorProto::INT32:
+  case onnx::TensorProto::UINT32:
+    return 4;
+  case onnx::TensorProto::FLOAT16:
+  case onnx::TensorProto::BFLOAT16:
+  case onnx::TensorProto::INT16:
+  case onnx::TensorProto::UINT16:
+    return 2;
+  case onnx::TensorProto::INT8:
+  case onnx::TensorProto::UINT8:
+  case onnx::TensorProto::BOOL:
+    return 1;
+  case onnx::TensorProto::COMPLEX128:
+    return 16;
+  default:
+    return 0;
+  }
+}
+
+/// The external-data entries of a tensor. Offsets and lengths are 64-bit.
+struct ExternalRef {
+  std::string location;
+  uint64_t offset = 0;
+  std::optional<uint64_t> length;
+};
+
+Expected<ExternalRef> getExternalRef(const onnx::TensorProto &t) {
+  ExternalRef ref;
+  for (const onnx::StringStringEntryProto &e : t.external_data()) {
+    if (e.key() == "location") {
+      ref.location = e.value();
+    } else if (e.key() == "offset" || e.key() == "length") {
+      uint64_t v;
+      if (StringRef(e.value()).getAsInteger(10, v))
+        return makeError("tensor '" + t.name() + "': invalid external data " +
+                         e.key() + " '" + e.value() + "'");
+      if (e.key() == "offset")
+        ref.offset = v;
+      else
+        ref.length = v;
     }
-    if (location.empty())
-      return makeError("tensor '" + t.name() +
-                       "': external data without a location");
+  }
+  if (ref.location.empty())
+    return makeError("tensor '" + t.name() +
+                     "': external data without a location");
+  return ref;
+}
+
+/// A tensor's payload as raw little-endian bytes: a view into the protobuf
+/// string or the memory-mapped external data file, or (for the typed
+/// repeated fields) a copy.
+struct Payload {
+  const char *data = nullptr;
+  size_t bytes = 0;
+  std::vector<char> owned;
+};
+
+/// Memory-maps external data files (once each) relative to the model.
+class ExternalFiles {
+public:
+  explicit ExternalFiles(std::string modelDir)
+      : modelDir(std::move(modelDir)) {}
+
+  Expected<const llvm::MemoryBuffer *> get(const onnx::TensorProto &t,
+                                           StringRef location) {
+    auto found = files.find(location);
+    if (found != files.end())
+      return found->second.get();
     llvm::SmallString<256> path(modelDir);
     llvm::sys::path::append(path, location);
-    auto buf = llvm::MemoryBuffer::getFile(path, false, false);
+    auto buf = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                           /*RequiresNullTerminator=*/false);
     if (!buf)
       return makeError("tensor '" + t.name() +
                        "': cannot read external data '" + path +
                        "': " + buf.getError().message());
-    int64_t bytes = count * 4;
-    if (length >= 0 && length != bytes)
+    const llvm::MemoryBuffer *ptr = buf->get();
+    files[location] = std::move(*buf);
+    paths.push_back(std::string(path));
+    return ptr;
+  }
+  /// The paths of every file mapped so far.
+  const std::vector<std::string> &getPaths() const { return paths; }
+
+private:
+  std::string modelDir;
+  llvm::StringMap<std::unique_ptr<llvm::MemoryBuffer>> files;
+  std::vector<std::string> paths;
+};
+
+Expected<Payload> getPayload(const onnx::TensorProto &t, ExternalFiles &files) {
+  size_t elementBytes = getElementBytes(t.data_type());
+  if (!elementBytes)
+    return makeError("tensor '" + t.name() + "': element type " +
+                     onnxTypeName(t.data_type()) + " has no raw encoding");
+  uint64_t bytes = static_cast<uint64_t>(getNumElements(t)) * elementBytes;
+  Payload p;
+  p.bytes = bytes;
+  if (t.data_location() == onnx::TensorProto::EXTERNAL) {
+    Expected<ExternalRef> ref = getExternalRef(t);
+    if (!ref)
+      return ref.takeError();
+    Expected<const llvm::MemoryBuffer *> file = files.get(t, ref->location);
+    if (!file)
+      return file.takeError();
+    if (ref->length && *ref->length != bytes)
       return makeError("tensor '" + t.name() + "': external data length " +
-                       llvm::Twine(length) + " does not match " +
-                       llvm::Twine(bytes) + " bytes of float32");
-    if (offset < 0 ||
-        offset + bytes > static_cast<int64_t>((*buf)->getBufferSize()))
-      return makeError("tensor '" + t.name() + "': external data '" + path +
-                       "' too short for offset " + llvm::Twine(offset) + " + " +
-                       llvm::Twine(bytes) + " bytes");
-    std::memcpy(v.data(), (*buf)->getBufferStart() + offset, bytes);
-    return v;
+                       llvm::Twine(*ref->length) + " does not match the " +
+                       llvm::Twine(bytes) + " bytes of its type and shape");
+    uint64_t size = (*file)->getBufferSize();
+    if (ref->offset > size || size - ref->offset < bytes)
+      return makeError("tensor '" + t.name() + "': external data '" +
+                       ref->location + "' too short for offset " +
+                       llvm::Twine(ref->offset) + " + " + llvm::Twine(bytes) +
+                       " bytes");
+    p.data = (*file)->getBufferStart() + ref->offset;
+    return p;
   }
   if (t.has_raw_data()) {
-    if (t.raw_data().size() != static_cast<size_t>(count) * 4)
+    if (t.raw_data().size() != bytes)
       return makeError("tensor '" + t.name() + "': raw_data has " +
                        llvm::Twine(t.raw_data().size()) + " bytes, expected " +
-                       llvm::Twine(count * 4));
-    std::memcpy(v.data(), t.raw_data().data(), count * 4);
-    return v;
+                       llvm::Twine(bytes));
+    p.data = t.raw_data().data();
+    return p;
   }
-  if (t.float_data_size() != count)
-    return makeError("tensor '" + t.name() + "': float_data has " +
-                     llvm::Twine(t.float_data_size()) + " values, expected " +
-                     llvm::Twine(count));
-  for (int64_t i = 0; i < count; ++i)
-    v[i] = t.float_data(static_cast<int>(i));
-  return v;
+  auto copy = [&](const auto &field, int64_t count) -> Error {
+    if (field.size() != count)
+      return makeError("tensor '" + t.name() + "' has " +
+                       llvm::Twine(field.size()) + " values, expected " +
+                       llvm::Twine(count));
+    p.owned.resize(bytes);
+    using T = typename std::decay_t<decltype(field)>::value_type;
+    if (sizeof(T) == elementBytes) {
+      std::memcpy(p.owned.data(), field.data(), bytes);
+    } else { // 16-bit and 8-bit values are stored widened in int32_data
+      for (int64_t i = 0; i < count; ++i) {
+        auto v = field.Get(static_cast<int>(i));
+        std::memcpy(p.owned.data() + i * elementBytes, &v, elementBytes);
+      }
+    }
+    return Error::success();
+  };
+  int64_t count = getNumElements(t);
+  Error err = Error::success();
+  switch (t.data_type()) {
+  case onnx::TensorProto::FLOAT:
+    err = copy(t.float_data(), count);
+    break;
+  case onnx::TensorProto::DOUBLE:
+    err = copy(t.double_data(), count);
+    break;
+  case onnx::TensorProto::INT64:
+    err = copy(t.int64_data(), count);
+    break;
+  case onnx::TensorProto::UINT64:
+  case onnx::TensorProto::UINT32:
+    err = copy(t.uint64_data(), count);
+    break;
+  default:
+    err = copy(t.int32_data(), count);
+    break;
+  }
+  if (err)
+    return std::move(err);
+  p.data = p.owned.data();
+  return p;
 }
 
-void storeFloats(onnx::TensorProto &t, llvm::ArrayRef<float> v) {
+/// Writes the payloads of large tensors to one external data file next to
+/// the output model (64-bit offsets, 64-byte aligned), so outputs beyond
+/// protobuf's 2 GB limit can be written; tensors are appended as they are
+/// produced, so nothing waits in memory for the final serialization.
+class ExternalWriter {
+public:
+  static constexpr size_t kMinBytes = 1024; // smaller tensors stay inline
+
+  Error open(StringRef modelPath, const std::vector<std::string> &inputs) {
+    location = (llvm::sys::path::filename(modelPath) + ".data").str();
+    llvm::SmallString<256> path(llvm::sys::path::parent_path(modelPath));
+    llvm::sys::path::append(path, location);
+    for (const std::string &in : inputs)
+      if (llvm::sys::fs::equivalent(in, path))
+        return makeError("the external data file '" + path +
+                         "' of the output is an input of the model; choose "
+                         "another output path");
+    std::error_code ec;
+    os = std::make_unique<llvm::raw_fd_ostream>(path, ec,
+                                                llvm::sys::fs::OF_None);
+    if (ec)
+      return makeError("cannot open '" + path +
+                       "' for writing: " + ec.message());
+    filePath = std::string(path);
+    return Error::success();
+  }
+  bool isOpen() const { return os != nullptr; }
+  /// True if `t` already has its payload in the output file.
+  bool wrote(const onnx::TensorProto *t) const { return written.count(t); }
+
+  /// Stores `bytes` as the payload of `t` in the data file.
+  void store(onnx::TensorProto &t, const char *data, size_t bytes) {
+    static const char zeros[64] = {};
+    os->write(zeros, (64 - offset % 64) % 64);
+    offset = (offset + 63) / 64 * 64;
+    os->write(data, bytes);
+    t.clear_raw_data();
+    t.clear_float_data();
+    t.clear_int32_data();
+    t.clear_int64_data();
+    t.clear_double_data();
+    t.clear_uint64_data();
+    t.clear_external_data();
+    t.set_data_location(onnx::TensorProto::EXTERNAL);
+    auto add = [&](const char *key, const std::string &value) {
+      onnx::StringStringEntryProto *e = t.add_external_data();
+      e->set_key(key);
+      e->set_value(value);
+    };
+    add("location", location);
+    add("offset", std::to_string(offset));
+    add("length", std::to_string(bytes));
+    offset += bytes;
+    written.insert(&t);
+  }
+
+  Error close() {
+    if (!os)
+      return Error::success();
+    os->close();
+    if (os->has_error())
+      return makeError("cannot write '" + filePath +
+                       "': " + os->error().message());
+    return Error::success();
+  }
+
+private:
+  std::unique_ptr<llvm::raw_fd_ostream> os;
+  std::string location, filePath;
+  uint64_t offset = 0;
+  std::set<const onnx::TensorProto *> written;
+};
+
+/// Stores a payload in the tensor's own representation: raw_data inline, or
+/// the external data file for large tensors when `writer` is open.
+void storePayload(onnx::TensorProto &t, llvm::ArrayRef<char> bytes,
+                  ExternalWriter &writer) {
+  if (writer.isOpen() && bytes.size() >= ExternalWriter::kMinBytes) {
+    writer.store(t, bytes.data(), bytes.size());
+    return;
+  }
+  std::string raw(bytes.data(), bytes.size());
   t.clear_float_data();
+  t.clear_int32_data();
   t.clear_external_data();
   t.set_data_location(onnx::TensorProto::DEFAULT);
-  t.set_raw_data(std::string(reinterpret_cast<const char *>(v.data()),
-                             v.size() * sizeof(float)));
+  t.set_raw_data(std::move(raw));
+}
+
+/// Rounds a fake-quantized float32 value to the weight's type (once, to
+/// nearest even) and appends it to `out`. Returns false if a finite value
+/// overflows the type.
+bool narrowTo(WeightElementType type, float v, char *out) {
+  switch (type) {
+  case WeightElementType::F32:
+    std::memcpy(out, &v, 4);
+    return true;
+  case WeightElementType::F16: {
+    uint16_t h = support::floatToHalf(v);
+    std::memcpy(out, &h, 2);
+    return (h & 0x7c00) != 0x7c00;
+  }
+  case WeightElementType::BF16: {
+    uint16_t h = support::floatToBFloat16(v);
+    std::memcpy(out, &h, 2);
+    return (h & 0x7f80) != 0x7f80;
+  }
+  }
+  return false;
 }
 
 struct OnnxRewriter {
   onnx::ModelProto model;
   QuantConfig cfg;
-  std::string modelDir;
+  std::string outputPath;
+  bool forceExternal = false;
+  std::unique_ptr<ExternalFiles> files;
+  ExternalWriter writer;
   llvm::json::Array weightReports;
   llvm::json::Array skipped;
   QuantStats total;
   std::array<uint64_t, 4> totalHist = {0, 0, 0, 0};
   int64_t numQuantized = 0;
 
-  void skip(StringRef name, const llvm::Twine &reason) {
+  /// Records a linear operand left alone; constants are also warned about
+  /// (an activation operand, e.g. attention's K^T, is the normal case).
+  void skip(StringRef name, const llvm::Twine &reason, bool constant = true) {
+    if (constant)
+      llvm::errs() << "bitmod-quant: warning: weight '" << name
+                   << "' left unquantized: " << reason << "\n";
     skipped.push_back(
         llvm::json::Object{{"name", name.str()}, {"reason", reason.str()}});
   }
 
-  /// Quantizes a weight tensor in the given orientation; returns the new
-  /// float payload (same layout as the tensor).
-  Expected<std::vector<float>> quantizeTensor(const onnx::TensorProto &t,
-                                              Orient orient,
-                                              llvm::json::Array consumers) {
-    Expected<std::vector<float>> data = loadFloats(t, modelDir);
-    if (!data)
-      return data.takeError();
+  /// Quantizes a weight tensor in the given orientation in blocks of rows;
+  /// returns the fake-quantized payload in the tensor's own element type and
+  /// layout (the value computed in float32, then rounded once).
+  Expected<std::vector<char>> quantizeTensor(const onnx::TensorProto &t,
+                                             Orient orient,
+                                             llvm::json::Array consumers) {
+    WeightElementType type = *getWeightType(t.data_type());
+    Expected<Payload> payload = getPayload(t, *files);
+    if (!payload)
+      return payload.takeError();
     int64_t d0 = t.dims(0), d1 = t.dims(1);
     int64_t N = orient == Orient::NK ? d0 : d1;
     int64_t K = orient == Orient::NK ? d1 : d0;
-    std::vector<float> w(static_cast<size_t>(N * K));
-    if (orient == Orient::NK) {
-      w = *data;
-    } else {
-      for (int64_t k = 0; k < K; ++k)
-        for (int64_t n = 0; n < N; ++n)
-          w[n * K + k] = (*data)[k * N + n];
-    }
+    WeightSpan span{payload->data, static_cast<size_t>(N * K), type};
     QuantConfig c = cfg;
     c.tensorName = t.name();
-    Expected<PackedWeights> packed = quantize(w, N, K, c);
-    if (!packed)
-      return packed.takeError();
-    std::vector<float> deq = dequantize(*packed);
-    QuantStats st = computeStats(w, deq);
-    std::array<uint64_t, 4> hist = getSelectorHistogram(*packed);
+    if (c.granularity == Granularity::PerTensor) {
+      Expected<TensorRange> range = computeTensorRange(span, d0, d1, t.name());
+      if (!range)
+        return range.takeError();
+      c.tensorRange = *range;
+    }
+    size_t elementBytes = type == WeightElementType::F32 ? 4 : 2;
+    std::vector<char> out(static_cast<size_t>(N * K) * elementBytes);
+    // Blocks of about 4M weights: the float32 rows and their dequantized
+    // values are all the memory the quantization adds.
+    int64_t blockRows =
+        std::max<int64_t>(1, std::min<int64_t>(N, (1 << 22) / K));
+    std::vector<float> block, deq, column;
+    QuantStats st;
+    std::array<uint64_t, 4> hist = {0, 0, 0, 0};
+    for (int64_t n0 = 0; n0 < N; n0 += blockRows) {
+      int64_t rows = std::min(blockRows, N - n0);
+      block.resize(static_cast<size_t>(rows * K));
+      if (orient == Orient::NK) {
+        span.widen(n0 * K, rows * K, block.data());
+      } else {
+        // Row k of the [K, N] tensor holds the block's rows at column k.
+        column.resize(static_cast<size_t>(rows));
+        for (int64_t k = 0; k < K; ++k) {
+          span.widen(k * N + n0, rows, column.data());
+          for (int64_t n = 0; n < rows; ++n)
+            block[n * K + k] = column[n];
+        }
+      }
+      Expected<PackedWeights> packed = quantize(block, rows, K, c, n0);
+      if (!packed)
+        return packed.takeError();
+      deq = dequantize(*packed);
+      st.merge(computeStats(block, deq));
+      std::array<uint64_t, 4> h = getSelectorHistogram(*packed);
+      for (int i = 0; i < 4; ++i)
+        hist[i] += h[i];
+      for (int64_t n = 0; n < rows; ++n)
+        for (int64_t k = 0; k < K; ++k) {
+          int64_t index =
+              orient == Orient::NK ? (n0 + n) * K + k : k * N + n0 + n;
+          if (!narrowTo(type, deq[n * K + k],
+                        out.data() + index * elementBytes))
+            return makeError(
+                "tensor '" + t.name() + "': the fake-quantized value " +
+                llvm::Twine(std::to_string(deq[n * K + k])) + " at [" +
+                llvm::Twine(orient == Orient::NK ? n0 + n : k) + ", " +
+                llvm::Twine(orient == Orient::NK ? k : n0 + n) +
+                "] overflows " + onnxTypeName(t.data_type()));
+        }
+    }
     total.merge(st);
     for (int i = 0; i < 4; ++i)
       totalHist[i] += hist[i];
     ++numQuantized;
     llvm::json::Object rep = statsJSON(st);
     rep["name"] = t.name();
+    rep["element_type"] = std::string(getWeightElementTypeName(type));
     rep["shape_nk"] = llvm::json::Array{N, K};
     rep["orientation"] = orient == Orient::NK ? "NK" : "KN";
     rep["consumers"] = std::move(consumers);
     rep["selector_histogram"] = histogramJSON(hist);
     weightReports.push_back(std::move(rep));
-    if (orient == Orient::NK)
-      return deq;
-    std::vector<float> out(deq.size());
-    for (int64_t k = 0; k < K; ++k)
-      for (int64_t n = 0; n < N; ++n)
-        out[k * N + n] = deq[n * K + k];
     return out;
+  }
+
+  /// Every tensor of the top-level graph: initializers and Constant values.
+  std::vector<onnx::TensorProto *> getGraphTensors() {
+    std::vector<onnx::TensorProto *> tensors;
+    onnx::GraphProto &graph = *model.mutable_graph();
+    for (onnx::TensorProto &t : *graph.mutable_initializer())
+      tensors.push_back(&t);
+    for (onnx::NodeProto &n : *graph.mutable_node())
+      if (n.op_type() == "Constant")
+        for (onnx::AttributeProto &a : *n.mutable_attribute())
+          if (a.name() == "value" && a.has_t())
+            tensors.push_back(a.mutable_t());
+    return tensors;
+  }
+
+  /// External output when asked for, or when the tensors alone come close
+  /// to protobuf's 2 GB limit (decided before quantizing, so quantized
+  /// tensors can go to the file as they are produced).
+  Error chooseOutputStorage() {
+    uint64_t payloadBytes = 0;
+    for (onnx::TensorProto *t : getGraphTensors())
+      payloadBytes += static_cast<uint64_t>(getNumElements(*t)) *
+                      getElementBytes(t->data_type());
+    // Copies made for shared weights can at most double the linear weights.
+    uint64_t limit = (uint64_t(1) << 30) - (uint64_t(64) << 20);
+    if (!forceExternal && payloadBytes < limit)
+      return Error::success();
+    std::vector<std::string> inputs;
+    for (onnx::TensorProto *t : getGraphTensors())
+      if (t->data_location() == onnx::TensorProto::EXTERNAL)
+        if (Expected<ExternalRef> ref = getExternalRef(*t)) {
+          llvm::SmallString<256> path(llvm::sys::path::parent_path(inputPath));
+          llvm::sys::path::append(path, ref->location);
+          inputs.push_back(std::string(path));
+        } else {
+          return ref.takeError();
+        }
+    return writer.open(outputPath, inputs);
+  }
+
+  /// In external mode, moves the payload of every large tensor not written
+  /// yet (inline raw data or the input's external data) to the output file;
+  /// otherwise inlines the input's external data.
+  Error finishTensors() {
+    for (onnx::TensorProto *t : getGraphTensors()) {
+      if (writer.wrote(t))
+        continue;
+      if (t->data_location() != onnx::TensorProto::EXTERNAL &&
+          (!writer.isOpen() || !t->has_raw_data()))
+        continue; // stays inline
+      Expected<Payload> payload = getPayload(*t, *files);
+      if (!payload)
+        return payload.takeError();
+      // The payload is written (or copied into raw_data) before the tensor's
+      // old fields are cleared, so it may point into them.
+      storePayload(*t, llvm::ArrayRef<char>(payload->data, payload->bytes),
+                   writer);
+    }
+    return Error::success();
   }
 
   Error run() {
@@ -432,13 +797,20 @@ struct OnnxRewriter {
           if (a.name() == "value")
             tensor = a.mutable_t();
       } else {
-        skip(name, "not a constant (graph input or computed tensor)");
+        skip(name, "not a constant (graph input or computed tensor)",
+             /*constant=*/false);
         continue;
       }
-      if (tensor->data_type() != onnx::TensorProto::FLOAT) {
-        skip(name, "element type is not float32 (ONNX data_type " +
-                       llvm::Twine(tensor->data_type()) + ")");
-        continue;
+      if (!getWeightType(tensor->data_type())) {
+        const onnx::NodeProto &n = graph.node(uses.front().node);
+        return makeError(
+            "weight '" + name + "' of " + n.op_type() + " '" +
+            (n.name().empty()
+                 ? n.op_type() + "#" + std::to_string(uses.front().node)
+                 : n.name()) +
+            "' has element type " + onnxTypeName(tensor->data_type()) +
+            ", which cannot be quantized (float32, float16 and bfloat16 "
+            "weights can)");
       }
       if (tensor->dims_size() != 2) {
         skip(name, llvm::Twine(tensor->dims_size()) +
@@ -462,12 +834,12 @@ struct OnnxRewriter {
                                   ? n.op_type() + "#" + std::to_string(u.node)
                                   : n.name());
         }
-        Expected<std::vector<float>> deq =
+        Expected<std::vector<char>> deq =
             quantizeTensor(*tensor, orient, std::move(consumers));
         if (!deq)
           return deq.takeError();
         if (inPlace) {
-          storeFloats(*tensor, *deq);
+          storePayload(*tensor, *deq, writer);
           continue;
         }
         // Shared with a non-linear use or another orientation: give these
@@ -480,10 +852,10 @@ struct OnnxRewriter {
         usedNames.insert(newName);
         onnx::TensorProto *copy = graph.add_initializer();
         copy->set_name(newName);
-        copy->set_data_type(onnx::TensorProto::FLOAT);
+        copy->set_data_type(tensor->data_type());
         for (int64_t d : tensor->dims())
           copy->add_dims(d);
-        storeFloats(*copy, *deq);
+        storePayload(*copy, *deq, writer);
         for (const WeightUse &u : ous)
           graph.mutable_node(u.node)->set_input(u.input, newName);
         // The ONNX graph requires initializers to be named before use only
@@ -495,7 +867,7 @@ struct OnnxRewriter {
           tensor = graph.mutable_initializer(ii->second);
       }
     }
-    return Error::success();
+    return finishTensors();
   }
 };
 
@@ -507,7 +879,10 @@ Error runOnnx(const QuantConfig &cfg) {
                      "': " + buf.getError().message());
   OnnxRewriter rw;
   rw.cfg = cfg;
-  rw.modelDir = llvm::sys::path::parent_path(inputPath).str();
+  rw.outputPath = outputPath;
+  rw.forceExternal = externalDataOpt;
+  rw.files = std::make_unique<ExternalFiles>(
+      llvm::sys::path::parent_path(inputPath).str());
   if ((*buf)->getBufferSize() > static_cast<size_t>(INT32_MAX))
     return makeError("'" + inputPath +
                      "': models larger than 2 GB must use external data");
@@ -515,7 +890,11 @@ Error runOnnx(const QuantConfig &cfg) {
                                static_cast<int>((*buf)->getBufferSize())) ||
       !rw.model.has_graph())
     return makeError("'" + inputPath + "' is not a valid ONNX model");
+  if (Error e = rw.chooseOutputStorage())
+    return e;
   if (Error e = rw.run())
+    return e;
+  if (Error e = rw.writer.close())
     return e;
   std::string out;
   if (!rw.model.SerializeToString(&out))

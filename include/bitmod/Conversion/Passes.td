@@ -42,9 +42,12 @@ def BitMoDLaunchToRuntime : Pass<"bitmod-launch-to-runtime",
     `--bitmod-runtime-to-emitc` turn the call into
     `bitmod_rt_launch(ctx, "L", x, x_elems, y, y_elems)`
     (`include/bitmod/Runtime/RuntimeABI.h`). Must run after
-    `--bitmod-host-entry` (the call passes the entry's `ctx`).
+    `--bitmod-host-entry` (the call passes the entry's `ctx`). An f16 launch
+    (f16 activations, FP16 results) is called through `arith.extf` of its
+    input and `arith.truncf` of its result, both exact.
   }];
-  let dependentDialects = ["::mlir::func::FuncDialect"];
+  let dependentDialects = ["::mlir::func::FuncDialect",
+                           "::mlir::arith::ArithDialect"];
 }
 
 def BitMoDConcatToTensor : Pass<"bitmod-concat-to-tensor"> {
@@ -97,8 +100,10 @@ def BitMoDMathToLibm : Pass<"bitmod-math-to-libm"> {
     math ops without an upstream EmitC lowering become
     `emitc.call_opaque "erff"(...)` (`f32`, the `float` overloads of
     `<math.h>`) or `"erf"` (`f64`); `math.rsqrt` becomes `1 / sqrtf(x)` and
-    `math.powf` `powf(x, y)`. Other element types are left to the upstream
-    patterns (and fail there with their own diagnostic).
+    `math.powf` `powf(x, y)`. f16 and bf16 math ops (and `arith.remf`)
+    are computed in f32: operands widened, the result rounded once. Other
+    element types are left to the upstream patterns (and fail there with
+    their own diagnostic).
 
     Scalar `math.ipowi` (ONNX integer Pow) has no C counterpart and the
     upstream `convert-math-to-funcs` expansion is multi-block, which the C++

@@ -174,7 +174,40 @@ struct PackedWeights {
   double getStorageBitsPerWeight() const;
 };
 
-/// Quantizes W (row-major [N, K] float32) and packs it. Rows are independent
+/// Element type of the weights handed to the quantizer. f16 and bf16 convert
+/// to float32 exactly, so quantizing them gives the same result, bit for
+/// bit, as quantizing their float32 values.
+enum class WeightElementType : uint8_t { F32 = 0, F16, BF16 };
+
+std::string_view getWeightElementTypeName(WeightElementType type);
+
+/// A read-only view of row-major weights of one of the element types above
+/// (f16/bf16 as their bit patterns). The quantizer widens one row at a time
+/// into a per-worker float32 buffer, so no float32 copy of the tensor is made.
+struct WeightSpan {
+  const void *data = nullptr;
+  size_t size = 0; // elements
+  WeightElementType type = WeightElementType::F32;
+
+  static WeightSpan f32(llvm::ArrayRef<float> v) {
+    return {v.data(), v.size(), WeightElementType::F32};
+  }
+  static WeightSpan f16(llvm::ArrayRef<uint16_t> bits) {
+    return {bits.data(), bits.size(), WeightElementType::F16};
+  }
+  static WeightSpan bf16(llvm::ArrayRef<uint16_t> bits) {
+    return {bits.data(), bits.size(), WeightElementType::BF16};
+  }
+  /// Element i as float32 (exact).
+  float get(size_t i) const;
+  /// Writes elements [begin, begin + count) as float32 to `out` (exact).
+  void widen(size_t begin, size_t count, float *out) const;
+  /// The rows [rowBegin, rowBegin + numRows) of an [N, K] tensor.
+  WeightSpan rows(int64_t rowBegin, int64_t numRows, int64_t K) const;
+};
+
+/// Quantizes W (row-major [N, K] float32) and packs it (see the WeightSpan
+/// overload for f16 and bf16). Rows are independent
 /// (except PerTensor, see QuantConfig::tensorRange), so a large tensor can be
 /// streamed: quantize blocks of rows and appendRows() the results.
 /// `rowOffset` is added to row indices in diagnostics. `pool` (optional)
@@ -183,6 +216,12 @@ llvm::Expected<PackedWeights>
 quantize(llvm::ArrayRef<float> weights, int64_t N, int64_t K,
          const QuantConfig &config, int64_t rowOffset = 0,
          llvm::ThreadPoolInterface *pool = nullptr);
+
+/// quantize() on f32, f16 or bf16 weights; the result equals quantize() of
+/// the same values given as float32.
+llvm::Expected<PackedWeights>
+quantize(WeightSpan weights, int64_t N, int64_t K, const QuantConfig &config,
+         int64_t rowOffset = 0, llvm::ThreadPoolInterface *pool = nullptr);
 
 /// The scalar reference implementation of quantize() (the original code,
 /// threaded the same way; same results bit for bit, several times slower).
@@ -217,6 +256,9 @@ llvm::Expected<std::vector<float>> fakeQuantize(llvm::ArrayRef<float> weights,
 /// Range (min, max) of a tensor; errors on NaN/Inf like quantize().
 llvm::Expected<TensorRange> computeTensorRange(llvm::ArrayRef<float> weights,
                                                int64_t N, int64_t K,
+                                               llvm::StringRef tensorName);
+llvm::Expected<TensorRange> computeTensorRange(WeightSpan weights, int64_t N,
+                                               int64_t K,
                                                llvm::StringRef tensorName);
 
 /// Error metrics of a dequantized tensor against the original.

@@ -19,9 +19,9 @@ func.func @inf_weight(%x: tensor<2x8xf32>) -> tensor<2x1xf32> {
 
 // -----
 
-func.func @f16_weight(%x: tensor<2x8xf16>) -> tensor<2x1xf16> {
-  %w = arith.constant dense<1.0> : tensor<1x8xf16>
-  // expected-error @+1 {{can only quantize f32 weights, got 'f16'}}
-  %y = bitmod.linear %x, %w : tensor<2x8xf16>, tensor<1x8xf16> -> tensor<2x1xf16>
-  return %y : tensor<2x1xf16>
+func.func @f64_weight(%x: tensor<2x8xf64>) -> tensor<2x1xf64> {
+  %w = arith.constant dense<[[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]]> : tensor<1x8xf64>
+  // expected-error @+1 {{can only quantize f32, f16 or bf16 weights, got 'f64'}}
+  %y = bitmod.linear %x, %w {name = "fc64"} : tensor<2x8xf64>, tensor<1x8xf64> -> tensor<2x1xf64>
+  return %y : tensor<2x1xf64>
 }

@@ -5,6 +5,7 @@
 #include "bitmod/Dialect/BitMoD/Transforms/WeightsUtils.h"
 #include "bitmod/Quant/Quantizer.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/Matchers.h"
 #include "llvm/Support/GlobPattern.h"
 #include "llvm/Support/JSON.h"
@@ -164,10 +165,22 @@ struct BitMoDQuantizePass
       return success();
     }
     RankedTensorType weightType = op.getWeight().getType();
-    if (!weightType.getElementType().isF32())
-      return op.emitOpError("can only quantize f32 weights, got ")
-             << weightType.getElementType();
-    FailureOr<std::vector<char>> bytes = getRawBytes(op, weightAttr, "weight");
+    Type weightElem = weightType.getElementType();
+    quant::WeightElementType elementType;
+    if (weightElem.isF32())
+      elementType = quant::WeightElementType::F32;
+    else if (weightElem.isF16())
+      elementType = quant::WeightElementType::F16;
+    else if (weightElem.isBF16())
+      elementType = quant::WeightElementType::BF16;
+    else
+      return op.emitOpError("can only quantize f32, f16 or bf16 weights, got ")
+             << weightElem;
+    // A view of the constant's bytes (the memory-mapped model for external
+    // data): the quantizer widens f16/bf16 rows as it goes.
+    std::vector<char> splatStorage;
+    FailureOr<ArrayRef<char>> bytes =
+        getRawData(op, weightAttr, "weight", splatStorage);
     if (failed(bytes))
       return failure();
 
@@ -179,8 +192,8 @@ struct BitMoDQuantizePass
       config.groupSize = required;
     config.tensorName = layerName.empty() ? "weight" : layerName;
     int64_t n = weightType.getDimSize(0), k = weightType.getDimSize(1);
-    ArrayRef<float> weights(reinterpret_cast<const float *>(bytes->data()),
-                            n * k);
+    quant::WeightSpan weights{bytes->data(), static_cast<size_t>(n * k),
+                              elementType};
     llvm::Expected<quant::PackedWeights> packed =
         quant::quantize(weights, n, k, config);
     if (!packed)
@@ -189,12 +202,33 @@ struct BitMoDQuantizePass
              << llvm::toString(packed.takeError());
 
     OpBuilder builder(op);
-    WeightsOp weightsOp =
-        buildWeightsOp(builder, op.getLoc(), *packed, layerName);
-    auto matmul = GroupedMatmulOp::create(builder, op.getLoc(), op.getType(),
-                                          op.getInput(), weightsOp.getResult(),
-                                          op.getBias(), op.getNameAttr());
-    op.replaceAllUsesWith(matmul.getResult());
+    Location loc = op.getLoc();
+    WeightsOp weightsOp = buildWeightsOp(builder, loc, *packed, layerName);
+    // The accelerator takes f32 or f16 activations (its datapath reads FP16
+    // and writes FP16 or FP32). bf16 activations are widened to f32 for the
+    // matmul (exact) and its f32 result rounded back to bf16.
+    Value input = op.getInput(), bias = op.getBias();
+    RankedTensorType resultType = op.getType();
+    bool widen = resultType.getElementType().isBF16();
+    auto toF32 = [&](Value v) -> Value {
+      if (!v)
+        return v;
+      auto type = cast<RankedTensorType>(v.getType());
+      return arith::ExtFOp::create(builder, loc,
+                                   type.clone(builder.getF32Type()), v);
+    };
+    if (widen) {
+      input = toF32(input);
+      bias = toF32(bias);
+    }
+    auto matmul = GroupedMatmulOp::create(
+        builder, loc,
+        widen ? resultType.clone(builder.getF32Type()) : resultType, input,
+        weightsOp.getResult(), bias, op.getNameAttr());
+    Value result = matmul.getResult();
+    if (widen)
+      result = arith::TruncFOp::create(builder, loc, resultType, result);
+    op.replaceAllUsesWith(result);
     Operation *weightDef = op.getWeight().getDefiningOp();
     op.erase();
     if (weightDef && weightDef->use_empty() && isPure(weightDef))

@@ -2,6 +2,8 @@
 
 #include "bitmod/Dialect/BitMoD/Transforms/WeightsUtils.h"
 
+#include "bitmod/Support/Half.h"
+
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinDialect.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
@@ -24,8 +26,10 @@ ElementsAttr mlir::bitmod::makeElementsAttr(ShapedType type,
   return DenseResourceElementsAttr::get(type, blobName, std::move(blob));
 }
 
-FailureOr<std::vector<char>>
-mlir::bitmod::getRawBytes(Operation *op, ElementsAttr attr, StringRef what) {
+FailureOr<ArrayRef<char>> mlir::bitmod::getRawData(Operation *op,
+                                                   ElementsAttr attr,
+                                                   StringRef what,
+                                                   std::vector<char> &storage) {
   auto type = cast<ShapedType>(attr.getType());
   int64_t bitWidth = type.getElementTypeBitWidth();
   if (bitWidth % 8 != 0)
@@ -43,20 +47,31 @@ mlir::bitmod::getRawBytes(Operation *op, ElementsAttr attr, StringRef what) {
       return op->emitOpError()
              << what << ": resource blob holds " << data.size()
              << " bytes but its type " << type << " needs " << expected;
-    return std::vector<char>(data.begin(), data.end());
+    return data;
   }
   if (auto dense = dyn_cast<DenseElementsAttr>(attr)) {
     ArrayRef<char> data = dense.getRawData();
     if (!dense.isSplat())
-      return std::vector<char>(data.begin(), data.end());
-    std::vector<char> expanded(expected);
+      return data;
+    storage.assign(expected, 0);
     size_t elementBytes = bitWidth / 8;
     for (size_t i = 0; i < expected; i += elementBytes)
-      std::memcpy(&expanded[i], data.data(), elementBytes);
-    return expanded;
+      std::memcpy(&storage[i], data.data(), elementBytes);
+    return ArrayRef<char>(storage);
   }
   return op->emitOpError() << what
                            << ": expected a dense or dense_resource constant";
+}
+
+FailureOr<std::vector<char>>
+mlir::bitmod::getRawBytes(Operation *op, ElementsAttr attr, StringRef what) {
+  std::vector<char> storage;
+  FailureOr<ArrayRef<char>> data = getRawData(op, attr, what, storage);
+  if (failed(data))
+    return failure();
+  if (data->data() == storage.data())
+    return storage;
+  return std::vector<char>(data->begin(), data->end());
 }
 
 /// The raw bytes of a vector of trivially copyable values.
@@ -165,12 +180,22 @@ FailureOr<quant::PackedWeights> mlir::bitmod::getPackedWeights(WeightsOp op) {
 FailureOr<ElementsAttr>
 mlir::bitmod::dequantizeToAttr(WeightsOp op, RankedTensorType resultType,
                                StringRef blobName) {
-  if (!resultType.getElementType().isF32())
-    return op.emitOpError("can only dequantize to f32 on the host, not ")
-           << resultType.getElementType();
+  Type elem = resultType.getElementType();
+  if (!elem.isF32() && !elem.isF16() && !elem.isBF16())
+    return op.emitOpError("can only dequantize to f32, f16 or bf16 on the "
+                          "host, not ")
+           << elem;
   FailureOr<quant::PackedWeights> packed = getPackedWeights(op);
   if (failed(packed))
     return failure();
   std::vector<float> values = quant::dequantize(*packed);
-  return makeElementsAttr(resultType, asBytes(values), blobName);
+  if (elem.isF32())
+    return makeElementsAttr(resultType, asBytes(values), blobName);
+  // The value computed in float32, rounded once to the weight's own type
+  // (docs/numerics.md, "f16 and bf16 weights").
+  std::vector<uint16_t> narrow(values.size());
+  for (size_t i = 0; i < values.size(); ++i)
+    narrow[i] = elem.isF16() ? ::bitmod::support::floatToHalf(values[i])
+                             : ::bitmod::support::floatToBFloat16(values[i]);
+  return makeElementsAttr(resultType, asBytes(narrow), blobName);
 }

@@ -30,8 +30,15 @@ def BitMoDQuantize : Pass<"bitmod-quantize"> {
     layer unquantized. A linear whose weight is not a constant is left alone
     with a remark. NaN or Inf weights are an error naming the layer and the
     first bad element.
+
+    Weights may be f32, f16 or bf16 (read exactly, docs/numerics.md); other
+    element types are an error. f16 activations stay f16 on the
+    `bitmod.grouped_matmul` (the datapath reads and writes FP16); bf16
+    activations are widened to f32 around it with `arith.extf` and the
+    result rounded back with `arith.truncf`.
   }];
-  let dependentDialects = ["::mlir::bitmod::BitMoDDialect"];
+  let dependentDialects = ["::mlir::bitmod::BitMoDDialect",
+                           "::mlir::arith::ArithDialect"];
   let options = [
     Option<"dtype", "dtype", "std::string", /*default=*/"\"bitmod3\"",
            "Weight data type (e.g. bitmod3, bitmod4, int8, int6, fp4)">,

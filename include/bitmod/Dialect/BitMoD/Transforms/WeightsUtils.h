@@ -27,6 +27,13 @@ constexpr int64_t kInlineElementLimit = 64;
 ElementsAttr makeElementsAttr(ShapedType type, ArrayRef<char> bytes,
                               StringRef blobName);
 
+/// A view of the raw little-endian bytes of a dense or dense_resource
+/// attribute, without a copy; a splat is expanded into `storage`. Fails like
+/// getRawBytes.
+FailureOr<ArrayRef<char>> getRawData(Operation *op, ElementsAttr attr,
+                                     StringRef what,
+                                     std::vector<char> &storage);
+
 /// Raw little-endian bytes of a dense or dense_resource attribute (splats
 /// expanded). Fails with a diagnostic on `op` for other attributes or a
 /// resource whose blob is missing.
@@ -42,7 +49,8 @@ WeightsOp buildWeightsOp(OpBuilder &builder, Location loc,
 FailureOr<quant::PackedWeights> getPackedWeights(WeightsOp op);
 
 /// The dequantized float weights of `op` as an elements attribute of
-/// `resultType` (f32 only).
+/// `resultType` (f32, or f16/bf16: the float32 value rounded once to
+/// nearest even).
 FailureOr<ElementsAttr>
 dequantizeToAttr(WeightsOp op, RankedTensorType resultType, StringRef blobName);
 
