@@ -317,12 +317,19 @@ void LaunchSchedule::build(uint64_t wBase, uint64_t x, uint64_t y) {
   } else if (b.order == BlockingOrder::out_block) {
     // K-split: per output tile, every K chunk loads its X chunk and weight
     // block into the next of two slots each (the load of chunk j waits only
-    // for the MATMUL of chunk j - 2) and accumulates into the tile.
-    std::vector<int> mmOfChunk; // MATMUL of streamed chunk j
+    // for the MATMUL of chunk j - 2) and accumulates into the tile. With one
+    // output slot the tile is stored in row pieces of tokenLanes rows and
+    // the next tile's first K chunk runs piece by piece, each piece after
+    // the store of the rows it overwrites.
+    const bool oneOutSlot = p.numOutSlots == 1;
+    const uint64_t pieceRows = shape.tokenLanes;
+    std::vector<int> mmOfChunk;  // last MATMUL of streamed chunk j
+    std::vector<int> lastPieces; // store pieces of the previous tile
     for (uint64_t m0 = 0; m0 < g.M; m0 += Mb) {
       uint64_t rows = std::min(Mb, g.M - m0);
       for (size_t bi = 0; bi < blocks.size(); bi += numKBlocks) {
         size_t tile = stores.size();
+        uint64_t out = oneOutSlot ? p.outBase : outSlot(tile);
         int mm = -1;
         for (uint64_t kb = 0; kb < numKBlocks; ++kb) {
           const WeightBlockRef &r = blocks[bi + kb];
@@ -337,15 +344,37 @@ void LaunchSchedule::build(uint64_t wBase, uint64_t x, uint64_t y) {
             insts[la].deps.push_back(mmOfChunk[j - 2]);
             insts[lw].deps.push_back(mmOfChunk[j - 2]);
           }
-          mm = addMatmul(xSlot, wSlot, outSlot(tile), rows, r, kb > 0);
-          insts[mm].deps.append({la, lw});
-          if (kb == 0 && tile >= 2)
-            insts[mm].deps.push_back(stores[tile - 2]);
+          if (kb == 0 && oneOutSlot && !lastPieces.empty()) {
+            for (uint64_t r0 = 0; r0 < rows; r0 += pieceRows) {
+              mm =
+                  addMatmul(xSlot + r0 * p.xPitch, wSlot, out + r0 * p.outPitch,
+                            std::min(pieceRows, rows - r0), r, false);
+              insts[mm].deps.append({la, lw, lastPieces[r0 / pieceRows]});
+            }
+          } else {
+            mm = addMatmul(xSlot, wSlot, out, rows, r, kb > 0);
+            insts[mm].deps.append({la, lw});
+            if (kb == 0 && tile >= 2)
+              insts[mm].deps.push_back(stores[tile - 2]);
+          }
           mmOfChunk.push_back(mm);
         }
-        int st = addStore(m0, rows, blocks[bi].n0, blocks[bi].n, outSlot(tile));
-        insts[st].deps.push_back(mm);
-        stores.push_back(st);
+        if (!oneOutSlot) {
+          int st = addStore(m0, rows, blocks[bi].n0, blocks[bi].n, out);
+          insts[st].deps.push_back(mm);
+          stores.push_back(st);
+          continue;
+        }
+        // The next tile has as many rows or fewer (only the last token
+        // block is short), so its pieces are a prefix of these.
+        lastPieces.clear();
+        for (uint64_t r0 = 0; r0 < rows; r0 += pieceRows) {
+          int st = addStore(m0 + r0, std::min(pieceRows, rows - r0),
+                            blocks[bi].n0, blocks[bi].n, out + r0 * p.outPitch);
+          insts[st].deps.push_back(mm);
+          lastPieces.push_back(st);
+        }
+        stores.push_back(lastPieces.back());
       }
     }
   } else {

@@ -41,7 +41,11 @@ def BitMoDTile : Pass<"bitmod-tile", "::mlir::ModuleOp"> {
            "Array arrangement: auto, disc or gen">,
     Option<"printPlan", "print-plan", "bool", /*default=*/"false",
            "Remark the chosen plan and the runner-up with their simulated "
-           "cycles and DRAM bytes">,
+           "cycles and DRAM bytes, and the DRAM lower bound "
+           "(sim::getDramLowerBound)">,
+    Option<"candidate", "candidate", "unsigned", /*default=*/"0",
+           "Take the candidate of this rank in the search order instead of "
+           "the best (0); for planner-regret tests">,
   ];
 }
 
