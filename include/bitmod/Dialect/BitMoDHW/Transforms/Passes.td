@@ -27,7 +27,7 @@ def BitMoDTile : Pass<"bitmod-tile", "::mlir::ModuleOp"> {
     arrangement the accelerator allows, are scheduled exactly as
     `--bitmod-bit-serial-schedule` emits them and run through the
     cycle-level timing model; the plan with the fewest cycles wins, and
-    among plans within 0.5% of those cycles the one with the least energy
+    among plans within 1.5% of those cycles the one with the least energy
     (DRAM traffic first of all).
   }];
   let dependentDialects = ["::mlir::bitmod::hw::BitMoDHWDialect"];
