@@ -154,14 +154,15 @@ static uint64_t largestGroups(const GemmInfo &g, Blocking t,
 }
 
 /// The largest multiple of `lanes` channels (up to `limit`) that fits as an
-/// out_block tile of `t.blockTokens` tokens with one group per K chunk, with
-/// one or (`twoOutSlots`) two output slots, spread evenly over N: the same
-/// number of channel blocks, each a multiple of the lanes. 0 if none fits.
+/// out_block tile of `t.blockTokens` tokens with `groups` groups per K chunk,
+/// with one or (`twoOutSlots`) two output slots, spread evenly over N: the
+/// same number of channel blocks, each a multiple of the lanes. 0 if none
+/// fits.
 static uint64_t widestChannelBlock(const GemmInfo &g, Blocking t,
                                    uint64_t lanes, uint64_t limit,
                                    const arch::AccelConfig &cfg,
-                                   bool twoOutSlots) {
-  t.blockGroups = 1;
+                                   bool twoOutSlots, uint64_t groups) {
+  t.blockGroups = groups;
   auto fits = [&](uint64_t nb) {
     t.blockChannels = nb;
     auto p = planBuffers(g, t, cfg);
@@ -191,7 +192,9 @@ static uint64_t widestChannelBlock(const GemmInfo &g, Blocking t,
 /// stays on chip while X chunks and weight blocks of as many groups as fit
 /// stream through double buffers. Mb and Nb range over powers of two times
 /// the lanes (down to one channel for tiny buffers), plus per Mb the widest
-/// tile that fits with one group per chunk (one output slot, and two), so
+/// tile that fits with one and with two groups per chunk (one output slot,
+/// and two; two groups give the compute that hides a one-slot tile's store
+/// twice as long a chunk), so
 /// that the traffic X * N/Nb + W * M/Mb can be traded against the buffer
 /// space; each (Mb, Nb) with the most groups per chunk that fit, and when
 /// that leaves one output slot, also with the most that keep two.
@@ -221,10 +224,11 @@ static SmallVector<Blocking> kSplitCandidates(const GemmInfo &g,
     SmallVector<uint64_t> tileNbs(nbs);
     if (g.N > C)
       for (bool two : {false, true})
-        if (uint64_t nb =
-                widestChannelBlock(g, t, C, std::min(g.N, maxN), cfg, two);
-            nb && !llvm::is_contained(tileNbs, nb))
-          tileNbs.push_back(nb);
+        for (uint64_t groups : {1, 2})
+          if (uint64_t nb = widestChannelBlock(g, t, C, std::min(g.N, maxN),
+                                               cfg, two, groups);
+              nb && groups <= g.numGroups && !llvm::is_contained(tileNbs, nb))
+            tileNbs.push_back(nb);
     for (uint64_t nb : tileNbs) {
       t.blockChannels = nb;
       t.blockGroups = largestGroups(g, t, cfg, lastError);
