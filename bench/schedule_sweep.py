@@ -9,14 +9,22 @@ bound       = max(compute, DRAM) with compute = M*N*K*terms / (PEs * dp)
               and DRAM = (weight blob + 2*M*K + 4*M*N) / bytes per cycle
               (one read of the packed weights with their scales, one read of
               the FP16 input, one write of the f32 output);
-lower bound = those compulsory DRAM bytes (one pass over the operands).
+one pass    = those compulsory DRAM bytes;
+lower bound = the DRAM lower bound for the buffer capacities
+              (sim::getDramLowerBound: the least traffic of any single-level
+              blocking, docs/simulator.md), printed by
+              --bitmod-tile=print-plan.
 
 usage: schedule_sweep.py [--preset issue|ci|full] [--models a,b]
                          [--dtypes a,b] [--ms 1,16] [--tools DIR] [--json F]
-                         [--check]
---check fails unless every case compiles and the launch estimate (the
-timing model run on the chosen plan by --bitmod-tile) is within 2% of the
-cycles bitmod-sim simulates for the emitted program.
+                         [--check] [--regret N]
+--check fails unless every case compiles, the launch estimate (the timing
+model run on the chosen plan by --bitmod-tile) is within 2% of the cycles
+bitmod-sim simulates for the emitted program, and the simulated DRAM traffic
+is within 1.25x of the lower bound.
+--regret N also compiles the candidates of rank 1..N of every case
+(--bitmod-tile=candidate=i), simulates them with bitmod-sim and fails if the
+chosen plan is more than 2% slower than any of them.
 """
 import argparse
 import json
@@ -76,7 +84,35 @@ def run(cmd):
     return r.stdout
 
 
-def one(tools, tmp, M, N, K, dtype):
+def run_err(cmd):
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode:
+        raise RuntimeError("%s: %s" % (" ".join(cmd), r.stderr.strip()))
+    return r.stderr
+
+
+def simulate(tools, base, dtype, candidate=0):
+    """Compiles the layer of base.in.mlir with the candidate plan of this
+    rank; returns (print-plan remark, emitted MLIR, bitmod-sim report)."""
+    tag = "" if candidate == 0 else ".c%d" % candidate
+    remark = run_err([os.path.join(tools, "bitmod-opt"), base + ".in.mlir",
+                      "--bitmod-quantize=dtype=" + dtype,
+                      "--bitmod-tile=print-plan candidate=%d" % candidate,
+                      "--bitmod-bit-serial-schedule",
+                      "-o", base + tag + ".mlir"])
+    run([os.path.join(tools, "bitmod-translate"), "--emit-isa",
+         base + tag + ".mlir", "-o", base + tag + ".bmod"])
+    run([os.path.join(tools, "bitmod-sim"), base + tag + ".bmod",
+         "--timing-only", "--report", base + tag + ".json",
+         "--output-dir", base + tag + ".out"])
+    with open(base + tag + ".mlir") as f:
+        text = f.read()
+    with open(base + tag + ".json") as f:
+        rep = json.load(f)
+    return remark, text, rep
+
+
+def one(tools, tmp, M, N, K, dtype, regret=0):
     base = os.path.join(tmp, "l_%d_%d_%d_%s" % (M, N, K, dtype))
     with open(base + ".in.mlir", "w") as f:
         f.write("func.func @f(%%x: tensor<%dx%dxf32>) -> tensor<%dx%dxf32> {\n"
@@ -85,18 +121,9 @@ def one(tools, tmp, M, N, K, dtype):
                 "tensor<%dx%dxf32>, tensor<%dx%dxf32> -> tensor<%dx%dxf32>\n"
                 "  return %%y : tensor<%dx%dxf32>\n}\n"
                 % (M, K, M, N, N, K, M, K, N, K, M, N, M, N))
-    run([os.path.join(tools, "bitmod-opt"), base + ".in.mlir",
-         "--bitmod-quantize=dtype=" + dtype, "--bitmod-tile",
-         "--bitmod-bit-serial-schedule",
-         "-o", base + ".mlir"])
-    run([os.path.join(tools, "bitmod-translate"), "--emit-isa",
-         base + ".mlir", "-o", base + ".bmod"])
-    run([os.path.join(tools, "bitmod-sim"), base + ".bmod", "--timing-only",
-         "--report", base + ".json", "--output-dir", base + ".out"])
-    with open(base + ".mlir") as f:
-        text = f.read()
-    with open(base + ".json") as f:
-        rep = json.load(f)
+    remark, text, rep = simulate(tools, base, dtype)
+    lower = int(re.search(r"DRAM lower bound (\d+) bytes", remark).group(1))
+    ncand = int(re.search(r"\((\d+) candidates simulated", remark).group(1))
     attr = lambda k: int(re.search(k + r" = (\d+)", text).group(1))
     tiling = re.search(r"tiling<([^>]*)>", text).group(1)
     wbytes = attr("weight_bytes")
@@ -106,9 +133,17 @@ def one(tools, tmp, M, N, K, dtype):
     sim = rep["total_cycles"]
     layer = rep["layers"][0]
     dram = layer.get("dram_read_bytes", 0) + layer.get("dram_write_bytes", 0)
+    # Planner regret: the chosen plan against rejected candidates, each
+    # compiled and simulated end to end.
+    rivals = []
+    for c in range(1, min(regret, ncand - 1) + 1):
+        _, _, r = simulate(tools, base, dtype, c)
+        rivals.append(r["total_cycles"])
     return dict(M=M, N=N, K=K, dtype=dtype, cycles=sim, bound=bound,
                 compute=compute, ratio=sim / bound, estimate=attr("estimate"),
-                dram=dram, dram_lb=dram_lb, dram_ratio=dram / dram_lb,
+                dram=dram, one_pass=dram_lb, pass_ratio=dram / dram_lb,
+                dram_lb=lower, dram_ratio=dram / lower,
+                regret=sim / min(rivals) if rivals else None,
                 tiling=tiling)
 
 
@@ -124,6 +159,7 @@ def main():
     ap.add_argument("--dtypes")
     ap.add_argument("--ms")
     ap.add_argument("--check", action="store_true")
+    ap.add_argument("--regret", type=int, default=0)
     a = ap.parse_args()
     split = lambda v: v.split(",") if v else None
     if not a.tools:
@@ -136,7 +172,7 @@ def main():
         for c in cases(a.preset, split(a.models), split(a.dtypes),
                        [int(m) for m in split(a.ms)] if a.ms else None):
             try:
-                r = one(a.tools, tmp, *c)
+                r = one(a.tools, tmp, *c, regret=a.regret)
             except RuntimeError as e:
                 print("FAIL M=%d N=%d K=%d %s: %s" % (c + (e,)))
                 rows.append(dict(M=c[0], N=c[1], K=c[2], dtype=c[3],
@@ -144,12 +180,19 @@ def main():
                 continue
             rows.append(r)
             print("M=%-5d N=%-6d K=%-6d %-9s cycles %10d bound %10d "
-                  "ratio %.3f est/sim %.3f dram %11d lb %11d ratio %.3f  %s"
+                  "ratio %.3f est/sim %.3f dram %11d lb %11d ratio %.3f "
+                  "(%.2fx one pass)%s  %s"
                   % (r["M"], r["N"], r["K"], r["dtype"], r["cycles"],
                      r["bound"], r["ratio"], r["estimate"] / r["cycles"],
                      r["dram"], r["dram_lb"], r["dram_ratio"],
+                     r["pass_ratio"],
+                     "" if r["regret"] is None else
+                     " regret %.3f" % r["regret"],
                      re.sub(r"m = .*?block_tokens", "block_tokens",
                             r["tiling"])), flush=True)
+            # The programs of big layers are large: keep only the current one.
+            shutil.rmtree(tmp)
+            os.mkdir(tmp)
     ok = [r for r in rows if "error" not in r]
     for key in ("ratio", "dram_ratio"):
         worst = sorted(ok, key=lambda r: -r[key])[:5]
@@ -159,12 +202,23 @@ def main():
     if a.json:
         with open(a.json, "w") as f:
             json.dump(rows, f, indent=1)
-    if a.check:
-        off = [r for r in ok if abs(r["estimate"] / r["cycles"] - 1) > 0.02]
-        for r in off:
-            print("estimate %d vs simulated %d: M=%d N=%d K=%d %s" % (
-                r["estimate"], r["cycles"], r["M"], r["N"], r["K"],
-                r["dtype"]))
+    if a.check or a.regret:
+        off = []
+        for r in ok:
+            what = []
+            if a.check and abs(r["estimate"] / r["cycles"] - 1) > 0.02:
+                what.append("estimate %d vs simulated %d" % (r["estimate"],
+                                                             r["cycles"]))
+            if a.check and r["dram_ratio"] > 1.25:
+                what.append("DRAM %d > 1.25 x lower bound %d" % (
+                    r["dram"], r["dram_lb"]))
+            if r["regret"] is not None and r["regret"] > 1.02:
+                what.append("chosen plan %.3fx the best rejected one" %
+                            r["regret"])
+            if what:
+                off.append(r)
+                print("%s: M=%d N=%d K=%d %s" % (
+                    "; ".join(what), r["M"], r["N"], r["K"], r["dtype"]))
         print("check %s" % ("ok" if not off and len(ok) == len(rows)
                             else "failed"))
         return 1 if off or len(ok) != len(rows) else 0

@@ -11,13 +11,14 @@
 // RUN:   | %python %S/Inputs/check_estimate.py 1 4096 4096 3 2 | FileCheck %s --check-prefix=RATIO
 
 // Prefill, 256 tokens, bitmod4: compute bound 256*4096*4096*2/(1024*4)
-// = 2097152 cycles; weights stream once per 48-token activation block, X
-// and weights in K blocks of 8 groups (block_groups = 8). The estimate is
-// the timing model run on the plan (2.3% over the compute bound).
+// = 2097152 cycles; a K-split output tile of 128 tokens x 704 channels (kept
+// once, stored in row pieces) with X and weights streamed in chunks of 2
+// groups: W read twice, X 6 times. The estimate is the timing model run on
+// the plan (0.6% over the compute bound).
 // PREFILL: bitmod_hw.launch @q_proj
 // PREFILL-SAME: compute_cycles = 2097178
-// PREFILL-SAME: estimate = 2144938
-// PREFILL-SAME: tiling = #bitmod_hw.tiling<arrangement = gen, order = act_resident, m = 256, n = 4096, k = 4096, token_lanes = 16, channel_lanes = 64, block_tokens = 48, block_channels = 64, block_groups = 8, tiles_m = 32, tiles_n = 512, passes = 1024>
+// PREFILL-SAME: estimate = 2108850
+// PREFILL-SAME: tiling = #bitmod_hw.tiling<arrangement = gen, order = out_block, m = 256, n = 4096, k = 4096, token_lanes = 16, channel_lanes = 64, block_tokens = 128, block_channels = 704, block_groups = 2, tiles_m = 32, tiles_n = 512, passes = 1024>
 // PREFILL: bitmod_hw.config dtype bitmod4 group_size 128 scale_bits 8 sv [10, -10, 16, -16] token_lanes 16 channel_lanes 64
 
 // Decode, 1 token, bitmod3: DRAM bound 4096*4096*(3+10/128)/8/32 = 201728

@@ -317,35 +317,110 @@ void LaunchSchedule::build(uint64_t wBase, uint64_t x, uint64_t y) {
   } else if (b.order == BlockingOrder::out_block) {
     // K-split: per output tile, every K chunk loads its X chunk and weight
     // block into the next of two slots each (the load of chunk j waits only
-    // for the MATMUL of chunk j - 2) and accumulates into the tile.
-    std::vector<int> mmOfChunk; // MATMUL of streamed chunk j
+    // for the MATMUL of chunk j - 2) and accumulates into the tile. With one
+    // output slot the tile is stored in row pieces of tokenLanes rows and
+    // the tile's last K chunk runs piece by piece, each piece's store
+    // starting while the later pieces compute; the next tile's first K chunk
+    // also runs piece by piece, each piece after the store of the rows it
+    // overwrites.
+    const bool oneOutSlot = p.numOutSlots == 1;
+    const uint64_t pieceRows = shape.tokenLanes;
+    // Leading K chunks of a tile run piece by piece behind the previous
+    // tile's stores (one: a second would wait for its slot, which the
+    // previous tile's last chunk holds).
+    const uint64_t kLeadChunks = 1;
+    std::vector<int> mmOfChunk;  // last MATMUL of streamed chunk j
+    std::vector<int> lastPieces; // store pieces of the previous tile
     for (uint64_t m0 = 0; m0 < g.M; m0 += Mb) {
       uint64_t rows = std::min(Mb, g.M - m0);
       for (size_t bi = 0; bi < blocks.size(); bi += numKBlocks) {
         size_t tile = stores.size();
+        uint64_t out = oneOutSlot ? p.outBase : outSlot(tile);
         int mm = -1;
-        for (uint64_t kb = 0; kb < numKBlocks; ++kb) {
-          const WeightBlockRef &r = blocks[bi + kb];
-          size_t j = mmOfChunk.size();
-          uint64_t xSlot = (j % 2) * p.xSlotBytes;
-          uint64_t wSlot = (j % 2) * p.wgtSlotBytes;
+        // Loads of chunk j into slot j % 2 (after the MATMUL of chunk j - 2).
+        auto loadChunk = [&](const WeightBlockRef &r, size_t j) {
           uint64_t k0 = r.g0 * g.G;
           uint64_t kElems = std::min(r.kGroups * g.G, g.K - k0);
-          int la = addLoadAct(m0, rows, k0, kElems, xSlot);
-          int lw = addLoadWgt(r, wSlot);
+          int la = addLoadAct(m0, rows, k0, kElems, (j % 2) * p.xSlotBytes);
+          int lw = addLoadWgt(r, (j % 2) * p.wgtSlotBytes);
           if (j >= 2) {
             insts[la].deps.push_back(mmOfChunk[j - 2]);
             insts[lw].deps.push_back(mmOfChunk[j - 2]);
           }
-          mm = addMatmul(xSlot, wSlot, outSlot(tile), rows, r, kb > 0);
-          insts[mm].deps.append({la, lw});
-          if (kb == 0 && tile >= 2)
-            insts[mm].deps.push_back(stores[tile - 2]);
+          return std::make_pair(la, lw);
+        };
+        // With one output slot: the last MATMUL writing each row piece.
+        const uint64_t numPieces = ceilDiv(rows, pieceRows);
+        std::vector<int> pieceLast(numPieces, -1);
+        uint64_t firstKb = 0;
+        if (oneOutSlot && !lastPieces.empty()) {
+          uint64_t lead = std::min<uint64_t>(kLeadChunks, numKBlocks);
+          SmallVector<std::pair<int, int>, 2> loads;
+          size_t j0 = mmOfChunk.size();
+          for (uint64_t kb = 0; kb < lead; ++kb)
+            loads.push_back(loadChunk(blocks[bi + kb], j0 + kb));
+          SmallVector<int, 2> lastOf(lead, -1);
+          for (uint64_t pi = 0; pi < numPieces; ++pi) {
+            uint64_t r0 = pi * pieceRows;
+            for (uint64_t kb = 0; kb < lead; ++kb) {
+              size_t j = j0 + kb;
+              mm = addMatmul((j % 2) * p.xSlotBytes + r0 * p.xPitch,
+                             (j % 2) * p.wgtSlotBytes, out + r0 * p.outPitch,
+                             std::min(pieceRows, rows - r0), blocks[bi + kb],
+                             kb > 0);
+              insts[mm].deps.append({loads[kb].first, loads[kb].second});
+              if (kb == 0)
+                insts[mm].deps.push_back(lastPieces[pi]);
+              lastOf[kb] = mm;
+            }
+            pieceLast[pi] = mm;
+          }
+          for (uint64_t kb = 0; kb < lead; ++kb)
+            mmOfChunk.push_back(lastOf[kb]);
+          firstKb = lead;
+        }
+        for (uint64_t kb = firstKb; kb < numKBlocks; ++kb) {
+          const WeightBlockRef &r = blocks[bi + kb];
+          size_t j = mmOfChunk.size();
+          auto [la, lw] = loadChunk(r, j);
+          uint64_t xSlot = (j % 2) * p.xSlotBytes;
+          uint64_t wSlot = (j % 2) * p.wgtSlotBytes;
+          if (oneOutSlot && kb + 1 == numKBlocks) {
+            // The last chunk piece by piece: each piece's store starts
+            // while the later pieces compute.
+            for (uint64_t pi = 0; pi < numPieces; ++pi) {
+              uint64_t r0 = pi * pieceRows;
+              mm =
+                  addMatmul(xSlot + r0 * p.xPitch, wSlot, out + r0 * p.outPitch,
+                            std::min(pieceRows, rows - r0), r, kb > 0);
+              insts[mm].deps.append({la, lw});
+              pieceLast[pi] = mm;
+            }
+          } else {
+            mm = addMatmul(xSlot, wSlot, out, rows, r, kb > 0);
+            insts[mm].deps.append({la, lw});
+            if (kb == 0 && !oneOutSlot && tile >= 2)
+              insts[mm].deps.push_back(stores[tile - 2]);
+          }
           mmOfChunk.push_back(mm);
         }
-        int st = addStore(m0, rows, blocks[bi].n0, blocks[bi].n, outSlot(tile));
-        insts[st].deps.push_back(mm);
-        stores.push_back(st);
+        if (!oneOutSlot) {
+          int st = addStore(m0, rows, blocks[bi].n0, blocks[bi].n, out);
+          insts[st].deps.push_back(mm);
+          stores.push_back(st);
+          continue;
+        }
+        // The next tile has as many rows or fewer (only the last token
+        // block is short), so its pieces are a prefix of these.
+        lastPieces.clear();
+        for (uint64_t pi = 0; pi < numPieces; ++pi) {
+          uint64_t r0 = pi * pieceRows;
+          int st = addStore(m0 + r0, std::min(pieceRows, rows - r0),
+                            blocks[bi].n0, blocks[bi].n, out + r0 * p.outPitch);
+          insts[st].deps.push_back(pieceLast[pi]);
+          lastPieces.push_back(st);
+        }
+        stores.push_back(lastPieces.back());
       }
     }
   } else {

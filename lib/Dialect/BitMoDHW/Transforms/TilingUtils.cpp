@@ -200,13 +200,18 @@ llvm::Expected<BufferPlan> hw::planBuffers(const GemmInfo &g, const Blocking &b,
                                    isa::kMaxPitch));
   p.outBase = alignTo16(p.numXSlots * p.xSlotBytes);
   p.actBytesUsed = p.outBase + 2 * p.outSlotBytes;
+  if (p.actBytesUsed > cfg.actBufferBytes &&
+      b.order == BlockingOrder::out_block) {
+    p.numOutSlots = 1;
+    p.actBytesUsed = p.outBase + p.outSlotBytes;
+  }
   if (p.actBytesUsed > cfg.actBufferBytes)
     return makeError(llvm::formatv(
-        "{0} activation slot(s) of {1} rows x {2} bytes and two output tiles "
-        "of {1} x {3} bytes need {4} bytes, more than the {5}-byte activation "
-        "buffer",
+        "{0} activation slot(s) of {1} rows x {2} bytes and {6} output "
+        "tile(s) of {1} x {3} bytes need {4} bytes, more than the {5}-byte "
+        "activation buffer",
         p.numXSlots, Mb, p.xPitch, p.outPitch, p.actBytesUsed,
-        cfg.actBufferBytes));
+        cfg.actBufferBytes, p.numOutSlots));
   if (p.actBytesUsed > isa::kMaxBufferOffset + 16 ||
       p.wgtBytesUsed > isa::kMaxBufferOffset + 16)
     return makeError("buffer offsets exceed the 18-bit offset field");

@@ -63,7 +63,12 @@ struct BufferPlan {
   unsigned numXSlots = 1;
   uint64_t outPitch = 0;
   uint64_t outSlotBytes = 0;
-  uint64_t outBase = 0; // first of the two output slots
+  uint64_t outBase = 0; // first of the output slots
+  /// Two output slots (the store of tile t overlaps tile t+1), or for an
+  /// out_block tile that only fits once, one: its store and the first K
+  /// chunk of the next tile then run in row pieces of tokenLanes rows, so
+  /// the array waits for one piece's store only.
+  unsigned numOutSlots = 2;
   uint64_t actBytesUsed = 0;
   // Weight buffer.
   /// act_resident: a ring of numWgtSlots weight slots of this size (at

@@ -27,7 +27,7 @@ def BitMoDTile : Pass<"bitmod-tile", "::mlir::ModuleOp"> {
     arrangement the accelerator allows, are scheduled exactly as
     `--bitmod-bit-serial-schedule` emits them and run through the
     cycle-level timing model; the plan with the fewest cycles wins, and
-    among plans within 0.5% of those cycles the one with the least energy
+    among plans within 1.5% of those cycles the one with the least energy
     (DRAM traffic first of all).
   }];
   let dependentDialects = ["::mlir::bitmod::hw::BitMoDHWDialect"];
@@ -41,7 +41,11 @@ def BitMoDTile : Pass<"bitmod-tile", "::mlir::ModuleOp"> {
            "Array arrangement: auto, disc or gen">,
     Option<"printPlan", "print-plan", "bool", /*default=*/"false",
            "Remark the chosen plan and the runner-up with their simulated "
-           "cycles and DRAM bytes">,
+           "cycles and DRAM bytes, and the DRAM lower bound "
+           "(sim::getDramLowerBound)">,
+    Option<"candidate", "candidate", "unsigned", /*default=*/"0",
+           "Take the candidate of this rank in the search order instead of "
+           "the best (0); for planner-regret tests">,
   ];
 }
 
