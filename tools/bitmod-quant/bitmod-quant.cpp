@@ -14,6 +14,7 @@
 #include "bitmod/Quant/Quantizer.h"
 #include "bitmod/Support/Error.h"
 #include "bitmod/Support/Npy.h"
+#include "bitmod/Support/Version.h"
 
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
@@ -554,6 +555,7 @@ bool looksLikeNpy(StringRef path) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM x(argc, argv);
+  bitmod::installVersionPrinter("bitmod-quant");
   llvm::cl::HideUnrelatedOptions(category);
   llvm::cl::ParseCommandLineOptions(
       argc, argv,
