@@ -21,8 +21,12 @@ case "$target" in
   *) echo "run_fuzz.sh: unknown target '$target' (bmod npy tensorproto" \
           "accel-json dtype-config mlir onnx)" >&2; exit 2 ;;
 esac
-[[ -f "$build/build.ninja" ]] || "$src/scripts/configure-asan.sh" "$build" >&2
-nice -n 19 ninja -C "$build" "bitmod-fuzz-$target" >&2
+# BITMOD_FUZZ_BUILD=0: run the binary as built (e.g. while another ninja
+# builds in the same directory).
+if [[ "${BITMOD_FUZZ_BUILD:-1}" != 0 ]]; then
+  [[ -f "$build/build.ninja" ]] || "$src/scripts/configure-asan.sh" "$build" >&2
+  nice -n 19 ninja -C "$build" "bitmod-fuzz-$target" >&2
+fi
 work="$build/fuzz-work/$target"
 findings="$build/fuzz-findings/$target"
 mkdir -p "$work" "$findings"
