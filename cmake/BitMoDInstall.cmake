@@ -16,7 +16,7 @@
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
-set(BITMOD_VERSION 0.1.0)
+set(BITMOD_VERSION ${PROJECT_VERSION})
 set(BITMOD_INSTALL_CMAKEDIR ${CMAKE_INSTALL_LIBDIR}/cmake/bitmod)
 set(BITMOD_INSTALL_PYTHONDIR lib/python3/dist-packages/bitmod)
 

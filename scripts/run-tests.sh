@@ -2,13 +2,60 @@
 # Sets everything up (packages, build) and runs the whole test suite: the lit
 # tests, the gtest unit tests (through ctest) and the Python tests. Ends with
 # a line "N passed, N failed, N skipped" summing all three.
+#
+# --sanitize: instead, builds build-asan/ (or $BITMOD_ASAN_BUILD_DIR;
+# scripts/configure-asan.sh: clang 22, -O1 -g, ASan + UBSan, the fuzz
+# targets) with only the tools, unit tests and fuzzers, and runs the lit
+# suite (without the tests that load the Python extension or install the
+# package, and with a sample of the end-to-end tests), the unit tests and
+# each fuzz target once over its committed corpus, all under the
+# sanitizers. Any sanitizer report fails its test.
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-build="${BITMOD_BUILD_DIR:-$root/build}"
-if ! "$root/scripts/setup.sh"; then
-  echo "setup failed"
-  echo "0 passed, 1 failed"
-  exit 1
+sanitize=0
+if [[ "${1:-}" == "--sanitize" ]]; then
+  sanitize=1
+elif [[ $# -gt 0 ]]; then
+  echo "usage: scripts/run-tests.sh [--sanitize]" >&2
+  exit 2
+fi
+jobs="$(nproc)"
+if (( sanitize )); then
+  build="${BITMOD_ASAN_BUILD_DIR:-$root/build-asan}"
+  if [[ ! -f "$build/build.ninja" ]] &&
+     ! "$root/scripts/configure-asan.sh" "$build" >&2; then
+    echo "sanitizer build: configure failed"
+    echo "0 passed, 1 failed"
+    exit 1
+  fi
+  if ! cmake --build "$build" -j "$jobs" --target bitmod-opt bitmod-translate \
+       bitmod-sim bitmod-compile bitmod-quant bitmod-unittests bitmod-fuzzers >&2; then
+    echo "sanitizer build failed"
+    echo "0 passed, 1 failed"
+    exit 1
+  fi
+  # model.sim links the instrumented runtime libraries: compile it with the
+  # sanitizers too (lit.cfg.py passes this on as $CXX).
+  cxx_wrapper="$build/bin/bitmod-sanitize-cxx"
+  printf '#!/bin/sh\nexec /usr/lib/llvm-22/bin/clang++ -fsanitize=address,undefined "$@"\n' \
+    > "$cxx_wrapper"
+  chmod +x "$cxx_wrapper"
+  export BITMOD_SANITIZE_CXX="$cxx_wrapper"
+  # Leaks count; UB aborts (it is compiled -fno-sanitize-recover as well).
+  export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1"
+  export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+  # Not under the sanitizers: tests that import the Python extension (not
+  # built here) or install the package; end-to-end tests beyond a sample
+  # (each compiles a model.sim).
+  lit_filter_out='^BITMOD :: (install/|Import/(convnet|decoder-layer)\.test|Conversion/run-decoder-dtype-none\.test|e2e/(bind-input|conv-groups|convtranspose|driver-mlir-options|f16-model|int-pow|resize|typed-io|unsigned)\.test|e2e-timing/schedule-sweep\.test)'
+  export LIT_FILTER_OUT="$lit_filter_out"
+else
+  build="${BITMOD_BUILD_DIR:-$root/build}"
+  if ! "$root/scripts/setup.sh"; then
+    echo "setup failed"
+    echo "0 passed, 1 failed"
+    exit 1
+  fi
 fi
 # pytest runs under the interpreter the build was configured with (CMake's
 # Python3_EXECUTABLE, /usr/bin/python3 by default), like the lit tests.
@@ -16,7 +63,6 @@ python="$(sed -n 's/^Python3_EXECUTABLE:[A-Z]*=//p' "$build/CMakeCache.txt" 2>/d
 python="${python:-/usr/bin/python3}"
 logs="$build/test-logs"
 mkdir -p "$logs"
-jobs="$(nproc)"
 
 # Extracts the number before a word ("12 passed") from a log, 0 if absent.
 count() { grep -Eo "[0-9]+ $2" "$1" | tail -1 | grep -Eo '^[0-9]+' || echo 0; }
@@ -49,6 +95,8 @@ ctest_total=${ctest_total:-0}; ctest_failed=${ctest_failed:-1}
 ctest_passed=$(( ctest_total - ctest_failed - ctest_skipped ))
 if (( ctest_status != 0 && ctest_failed == 0 )); then ctest_failed=1; fi
 
+py_passed=0 py_failed=0 py_skipped=0
+if (( ! sanitize )); then
 echo "== python tests (pytest)"
 rm -f "$logs/node-e2e.txt"
 (cd "$root" && BITMOD_TOOLS_DIR="$build/bin" PYTHONPATH="$root/python" \
@@ -65,12 +113,18 @@ if [[ -f "$logs/node-e2e.txt" ]]; then
 fi
 # pytest exits 5 when it collected nothing: not a failure of the suite.
 if (( py_status != 0 && py_status != 5 && py_failed == 0 )); then py_failed=1; fi
+fi
 
 passed=$(( lit_passed + ctest_passed + py_passed ))
 failed=$(( lit_failed + ctest_failed + py_failed ))
 skipped=$(( lit_skipped + ctest_skipped + py_skipped ))
 echo
-echo "lit: $lit_passed passed, $lit_failed failed; unit: $ctest_passed passed," \
-     "$ctest_failed failed; python: $py_passed passed, $py_failed failed"
+if (( sanitize )); then
+  echo "sanitized (ASan+UBSan) lit: $lit_passed passed, $lit_failed failed;" \
+       "unit + fuzz corpora: $ctest_passed passed, $ctest_failed failed"
+else
+  echo "lit: $lit_passed passed, $lit_failed failed; unit: $ctest_passed passed," \
+       "$ctest_failed failed; python: $py_passed passed, $py_failed failed"
+fi
 echo "$passed passed, $failed failed, $skipped skipped"
 (( failed == 0 ))

@@ -29,3 +29,8 @@ tools = ["bitmod-opt", "bitmod-translate", "bitmod-quant", "bitmod-sim",
 llvm_config.add_tool_substitutions(
     [ToolSubst(t, unresolved="fatal") for t in tools],
     [config.bitmod_tools_dir])
+
+# scripts/run-tests.sh --sanitize: model.sim links the sanitizer-instrumented
+# runtime, so bitmod-compile must build it with the sanitizers ($CXX).
+if os.environ.get("BITMOD_SANITIZE_CXX"):
+    config.environment["CXX"] = os.environ["BITMOD_SANITIZE_CXX"]

@@ -11,6 +11,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <cmath>
+#include <cstdio>
 #include <variant>
 
 using namespace bitmod::arch;
@@ -151,7 +152,13 @@ const FieldDesc *findField(llvm::StringRef key) {
   return nullptr;
 }
 
-std::string fmtNum(double v) { return llvm::formatv("{0}", v).str(); }
+/// Shortest exact-enough text: formatv's fixed two decimals would print the
+/// lower bound 1e-6 of frequency_ghz as "0.00".
+std::string fmtNum(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.9g", v);
+  return buf;
+}
 
 llvm::Error badValue(llvm::StringRef key, const llvm::Twine &why) {
   return createStringError(inconvertibleErrorCode(),

@@ -638,6 +638,12 @@ Expected<Program> isa::parseAssembly(llvm::StringRef text,
   }
   if (!sawVersion)
     return makeError(bufferName + ": missing .version directive");
+  // Format 2 only added checksums to the container: a 1.x listing describes
+  // the same program, so it assembles into the current format.
+  if (p.versionMajor == 1) {
+    p.versionMajor = kBmodVersionMajor;
+    p.versionMinor = kBmodVersionMinor;
+  }
   if (!inText)
     return makeError(bufferName + ": missing .text section");
   if (weightBytes && p.weights.size() != *weightBytes)

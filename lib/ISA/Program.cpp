@@ -9,6 +9,7 @@
 #include "bitmod/Support/Error.h"
 
 #include "llvm/ADT/StringSet.h"
+#include "llvm/Support/CRC.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MemoryBuffer.h"
 
@@ -26,6 +27,13 @@ namespace {
 constexpr char kMagic[4] = {'B', 'M', 'O', 'D'};
 constexpr uint32_t kHeaderBytes = 64;
 constexpr uint32_t kSectionEntryBytes = 24;
+// Checksums (CRC-32, zlib's polynomial): the header's over its 64 bytes with
+// the field itself zero, the table's over the table, and each section's in
+// its table entry (the former flags field).
+constexpr uint32_t kHeaderCrcOffset = 48;
+constexpr uint32_t kTableCrcOffset = 52;
+constexpr uint32_t kEntryCrcOffset = 4;
+constexpr uint32_t kMaxSections = 64;
 
 enum SectionKind : uint32_t {
   kSectText = 1,
@@ -39,7 +47,7 @@ constexpr uint32_t kMaxSectionKind = 5;
 const char *getSectionName(uint32_t kind) {
   switch (kind) {
   case kSectText:
-    return "text";
+    return "text (instructions)";
   case kSectWeights:
     return "weights";
   case kSectSymbols:
@@ -136,6 +144,34 @@ private:
 
 bool rangesOverlap(uint64_t a, uint64_t aSize, uint64_t b, uint64_t bSize) {
   return aSize && bSize && a < b + bSize && b < a + aSize;
+}
+
+uint64_t loadLE(llvm::ArrayRef<uint8_t> bytes, uint64_t at, unsigned n) {
+  uint64_t v = 0;
+  for (unsigned i = 0; i < n; ++i)
+    v |= uint64_t(bytes[at + i]) << (8 * i);
+  return v;
+}
+
+void storeLE32(llvm::MutableArrayRef<uint8_t> bytes, uint64_t at, uint32_t v) {
+  for (int i = 0; i < 4; ++i)
+    bytes[at + i] = uint8_t(v >> (8 * i));
+}
+
+/// CRC-32 of the 64-byte header with its own checksum field taken as zero.
+uint32_t getHeaderCrc(llvm::ArrayRef<uint8_t> file) {
+  uint8_t header[kHeaderBytes];
+  std::copy(file.begin(), file.begin() + kHeaderBytes, header);
+  std::fill(header + kHeaderCrcOffset, header + kHeaderCrcOffset + 4, 0);
+  return llvm::crc32(llvm::ArrayRef<uint8_t>(header, kHeaderBytes));
+}
+
+Error checksumError(uint64_t at, llvm::StringRef what, uint32_t stored,
+                    uint32_t computed) {
+  return makeError(llvm::formatv(
+      "offset {0:x}: checksum mismatch in the {1} (stored {2:x8}, computed "
+      "{3:x8}): the file is corrupted",
+      at, what, stored, computed));
 }
 
 } // namespace
@@ -530,6 +566,8 @@ Error isa::writeBmod(const Program &p, llvm::raw_ostream &os) {
         p.accelConfig.size()));
   });
   w.patch64(fileSizeAt, w.bytes.size());
+  if (Error e = sealBmodChecksums(w.bytes))
+    return e;
   os.write(reinterpret_cast<const char *>(w.bytes.data()), w.bytes.size());
   return Error::success();
 }
@@ -554,11 +592,21 @@ Expected<Program> isa::readBmod(llvm::MemoryBufferRef buffer) {
   (void)h.le(4, "magic");
   p.versionMajor = *h.le(2, "version");
   p.versionMinor = *h.le(2, "version");
+  if (p.versionMajor < kBmodVersionMajor)
+    return makeError(llvm::formatv(
+        "offset 0x4: format version {0}.{1} was written by an older "
+        "bitmod-compile (this reader needs {2}.0 to {2}.{3}, with "
+        "checksums); recompile the model",
+        p.versionMajor, p.versionMinor, kBmodVersionMajor, kBmodVersionMinor));
   if (p.versionMajor != kBmodVersionMajor || p.versionMinor > kBmodVersionMinor)
     return makeError(llvm::formatv("offset 0x4: unsupported version {0}.{1} "
                                    "(this reader supports {2}.0 to {2}.{3})",
                                    p.versionMajor, p.versionMinor,
                                    kBmodVersionMajor, kBmodVersionMinor));
+  // Every later field is trusted only once the checksums match.
+  uint32_t storedHeaderCrc = uint32_t(loadLE(file, kHeaderCrcOffset, 4));
+  if (uint32_t crc = getHeaderCrc(file); crc != storedHeaderCrc)
+    return checksumError(0, "header", storedHeaderCrc, crc);
   uint64_t headerBytes = *h.le(4, "header size");
   if (headerBytes != kHeaderBytes)
     return makeError(llvm::formatv("offset 0x8: header size {0}, expected {1}",
@@ -574,9 +622,10 @@ Expected<Program> isa::readBmod(llvm::MemoryBufferRef buffer) {
   p.weightBase = *h.le(8, "weight base");
   p.actBufferBytes = *h.le(4, "act buffer");
   p.wgtBufferBytes = *h.le(4, "wgt buffer");
-  if (*h.le(8, "reserved") != 0 || *h.le(8, "reserved") != 0)
-    return makeError("offset 0x30: reserved header bytes are not zero");
-  if (numSections == 0 || numSections > 64)
+  uint64_t storedTableCrc = (*h.le(8, "checksums")) >> 32;
+  if (*h.le(8, "reserved") != 0)
+    return makeError("offset 0x38: reserved header bytes are not zero");
+  if (numSections == 0 || numSections > kMaxSections)
     return makeError(llvm::formatv("offset 0xc: section count {0} out of "
                                    "range 1..64",
                                    numSections));
@@ -587,6 +636,10 @@ Expected<Program> isa::readBmod(llvm::MemoryBufferRef buffer) {
                                    "{3})",
                                    kHeaderBytes, numSections, tableEnd,
                                    file.size()));
+  if (uint32_t crc =
+          llvm::crc32(file.slice(kHeaderBytes, tableEnd - kHeaderBytes));
+      crc != storedTableCrc)
+    return checksumError(kHeaderBytes, "section table", storedTableCrc, crc);
   struct Sect {
     uint64_t offset = 0, size = 0;
     bool present = false;
@@ -597,15 +650,12 @@ Expected<Program> isa::readBmod(llvm::MemoryBufferRef buffer) {
     uint64_t at = kHeaderBytes + s * kSectionEntryBytes;
     Reader e(file, at, at + kSectionEntryBytes, "section table");
     uint64_t kind = *e.le(4, "kind");
-    uint64_t flags = *e.le(4, "flags");
+    uint64_t storedCrc = *e.le(4, "checksum");
     uint64_t off = *e.le(8, "offset");
     uint64_t size = *e.le(8, "size");
     if (kind == 0 || kind > kMaxSectionKind)
       return makeError(
           llvm::formatv("offset {0:x}: unknown section kind {1}", at, kind));
-    if (flags)
-      return makeError(
-          llvm::formatv("offset {0:x}: section flags must be 0", at + 4));
     if (sects[kind].present)
       return makeError(llvm::formatv("offset {0:x}: duplicate {1} section", at,
                                      getSectionName(kind)));
@@ -621,6 +671,10 @@ Expected<Program> isa::readBmod(llvm::MemoryBufferRef buffer) {
             "offset {0:x}: {1} section [{2:x}, +{3}) overlaps another "
             "section",
             at + 8, getSectionName(kind), off, size));
+    if (uint32_t crc = llvm::crc32(file.slice(off, size)); crc != storedCrc)
+      return checksumError(
+          off, (llvm::Twine(getSectionName(kind)) + " section").str(),
+          storedCrc, crc);
     ranges.push_back({off, size});
     sects[kind] = {off, size, true};
   }
@@ -768,4 +822,25 @@ Expected<Program> isa::readBmodFile(llvm::StringRef path) {
   if (!p)
     return makeError("'" + path + "': " + llvm::toString(p.takeError()));
   return p;
+}
+
+Error isa::sealBmodChecksums(llvm::MutableArrayRef<uint8_t> image) {
+  if (image.size() < kHeaderBytes)
+    return makeError("cannot seal a .bmod image without a complete header");
+  uint64_t numSections = loadLE(image, 12, 4);
+  uint64_t tableEnd = kHeaderBytes + numSections * kSectionEntryBytes;
+  if (numSections > kMaxSections || tableEnd > image.size())
+    return makeError("cannot seal a .bmod image without a complete section "
+                     "table");
+  for (uint64_t s = 0; s < numSections; ++s) {
+    uint64_t at = kHeaderBytes + s * kSectionEntryBytes;
+    uint64_t off = loadLE(image, at + 8, 8), size = loadLE(image, at + 16, 8);
+    if (off > image.size() || size > image.size() - off)
+      continue;
+    storeLE32(image, at + kEntryCrcOffset, llvm::crc32(image.slice(off, size)));
+  }
+  storeLE32(image, kTableCrcOffset,
+            llvm::crc32(image.slice(kHeaderBytes, tableEnd - kHeaderBytes)));
+  storeLE32(image, kHeaderCrcOffset, getHeaderCrc(image));
+  return Error::success();
 }

@@ -254,31 +254,18 @@ Expected<NpyArray> rt::parseTensorProto(llvm::ArrayRef<uint8_t> bytes,
     count *= d;
   }
   unsigned elem = support::getNpyElementSize(dtype);
-  std::vector<uint8_t> data(uint64_t(count) * elem);
+  // The data must be there before anything sized from the dims is
+  // allocated: a few bytes of dims could otherwise ask for terabytes.
   if (f.dataType == kBFloat16) {
-    // bfloat16: raw 2-byte values or int32_data holding the bits.
-    std::vector<uint16_t> bits;
-    if (f.hasRaw) {
-      if (f.raw.size() != uint64_t(count) * 2)
-        return makeError("'" + name + "': raw_data size does not match dims");
-      bits.resize(count);
-      std::memcpy(bits.data(), f.raw.data(), f.raw.size());
-    } else {
-      if (f.ints.size() != uint64_t(count))
-        return makeError("'" + name + "': data size does not match dims");
-      for (uint64_t v : f.ints)
-        bits.push_back(uint16_t(v));
-    }
-    for (int64_t i = 0; i < count; ++i) {
-      uint32_t w = uint32_t(bits[i]) << 16;
-      std::memcpy(data.data() + 4 * i, &w, 4);
-    }
+    if (f.hasRaw ? f.raw.size() != uint64_t(count) * 2
+                 : f.ints.size() != uint64_t(count))
+      return makeError("'" + name + "': " + (f.hasRaw ? "raw_data" : "data") +
+                       " size does not match dims");
   } else if (f.hasRaw) {
-    if (f.raw.size() != data.size())
+    if (f.raw.size() != uint64_t(count) * elem)
       return makeError(
           llvm::formatv("'{0}': raw_data has {1} bytes, dims {2} need {3}",
-                        name, f.raw.size(), count, data.size()));
-    std::memcpy(data.data(), f.raw.data(), data.size());
+                        name, f.raw.size(), count, uint64_t(count) * elem));
   } else {
     size_t have = dtype == NpyDType::Float32   ? f.floats.size()
                   : dtype == NpyDType::Float64 ? f.doubles.size()
@@ -287,6 +274,25 @@ Expected<NpyArray> rt::parseTensorProto(llvm::ArrayRef<uint8_t> bytes,
       return makeError(
           llvm::formatv("'{0}': TensorProto holds {1} values, dims need {2}",
                         name, have, count));
+  }
+  std::vector<uint8_t> data(uint64_t(count) * elem);
+  if (f.dataType == kBFloat16) {
+    // bfloat16: raw 2-byte values or int32_data holding the bits.
+    std::vector<uint16_t> bits;
+    if (f.hasRaw) {
+      bits.resize(count);
+      std::memcpy(bits.data(), f.raw.data(), f.raw.size());
+    } else {
+      for (uint64_t v : f.ints)
+        bits.push_back(uint16_t(v));
+    }
+    for (int64_t i = 0; i < count; ++i) {
+      uint32_t w = uint32_t(bits[i]) << 16;
+      std::memcpy(data.data() + 4 * i, &w, 4);
+    }
+  } else if (f.hasRaw) {
+    std::memcpy(data.data(), f.raw.data(), data.size());
+  } else {
     for (int64_t i = 0; i < count; ++i) {
       uint8_t *dst = data.data() + i * elem;
       if (dtype == NpyDType::Float32)

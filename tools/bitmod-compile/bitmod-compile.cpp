@@ -15,6 +15,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "bitmod/Compiler/Compiler.h"
+#include "bitmod/Support/ToolDiagnostics.h"
+#include "bitmod/Support/Version.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/Diagnostics.h"
@@ -146,35 +148,16 @@ static mb::CompilerOptions getCompilerOptions() {
   return options;
 }
 
-static StringRef getSeverityName(DiagnosticSeverity severity) {
-  switch (severity) {
-  case DiagnosticSeverity::Note:
-    return "note";
-  case DiagnosticSeverity::Warning:
-    return "warning";
-  case DiagnosticSeverity::Error:
-    return "error";
-  case DiagnosticSeverity::Remark:
-    return "remark";
-  }
-  llvm_unreachable("unknown diagnostic severity");
-}
-
 /// Diagnostics without a location (the command line, files, the compiler
 /// of model.sim) read `bitmod-compile: error: ...`; located ones go on to
 /// the SourceMgr handler.
 static LogicalResult printUnlocatedDiagnostic(Diagnostic &diag) {
-  if (!isa<UnknownLoc>(diag.getLocation()))
-    return failure();
-  errs() << "bitmod-compile: " << getSeverityName(diag.getSeverity()) << ": "
-         << diag << "\n";
-  for (Diagnostic &note : diag.getNotes())
-    errs() << "bitmod-compile: note: " << note << "\n";
-  return success();
+  return ::bitmod::printUnlocatedDiagnostic("bitmod-compile", diag);
 }
 
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
+  ::bitmod::installVersionPrinter("bitmod-compile");
   // Before the pass-manager options: --mlir-print-ir-after=<pass> lists the
   // passes registered when it is created.
   mb::registerAllBitMoDPasses();

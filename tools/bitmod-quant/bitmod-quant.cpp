@@ -15,6 +15,7 @@
 #include "bitmod/Support/Error.h"
 #include "bitmod/Support/Half.h"
 #include "bitmod/Support/Npy.h"
+#include "bitmod/Support/Version.h"
 
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
@@ -933,6 +934,7 @@ bool looksLikeNpy(StringRef path) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM x(argc, argv);
+  bitmod::installVersionPrinter("bitmod-quant");
   llvm::cl::HideUnrelatedOptions(category);
   llvm::cl::ParseCommandLineOptions(
       argc, argv,

@@ -18,6 +18,7 @@
 #include "bitmod/Sim/Executor.h"
 #include "bitmod/Sim/Trace.h"
 #include "bitmod/Support/Npy.h"
+#include "bitmod/Support/Version.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
@@ -189,6 +190,14 @@ static int runMakeLinear() {
   return 0;
 }
 
+/// "[4, 256]".
+static std::string formatShape(ArrayRef<int64_t> shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i)
+    s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
 static std::string sanitize(StringRef name) {
   std::string s;
   for (char c : name)
@@ -203,9 +212,19 @@ static int runSim() {
   if (disasm) {
     isa::AsmPrintOptions opt;
     opt.printWeights = !noWeights;
-    isa::printAssembly(p, outs(), opt);
+    if (outputFile.empty() || outputFile == "-") {
+      isa::printAssembly(p, outs(), opt);
+      return 0;
+    }
+    std::string s;
+    raw_string_ostream os(s);
+    isa::printAssembly(p, os, opt);
+    writeFile(outputFile, s);
     return 0;
   }
+  if (!outputFile.empty())
+    fatal("-o is for --disasm, --assemble and --make-linear; a simulation "
+          "writes its outputs with --output-dir");
   arch::AccelConfig cfg = check(sim::getProgramAccelConfig(p));
   std::vector<sim::AcceleratorKind> compareKinds =
       check(rt::parseCompareList(compare));
@@ -220,9 +239,12 @@ static int runSim() {
       fatal("--input: '" + name + "' is not an input symbol of '" + inputFile +
             "'");
     bitmod::support::NpyArray arr = check(bitmod::support::readNpy(path));
-    if (arr.getNumElements() != sym->getNumElements())
-      fatal(formatv("--input {0}: {1} has {2} elements, the symbol needs {3}",
-                    name, path, arr.getNumElements(), sym->getNumElements()));
+    // The whole shape must match: a transposed or flattened array has the
+    // right element count but puts every value in the wrong place.
+    if (arr.shape != sym->shape)
+      fatal(formatv("--input {0}: {1} has shape {2}, the symbol needs {3}",
+                    name, path, formatShape(arr.shape),
+                    formatShape(sym->shape)));
     inputValues[name] = arr.toFloat32();
   }
   if (!timingOnly)
@@ -331,6 +353,9 @@ static json::Object estimateCostJSON(const sim::GemmCost &c, uint64_t count) {
 /// "count" (1), "attention" (false; true: W is a runtime FP16 activation,
 /// K/V of QK^T / PV), "dtype" (bitmod4), "group" (128)}. Output:
 /// {"gemms": [{"name", .., "<accel>": cost}], "total": {"<accel>": ..}}.
+static constexpr const char *kEstimateKeys[] = {
+    "name", "m", "n", "k", "count", "attention", "dtype", "group"};
+
 static int runEstimate() {
   auto buf = MemoryBuffer::getFileOrSTDIN(estimateFile);
   if (!buf)
@@ -354,6 +379,19 @@ static int runEstimate() {
     std::string where = formatv("--estimate: entry {0}", i).str();
     if (!g)
       fatal(where + " is not an object");
+    for (const auto &kv : *g)
+      if (!llvm::is_contained(kEstimateKeys, kv.first.str()))
+        fatal(where + ": unknown key '" + kv.first.str() +
+              "' (expected name, m, n, k, count, attention, dtype, group)");
+    auto getString = [&](StringRef key, StringRef dflt) -> std::string {
+      const json::Value *v = g->get(key);
+      if (!v)
+        return dflt.str();
+      std::optional<StringRef> str = v->getAsString();
+      if (!str)
+        fatal(where + ": '" + key + "' must be a string");
+      return str->str();
+    };
     auto getInt = [&](StringRef key, uint64_t dflt) -> uint64_t {
       const json::Value *v = g->get(key);
       if (!v)
@@ -367,12 +405,18 @@ static int runEstimate() {
     uint64_t count = getInt("count", 1), group = getInt("group", 128);
     if (!m || !n || !k)
       fatal(where + ": 'm', 'n' and 'k' must be positive");
-    bool attention = g->getBoolean("attention").value_or(false);
-    std::string dtypeName = g->getString("dtype").value_or("bitmod4").str();
+    bool attention = false;
+    if (const json::Value *v = g->get("attention")) {
+      std::optional<bool> b = v->getAsBoolean();
+      if (!b)
+        fatal(where + ": 'attention' must be true or false");
+      attention = *b;
+    }
+    std::string dtypeName = getString("dtype", "bitmod4");
     auto dtype = quant::parseDataType(dtypeName);
     if (!dtype)
       fatal(where + ": unknown dtype '" + dtypeName + "'");
-    json::Object entry{{"name", g->getString("name").value_or("").str()},
+    json::Object entry{{"name", getString("name", "")},
                        {"m", int64_t(m)},
                        {"n", int64_t(n)},
                        {"k", int64_t(k)},
@@ -416,6 +460,7 @@ static int runEstimate() {
 
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
+  bitmod::installVersionPrinter("bitmod-sim");
   cl::HideUnrelatedOptions(cat);
   cl::ParseCommandLineOptions(argc, argv,
                               "BitMoD accelerator simulator and assembler\n");
@@ -425,5 +470,11 @@ int main(int argc, char **argv) {
     return runMakeLinear();
   if (!estimateFile.empty())
     return runEstimate();
+  // The baseline widths and the accelerator file only shape --estimate; a
+  // program carries its own accelerator description.
+  for (cl::Option *option : std::initializer_list<cl::Option *>{
+           &baselineModel, &baselinePhase, &accelFile})
+    if (option->getNumOccurrences())
+      fatal("--" + option->ArgStr + " is only used with --estimate");
   return runSim();
 }

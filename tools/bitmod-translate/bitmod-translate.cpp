@@ -8,12 +8,14 @@
 //===----------------------------------------------------------------------===//
 
 #include "bitmod/Import/ONNXImporter.h"
+#include "bitmod/Support/Version.h"
 #include "bitmod/Target/ISA/EmitISA.h"
 
 #include "mlir/InitAllTranslations.h"
 #include "mlir/Tools/mlir-translate/MlirTranslateMain.h"
 
 int main(int argc, char **argv) {
+  ::bitmod::installVersionPrinter("bitmod-translate");
   mlir::bitmod::registerBitMoDImportTranslation();
   mlir::bitmod::registerBitMoDISATranslations();
   // --mlir-to-cpp: C++ from the EmitC host module (bitmod-opt

@@ -45,6 +45,14 @@ std::string readError(const std::vector<uint8_t> &bytes) {
   return llvm::toString(p.takeError());
 }
 
+/// The read error of `bytes` after their checksums are recomputed: for
+/// tests of the structural checks behind the checksums.
+std::string readSealedError(std::vector<uint8_t> bytes) {
+  llvm::Error e = sealBmodChecksums(bytes);
+  EXPECT_FALSE(bool(e)) << llvm::toString(std::move(e));
+  return readError(bytes);
+}
+
 std::string verifyError(const Program &p) {
   llvm::Error e = verifyProgram(p);
   return e ? llvm::toString(std::move(e)) : "";
@@ -77,8 +85,13 @@ TEST(Program, RefusesBadHeaders) {
   bad[0] = 'X';
   EXPECT_NE(readError(bad).find("offset 0x0: bad magic"), std::string::npos);
   bad = good;
-  bad[4] = 2; // major version 2
-  EXPECT_NE(readError(bad).find("unsupported version 2.0"), std::string::npos);
+  bad[4] = 3; // major version 3
+  EXPECT_NE(readError(bad).find("unsupported version 3.0"), std::string::npos);
+  bad = good;
+  bad[4] = 1; // format 1: no checksums
+  EXPECT_NE(readError(bad).find("format version 1.0 was written by an older "
+                                "bitmod-compile"),
+            std::string::npos);
   bad = good;
   bad.resize(good.size() - 7);
   EXPECT_NE(readError(bad).find("truncated or padded"), std::string::npos);
@@ -90,7 +103,7 @@ TEST(Program, RefusesBadHeaders) {
   // Section offset beyond the file.
   bad = good;
   put64(bad, 64 + 8, good.size() + 16);
-  EXPECT_NE(readError(bad).find("out of bounds"), std::string::npos);
+  EXPECT_NE(readSealedError(bad).find("out of bounds"), std::string::npos);
   // Two sections at the same offset.
   bad = good;
   uint64_t textOff = 0;
@@ -98,11 +111,13 @@ TEST(Program, RefusesBadHeaders) {
     textOff |= uint64_t(good[64 + 8 + i]) << (8 * i);
   put64(bad, 64 + 24 + 8, textOff);
   put64(bad, 64 + 24 + 16, 16);
-  EXPECT_NE(readError(bad).find("overlaps another section"), std::string::npos);
+  EXPECT_NE(readSealedError(bad).find("overlaps another section"),
+            std::string::npos);
   // Unknown section kind.
   bad = good;
   bad[64] = 9;
-  EXPECT_NE(readError(bad).find("unknown section kind 9"), std::string::npos);
+  EXPECT_NE(readSealedError(bad).find("unknown section kind 9"),
+            std::string::npos);
 }
 
 TEST(Program, RefusesBadInstructionsWithOffset) {
@@ -113,12 +128,45 @@ TEST(Program, RefusesBadInstructionsWithOffset) {
     textOff |= uint64_t(good[64 + 8 + i]) << (8 * i);
   auto bad = good;
   bad[textOff + 16] = 0x0f; // instruction 1: opcode 15
-  std::string err = readError(bad);
+  std::string err = readSealedError(bad);
   EXPECT_NE(err.find("instruction 1: invalid opcode 15"), std::string::npos)
       << err;
   EXPECT_NE(err.find(llvm::formatv("offset {0:x}", textOff + 16).str()),
             std::string::npos)
       << err;
+}
+
+TEST(Program, ChecksumsNameTheCorruptedSection) {
+  std::vector<uint8_t> good = serialize(makeSample());
+  ASSERT_EQ(readError(good), "");
+  auto offsetOf = [&](unsigned kind) {
+    uint64_t off = 0;
+    for (int i = 0; i < 8; ++i)
+      off |= uint64_t(good[64 + (kind - 1) * 24 + 8 + i]) << (8 * i);
+    return off;
+  };
+  struct Case {
+    uint64_t at;
+    const char *what;
+  } cases[] = {{24, "checksum mismatch in the header"},
+               {64 + 16, "checksum mismatch in the section table"},
+               {offsetOf(1) + 3, "checksum mismatch in the text (instructions) "
+                                 "section"},
+               {offsetOf(2) + 5, "checksum mismatch in the weights section"},
+               {offsetOf(3) + 6, "checksum mismatch in the symbols section"},
+               {offsetOf(4) + 6, "checksum mismatch in the layers section"},
+               {offsetOf(5) + 2, "checksum mismatch in the accel section"}};
+  for (const Case &c : cases) {
+    auto bad = good;
+    bad[c.at] ^= 0x10;
+    std::string err = readError(bad);
+    EXPECT_NE(err.find(c.what), std::string::npos) << c.what << ": " << err;
+    EXPECT_NE(err.find("the file is corrupted"), std::string::npos) << err;
+  }
+  // Sealing the untouched image changes nothing.
+  auto sealed = good;
+  ASSERT_FALSE(bool(sealBmodChecksums(sealed)));
+  EXPECT_EQ(sealed, good);
 }
 
 TEST(Program, RefusesSymbolOverlaps) {

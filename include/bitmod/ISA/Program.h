@@ -27,7 +27,9 @@
 namespace bitmod {
 namespace isa {
 
-constexpr uint16_t kBmodVersionMajor = 1;
+/// Format 2.0 added CRC-32 checksums of the header, the section table and
+/// every section (docs/isa.md, "File format"); 1.x files are refused.
+constexpr uint16_t kBmodVersionMajor = 2;
 constexpr uint16_t kBmodVersionMinor = 0;
 
 enum class SymbolKind : uint8_t { Input = 0, Output = 1 };
@@ -107,6 +109,11 @@ llvm::Error writeBmod(const Program &program, llvm::raw_ostream &os);
 llvm::Expected<Program> readBmod(llvm::MemoryBufferRef buffer);
 /// Convenience: read a .bmod file from disk.
 llvm::Expected<Program> readBmodFile(llvm::StringRef path);
+/// Recomputes every checksum of a .bmod image in place (sections whose
+/// table entry points outside the image are skipped), for tools that patch
+/// images on purpose: the fuzzer and tests of the structural checks behind
+/// the checksums. Fails if the image has no complete header and table.
+llvm::Error sealBmodChecksums(llvm::MutableArrayRef<uint8_t> image);
 
 } // namespace isa
 } // namespace bitmod

@@ -37,3 +37,10 @@ func.func private @f(!bitmod.qweights<4x64, mxint4, group = 32, scale_bits = 0>)
 
 // expected-error @+1 {{expected ','}}
 func.func private @f(!bitmod.qweights<4x8, int8>)
+
+// -----
+
+// The byte size of 2^62 x 2^62 weights overflows: refused with checked
+// arithmetic (it used to wrap to 0 and verify).
+// expected-error @+1 {{quantized weights 4611686018427387904x4611686018427387904 with group size 128 are too large: their size in bytes overflows a 64-bit integer}}
+func.func private @f(!bitmod.qweights<4611686018427387904x4611686018427387904, int4, group = 128>)

@@ -5,6 +5,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
 #include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/CheckedArithmetic.h"
 
 using namespace mlir;
 using namespace mlir::bitmod;
@@ -97,6 +98,22 @@ LogicalResult QWeightsType::verify(function_ref<InFlightDiagnostic()> emitError,
                        << "' has 8-bit shared exponents; scale_bits must be "
                           "8, got "
                        << scaleBits;
+  // Every size of the layout must fit in int64_t: codes take at most a byte
+  // per padded element, and each group at most 8 bytes of scales, zero
+  // points and selectors, each row 4 bytes of channel scale. Checked
+  // arithmetic, so 2^62 x 2^62 weights are refused instead of wrapping.
+  if (rows > 0 && cols > 0 && groupSize > 0) {
+    int64_t groups = cols / groupSize + (cols % groupSize != 0);
+    std::optional<int64_t> rowBytes =
+        llvm::checkedMulAdd<int64_t>(groups, int64_t(groupSize) + 8, 4);
+    std::optional<int64_t> totalBytes =
+        rowBytes ? llvm::checkedMul<int64_t>(rows, *rowBytes) : std::nullopt;
+    if (!totalBytes)
+      return emitError() << "quantized weights " << rows << "x" << cols
+                         << " with group size " << groupSize
+                         << " are too large: their size in bytes overflows "
+                            "a 64-bit integer";
+  }
   llvm::Expected<quant::BlobLayout> layout = quant::getBlobLayout(
       rows, cols, makeQuantConfig(dtype, groupSize, scaleBits));
   if (!layout)

@@ -1,5 +1,5 @@
 ; BitMoD program: 6 instructions, 1072 weight bytes, 2 symbols
-.version 1.0
+.version 2.0
 .dram_size 0x000000680
 .weight_base 0x000000000
 .act_buffer 524288

@@ -1,0 +1,6 @@
+func.func @f(%x: tensor<8x384xf32>, %w: !bitmod.qweights<40x384, int8, group = 128>) -> tensor<8x40xf32> {
+  %y = bitmod_hw.launch @fc(%x, %w) : (tensor<8x384xf32>, !bitmod.qweights<40x384, int8, group = 128>) -> tensor<8x40xf32> {
+    bitmod_hw.load_act dram_addr 0x0 buf_offset 0x8 rows 8 row_bytes 768 dram_stride 768 buf_pitch 768
+  }
+  return %y : tensor<8x40xf32>
+}
