@@ -152,27 +152,27 @@ int64_t findTensor(const std::vector<TensorDesc> &list, llvm::StringRef name) {
   return -1;
 }
 
-/// Checks a [1, n] integer (or, for masks, bool/float) input.
-Error checkRowInput(const EntryDesc &e, int64_t index, int64_t n,
-                    bool allowNonInteger) {
+/// Checks a [1, n] integer (or, for masks, bool/float) input of the entry
+/// playing `role` ("prefill" or "decode").
+Error checkRowInput(llvm::StringRef role, const EntryDesc &e, int64_t index,
+                    int64_t n, bool allowNonInteger) {
   const TensorDesc &t = e.inputs[index];
   bool typeOk = isIntegerElem(t.elem) || allowNonInteger;
   if (t.shape != std::vector<int64_t>{1, n} || !typeOk)
     return makeError(llvm::formatv(
-        "{0} entry '{1}': input '{2}' is {3} {4}; expected {5} [1,{6}]",
-        e.name == "decode" ? "decode" : "prefill", e.name, t.name,
-        getElemName(t.elem), formatShape(t.shape),
+        "{0} entry '{1}': input '{2}' is {3} {4}; expected {5} [1,{6}]", role,
+        e.name, t.name, getElemName(t.elem), formatShape(t.shape),
         allowNonInteger ? "an integer, bool or float" : "an integer", n));
   return Error::success();
 }
 
 /// The logits output: `logits`, else the first output; [.., rows, V] float.
 Expected<int64_t> bindLogits(const EntryDesc &e, int64_t rows, int64_t &vocab) {
+  if (e.outputs.empty())
+    return makeError("entry '" + e.name + "' has no outputs (logits)");
   int64_t index = findTensor(e.outputs, "logits");
   if (index < 0)
     index = 0;
-  if (e.outputs.empty())
-    return makeError("entry '" + e.name + "' has no outputs (logits)");
   const TensorDesc &t = e.outputs[index];
   if (t.shape.size() < 2 || !isFloatElem(t.elem) ||
       numElements(t.shape) != rows * t.shape.back() || t.shape.back() < 1)
@@ -217,16 +217,18 @@ Expected<LanguageModelBinding> rt::bindPrefill(const EntryDesc &e) {
     return makeError("prefill entry '" + e.name + "': input_ids is " +
                      formatShape(ids.shape) + "; expected [1,P]");
   b.prefillLength = ids.shape[1];
-  if (Error err = checkRowInput(e, b.prefillIds, b.prefillLength, false))
+  if (Error err =
+          checkRowInput("prefill", e, b.prefillIds, b.prefillLength, false))
     return std::move(err);
   b.prefillMask = findTensor(e.inputs, "attention_mask");
   if (b.prefillMask >= 0)
-    if (Error err = checkRowInput(e, b.prefillMask, b.prefillLength, true))
+    if (Error err =
+            checkRowInput("prefill", e, b.prefillMask, b.prefillLength, true))
       return std::move(err);
   b.prefillPositions = findTensor(e.inputs, "position_ids");
   if (b.prefillPositions >= 0)
-    if (Error err =
-            checkRowInput(e, b.prefillPositions, b.prefillLength, false))
+    if (Error err = checkRowInput("prefill", e, b.prefillPositions,
+                                  b.prefillLength, false))
       return std::move(err);
   for (size_t i = 0; i < e.inputs.size(); ++i)
     if (int64_t(i) != b.prefillIds && int64_t(i) != b.prefillMask &&
@@ -253,11 +255,11 @@ Expected<LanguageModelBinding> rt::bindLanguageModel(
   b.decodeIds = findTensor(d.inputs, "input_ids");
   if (b.decodeIds < 0)
     return makeError("decode entry '" + d.name + "' has no input 'input_ids'");
-  if (Error err = checkRowInput(d, b.decodeIds, 1, false))
+  if (Error err = checkRowInput("decode", d, b.decodeIds, 1, false))
     return std::move(err);
   b.decodePositions = findTensor(d.inputs, "position_ids");
   if (b.decodePositions >= 0)
-    if (Error err = checkRowInput(d, b.decodePositions, 1, false))
+    if (Error err = checkRowInput("decode", d, b.decodePositions, 1, false))
       return std::move(err);
   b.decodeMask = findTensor(d.inputs, "attention_mask");
   if (b.decodeMask < 0)
@@ -382,7 +384,8 @@ Expected<LanguageModelBinding> rt::bindLanguageModel(
                        getElemName(past.elem) + " " + formatShape(want));
     b.cache.push_back(std::move(pair));
   }
-  if (Error err = checkRowInput(d, b.decodeMask, b.cacheSlots + 1, true))
+  if (Error err =
+          checkRowInput("decode", d, b.decodeMask, b.cacheSlots + 1, true))
     return std::move(err);
   return b;
 }
