@@ -8,8 +8,10 @@
 // CHECK: arith.divf %[[ONE]], %[[S]] : f32
 // CHECK: emitc.call_opaque "log"(%arg1) : (f64) -> f64
 // CHECK: emitc.call_opaque "powf"(%arg0, %arg0) : (f32, f32) -> f32
-// f16 is left to the upstream patterns.
-// CHECK: math.erf %arg2 : f16
+// f16 (and bf16) is computed in f32: widened, called, rounded once.
+// CHECK: %[[W:.*]] = arith.extf %arg2 : f16 to f32
+// CHECK: %[[E:.*]] = emitc.call_opaque "erff"(%[[W]]) : (f32) -> f32
+// CHECK: arith.truncf %[[E]] : f32 to f16
 func.func @f(%a: f32, %b: f64, %h: f16) -> (f32, f32, f32, f64, f32, f16) {
   %0 = math.erf %a : f32
   %1 = math.tanh %a : f32
