@@ -8,7 +8,7 @@
 // CHECK: arith.divf %[[ONE]], %[[S]] : f32
 // CHECK: emitc.call_opaque "log"(%arg1) : (f64) -> f64
 // CHECK: emitc.call_opaque "powf"(%arg0, %arg0) : (f32, f32) -> f32
-// f16 (and bf16) math runs in f32 on the host: widened, called, narrowed.
+// f16 (and bf16) is computed in f32: widened, called, rounded once.
 // CHECK: %[[W:.*]] = arith.extf %arg2 : f16 to f32
 // CHECK: %[[E:.*]] = emitc.call_opaque "erff"(%[[W]]) : (f32) -> f32
 // CHECK: arith.truncf %[[E]] : f32 to f16

@@ -641,19 +641,32 @@ struct OnnxRewriter {
       std::array<uint64_t, 4> h = getSelectorHistogram(*packed);
       for (int i = 0; i < 4; ++i)
         hist[i] += h[i];
-      for (int64_t n = 0; n < rows; ++n)
-        for (int64_t k = 0; k < K; ++k) {
-          int64_t index =
-              orient == Orient::NK ? (n0 + n) * K + k : k * N + n0 + n;
-          if (!narrowTo(type, deq[n * K + k],
-                        out.data() + index * elementBytes))
-            return makeError(
-                "tensor '" + t.name() + "': the fake-quantized value " +
-                llvm::Twine(std::to_string(deq[n * K + k])) + " at [" +
-                llvm::Twine(orient == Orient::NK ? n0 + n : k) + ", " +
-                llvm::Twine(orient == Orient::NK ? k : n0 + n) +
-                "] overflows " + onnxTypeName(t.data_type()));
-        }
+      // Stores element (n, k) of the block; the loops below walk the
+      // output tensor in memory order for either orientation.
+      auto store = [&](int64_t n, int64_t k) -> Error {
+        int64_t index =
+            orient == Orient::NK ? (n0 + n) * K + k : k * N + n0 + n;
+        float v = deq[n * K + k];
+        if (narrowTo(type, v, out.data() + index * elementBytes))
+          return Error::success();
+        return makeError("tensor '" + t.name() +
+                         "': the fake-quantized value " +
+                         llvm::Twine(std::to_string(v)) + " at [" +
+                         llvm::Twine(orient == Orient::NK ? n0 + n : k) + ", " +
+                         llvm::Twine(orient == Orient::NK ? k : n0 + n) +
+                         "] overflows " + onnxTypeName(t.data_type()));
+      };
+      if (orient == Orient::NK) {
+        for (int64_t n = 0; n < rows; ++n)
+          for (int64_t k = 0; k < K; ++k)
+            if (Error e = store(n, k))
+              return std::move(e);
+      } else {
+        for (int64_t k = 0; k < K; ++k)
+          for (int64_t n = 0; n < rows; ++n)
+            if (Error e = store(n, k))
+              return std::move(e);
+      }
     }
     total.merge(st);
     for (int i = 0; i < 4; ++i)
