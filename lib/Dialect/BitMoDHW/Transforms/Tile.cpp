@@ -192,9 +192,9 @@ static uint64_t widestChannelBlock(const GemmInfo &g, Blocking t,
 /// stays on chip while X chunks and weight blocks of as many groups as fit
 /// stream through double buffers. Mb and Nb range over powers of two times
 /// the lanes (down to one channel for tiny buffers), plus per Mb the widest
-/// tile that fits with one and with two groups per chunk (one output slot,
-/// and two; two groups give the compute that hides a one-slot tile's store
-/// twice as long a chunk), so
+/// tile that fits with K chunks of 128 and of 256 elements (one and two
+/// groups at G = 128; a longer chunk gives a one-slot tile's store more
+/// compute to hide behind), with one output slot and with two, so
 /// that the traffic X * N/Nb + W * M/Mb can be traded against the buffer
 /// space; each (Mb, Nb) with the most groups per chunk that fit, and when
 /// that leaves one output slot, also with the most that keep two.
@@ -224,11 +224,15 @@ static SmallVector<Blocking> kSplitCandidates(const GemmInfo &g,
     SmallVector<uint64_t> tileNbs(nbs);
     if (g.N > C)
       for (bool two : {false, true})
-        for (uint64_t groups : {1, 2})
+        for (uint64_t chunkElems : {128, 256}) {
+          uint64_t groups = ceilDiv(chunkElems, g.G);
+          if (groups > g.numGroups)
+            continue;
           if (uint64_t nb = widestChannelBlock(g, t, C, std::min(g.N, maxN),
                                                cfg, two, groups);
-              nb && groups <= g.numGroups && !llvm::is_contained(tileNbs, nb))
+              nb && !llvm::is_contained(tileNbs, nb))
             tileNbs.push_back(nb);
+        }
     for (uint64_t nb : tileNbs) {
       t.blockChannels = nb;
       t.blockGroups = largestGroups(g, t, cfg, lastError);
