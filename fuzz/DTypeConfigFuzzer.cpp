@@ -17,6 +17,7 @@
 #include "mlir/Pass/PassRegistry.h"
 
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/Process.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -35,7 +36,7 @@ func.func @model(%x: tensor<2x8xf32>) -> (tensor<2x4xf32>, tensor<2x4xf32>, tens
 )mlir";
 
 static const std::string &getConfigPath() {
-  static const std::string path = [] {
+  static const std::string configPath = [] {
     llvm::SmallString<128> p;
     llvm::sys::path::system_temp_directory(/*ErasedOnReboot=*/true, p);
     llvm::sys::path::append(
@@ -43,7 +44,7 @@ static const std::string &getConfigPath() {
                std::to_string(llvm::sys::Process::getProcessId()) + ".json");
     return std::string(p);
   }();
-  return path;
+  return configPath;
 }
 
 extern "C" int LLVMFuzzerInitialize(int *, char ***) {

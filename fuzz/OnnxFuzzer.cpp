@@ -28,7 +28,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   context.loadAllAvailableDialects();
   ScopedDiagnosticHandler quiet(&context,
                                 [](Diagnostic &) { return success(); });
-  llvm::StringRef bytes(reinterpret_cast<const char *>(data), size);
+  // Files reach the importer NUL-terminated (MemoryBuffer), and the ONNX
+  // text parser relies on it; the fuzzer's bytes are copied to match.
+  std::string copy(reinterpret_cast<const char *>(data), size);
+  llvm::StringRef bytes(copy.c_str(), size);
   bitmod::ONNXImportOptions options;
   OwningOpRef<ModuleOp> module =
       bitmod::importONNXModel(bytes, "fuzz.onnx", &context, options);
