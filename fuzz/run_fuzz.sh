@@ -37,18 +37,20 @@ log="$build/fuzz-findings/$target.log"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 before=$(ls "$findings" | wc -l)
+start=$(date +%s)
 set +e
 nice -n 19 "$build/fuzz/bitmod-fuzz-$target" -max_total_time="$seconds" \
   -timeout=10 -rss_limit_mb=2048 -max_len="$max_len" -print_final_stats=1 \
   -artifact_prefix="$findings/" "${dict[@]}" "$work" > "$log" 2>&1
 status=$?
 set -e
+elapsed=$(( $(date +%s) - start ))
 stat() { grep -E "^stat::$1:" "$log" | grep -Eo '[0-9]+$' | tail -1; }
 after=$(ls "$findings" | wc -l)
 new=$((after - before))
-echo "$target: $(stat number_of_executed_units) executions in" \
-     "$(( $(stat average_exec_per_sec) > 0 ? $(stat number_of_executed_units) / $(stat average_exec_per_sec) : 0 )) s" \
-     "($(stat average_exec_per_sec)/s), coverage" \
+execs=$(stat number_of_executed_units)
+echo "$target: ${execs:-0} executions in $elapsed s" \
+     "($(( ${execs:-0} / (elapsed > 0 ? elapsed : 1) ))/s), coverage" \
      "$(grep -Eo 'cov: [0-9]+' "$log" | tail -1 | grep -Eo '[0-9]+') edges," \
      "corpus $(ls "$work" | wc -l) inputs, peak RSS $(stat peak_rss_mb) MB," \
      "findings: $new (exit $status)"

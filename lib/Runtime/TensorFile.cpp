@@ -281,7 +281,8 @@ Expected<NpyArray> rt::parseTensorProto(llvm::ArrayRef<uint8_t> bytes,
     std::vector<uint16_t> bits;
     if (f.hasRaw) {
       bits.resize(count);
-      std::memcpy(bits.data(), f.raw.data(), f.raw.size());
+      if (count)
+        std::memcpy(bits.data(), f.raw.data(), f.raw.size());
     } else {
       for (uint64_t v : f.ints)
         bits.push_back(uint16_t(v));
@@ -291,7 +292,9 @@ Expected<NpyArray> rt::parseTensorProto(llvm::ArrayRef<uint8_t> bytes,
       std::memcpy(data.data() + 4 * i, &w, 4);
     }
   } else if (f.hasRaw) {
-    std::memcpy(data.data(), f.raw.data(), data.size());
+    // An empty tensor may have no buffers at all (memcpy from null is UB).
+    if (!data.empty())
+      std::memcpy(data.data(), f.raw.data(), data.size());
   } else {
     for (int64_t i = 0; i < count; ++i) {
       uint8_t *dst = data.data() + i * elem;

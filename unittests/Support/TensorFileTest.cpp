@@ -38,6 +38,19 @@ TEST(TensorProto, DimsWithoutDataAllocateNothing) {
       << err;
 }
 
+// An empty tensor with an empty raw_data: no memcpy from a null buffer
+// (UBSan: null pointer passed as argument 2 of memcpy).
+TEST(TensorProto, EmptyRawData) {
+  // dims = [3, 2, 16, 0], raw_data = "", data_type = 10 (float16).
+  auto a = rt::parseTensorProto(std::vector<uint8_t>{0x08, 0x03, 0x08, 0x02,
+                                                     0x4a, 0x00, 0x08, 0x10,
+                                                     0x10, 0x0a, 0x08, 0x00},
+                                "t.pb");
+  ASSERT_TRUE(bool(a)) << llvm::toString(a.takeError());
+  EXPECT_EQ(a->shape, (std::vector<int64_t>{3, 2, 16, 0}));
+  EXPECT_TRUE(a->data.empty());
+}
+
 TEST(TensorProto, ReadsTypedAndRawData) {
   // dims = [2], data_type = 6 (int32), int32_data = [3, 4] (packed).
   auto a = rt::parseTensorProto(
