@@ -830,7 +830,9 @@ quant::deserializePacked(llvm::ArrayRef<uint8_t> bytes) {
                        llvm::Twine(expected));
     using T = typename std::decay_t<decltype(vec)>::value_type;
     vec.resize(len / sizeof(T));
-    std::memcpy(vec.data(), bytes.data() + pos, len);
+    // An empty section has no storage: memcpy on null pointers is UB.
+    if (len)
+      std::memcpy(vec.data(), bytes.data() + pos, len);
     pos += len;
     return llvm::Error::success();
   };
