@@ -1,5 +1,5 @@
 //===- Indexing.cpp - ONNX Gather, Where, Trilu, GatherElements, CumSum, TopK ->
-//TOSA ---===//
+// TOSA ---===//
 //
 // Part of --bitmod-onnx-to-tosa (see Lowering.h).
 //

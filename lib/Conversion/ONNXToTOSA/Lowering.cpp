@@ -289,8 +289,11 @@ LogicalResult ONNXLowering::lowerNode(onnx_ir::NodeOp op) {
   for (ImportedValue *out : n.outputs)
     touchesUnsigned |= isUnsignedDType(onnxTypeOf(out));
   bindFailed = false;
-  LogicalResult result = touchesUnsigned ? importUnsignedNode(n, reg->handler)
-                                         : (this->*(reg->handler))(n);
+  // Constant inputs only: evaluate at import (ConstantFolding.cpp).
+  LogicalResult result = success();
+  if (!foldConstantNode(n))
+    result = touchesUnsigned ? importUnsignedNode(n, reg->handler)
+                             : (this->*(reg->handler))(n);
   if (failed(result) || bindFailed)
     return failure();
   recordOutputTypes(n);
