@@ -113,6 +113,15 @@ OwningOpRef<ModuleOp> ModelCompiler::importModel() {
     }
     importOptions.inputShapes.emplace_back(name, shape);
   }
+  for (const std::string &spec : options.inputDims) {
+    std::string name, error;
+    int64_t value;
+    if (failed(parseInputDimSpec(spec, name, value, error))) {
+      emitError(loc) << error; // the message names --input-dim
+      return nullptr;
+    }
+    importOptions.inputDims.emplace_back(name, value);
+  }
   for (const std::string &spec : options.bindInputs) {
     std::string name, path, error;
     if (failed(parseBindInputSpec(spec, name, path, error))) {

@@ -235,6 +235,8 @@ OwningOpRef<ModuleOp> Reader::run(onnx::ModelProto &model, int64_t opset) {
         if (d.has_dim_param())
           diag << " ('" << d.dim_param() << "')";
         diag << "; pass --input-shape " << in.name() << "=AxBx...";
+        if (d.has_dim_param())
+          diag << " or --input-dim " << d.dim_param() << "=N";
         return nullptr;
       }
       shape.push_back(d.dim_value());
@@ -366,6 +368,25 @@ LogicalResult mlir::bitmod::parseInputShapeSpec(StringRef spec,
     }
     shape.push_back(d);
   }
+  return success();
+}
+
+LogicalResult mlir::bitmod::parseInputDimSpec(StringRef spec, std::string &name,
+                                              int64_t &value,
+                                              std::string &error) {
+  auto [n, v] = spec.rsplit('=');
+  if (n.empty() || v.empty() || !spec.contains('=')) {
+    error = "--input-dim expects name=N (a symbolic dimension of the "
+            "model, e.g. seq=128), got '" +
+            spec.str() + "'";
+    return failure();
+  }
+  if (v.trim().getAsInteger(10, value) || value < 0) {
+    error =
+        "--input-dim: invalid value '" + v.str() + "' in '" + spec.str() + "'";
+    return failure();
+  }
+  name = n.str();
   return success();
 }
 

@@ -5,6 +5,7 @@
 #include "bitmod/Support/Error.h"
 
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
@@ -181,6 +182,45 @@ llvm::Error onnx_import::applyInputShapes(onnx::ModelProto &model,
     for (int64_t d : shape)
       shapeProto->add_dim()->set_dim_value(d);
   }
+  if (options.inputDims.empty())
+    return llvm::Error::success();
+  // Symbolic dimensions: every input and output dimension of that name.
+  llvm::StringMap<int64_t> dims;
+  for (const auto &[name, value] : options.inputDims)
+    dims[name] = value;
+  llvm::StringSet<> used, unbound;
+  std::string symbols;
+  auto bindDims = [&](onnx::ValueInfoProto &v) {
+    if (!v.type().has_tensor_type() || !v.type().tensor_type().has_shape())
+      return;
+    auto *shapeProto = v.mutable_type()->mutable_tensor_type()->mutable_shape();
+    for (auto &dim : *shapeProto->mutable_dim()) {
+      if (!dim.has_dim_param())
+        continue;
+      std::string param = dim.dim_param();
+      auto it = dims.find(param);
+      if (it == dims.end()) {
+        if (unbound.insert(param).second)
+          symbols += (symbols.empty() ? "" : ", ") + param;
+        continue;
+      }
+      used.insert(param);
+      dim.set_dim_value(it->second);
+    }
+  };
+  for (auto &in : *graph->mutable_input())
+    if (!inits.contains(in.name()))
+      bindDims(in);
+  for (auto &out : *graph->mutable_output())
+    bindDims(out);
+  for (const auto &[name, value] : options.inputDims)
+    if (!used.contains(name))
+      return ::bitmod::makeError(
+          "--input-dim: no graph input or output has a dimension named '" +
+          name + "'" +
+          (symbols.empty() ? std::string(" (the model has no other symbolic "
+                                         "dimensions)")
+                           : " (other symbolic dimensions: " + symbols + ")"));
   return llvm::Error::success();
 }
 

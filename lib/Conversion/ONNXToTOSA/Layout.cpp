@@ -69,9 +69,9 @@ LogicalResult ONNXLowering::importReshapeV1(const ONNXNode &n) {
 }
 
 LogicalResult ONNXLowering::importReshape(const ONNXNode &n) {
-  const ConstTensor *t = getConst(n, 1);
+  const ConstTensor *t = requireConst(n, 1, "shape");
   if (!t)
-    return fail("Reshape: the target shape must be a constant");
+    return failure();
   return lowerReshape(n, t->toInts());
 }
 
@@ -282,9 +282,13 @@ LogicalResult ONNXLowering::importSlice(const ONNXNode &n) {
   for (int i = 1; i <= 4; ++i) {
     if (!hasInput(n, i))
       continue;
-    const ConstTensor *t = getConst(n, i);
+    const ConstTensor *t = requireConst(n, i,
+                                        i == 1   ? "starts"
+                                        : i == 2 ? "ends"
+                                        : i == 3 ? "axes"
+                                                 : "steps");
     if (!t)
-      return fail("Slice: starts/ends/axes/steps must be constants");
+      return failure();
     (i == 1 ? starts : i == 2 ? ends : i == 3 ? axes : steps) = t->toInts();
   }
   return lowerSlice(n, starts, ends, axes, steps);
@@ -368,9 +372,9 @@ LogicalResult ONNXLowering::lowerSlice(const ONNXNode &n,
 }
 
 LogicalResult ONNXLowering::importExpand(const ONNXNode &n) {
-  const ConstTensor *shapeC = getConst(n, 1);
+  const ConstTensor *shapeC = requireConst(n, 1, "shape");
   if (!shapeC)
-    return fail("Expand: the shape must be a constant");
+    return failure();
   const ConstTensor *c = getConst(n, 0);
   Value x = c ? Value() : get(n, 0);
   Shape s = inputShape(c, x), out;
@@ -389,9 +393,9 @@ LogicalResult ONNXLowering::importExpand(const ONNXNode &n) {
 }
 
 LogicalResult ONNXLowering::importTile(const ONNXNode &n) {
-  const ConstTensor *rep = getConst(n, 1);
+  const ConstTensor *rep = requireConst(n, 1, "repeats");
   if (!rep)
-    return fail("Tile: repeats must be a constant");
+    return failure();
   Value x = get(n, 0);
   Shape s = shapeOf(x), mult = rep->toInts(), out;
   if (mult.size() != s.size())
@@ -430,9 +434,9 @@ LogicalResult ONNXLowering::lowerPad(const ONNXNode &n, bool padsFromAttrs) {
   if (padsFromAttrs) {
     pads = attrInts(n, "pads");
   } else if (hasInput(n, 1)) {
-    const ConstTensor *c = getConst(n, 1);
+    const ConstTensor *c = requireConst(n, 1, "pads");
     if (!c)
-      return fail("Pad: input '" + n.input(1) + "' (pads) must be a constant");
+      return failure();
     pads = c->toInts();
   }
   if (hasInput(n, 3))

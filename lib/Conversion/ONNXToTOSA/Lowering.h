@@ -176,6 +176,11 @@ public:
   // --- values -----------------------------------------------------------
   Value get(const ONNXNode &node, int i);
   const ConstTensor *getConst(const ONNXNode &node, int i);
+  /// Operand `i` as a host constant; otherwise reports that the operand
+  /// (what the node uses it for: `role`) depends on runtime values, naming
+  /// the graph inputs it is computed from and how to bind them, and
+  /// returns null.
+  const ConstTensor *requireConst(const ONNXNode &node, int i, StringRef role);
   bool hasInput(const ONNXNode &node, int i) { return node.hasInput(i); }
   bool hasOutput(const ONNXNode &node, int i) { return node.hasOutput(i); }
   void setValue(const ONNXNode &node, int i, Value v) {
