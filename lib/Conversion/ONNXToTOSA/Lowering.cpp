@@ -162,12 +162,12 @@ static void collectRuntimeSources(Value v, llvm::DenseSet<Value> &seen,
                                   : name);
     return;
   }
+  // Constants and bitmod_onnx.none end the walk.
   auto node = dyn_cast_if_present<onnx_ir::NodeOp>(v.getDefiningOp());
   if (!node || node.getOpType() == "Shape" || node.getOpType() == "Size")
     return;
   for (Value in : node.getInputs())
-    if (!isa<NoneType>(in.getType()))
-      collectRuntimeSources(in, seen, inputs);
+    collectRuntimeSources(in, seen, inputs);
 }
 
 const ConstTensor *ONNXLowering::requireConst(const ONNXNode &n, int i,
@@ -288,7 +288,9 @@ LogicalResult ONNXLowering::lowerNode(onnx_ir::NodeOp op) {
   SmallVector<ImportedValue *> inputs;
   SmallVector<std::string> inputNames;
   for (auto [i, v] : llvm::enumerate(op.getInputs())) {
-    if (isa<NoneType>(v.getType())) {
+    // An absent optional input is bitmod_onnx.none (a result typed `none`
+    // is a value whose type the reader did not know).
+    if (v.getDefiningOp<onnx_ir::NoneOp>()) {
       inputs.push_back(nullptr);
       inputNames.emplace_back();
       continue;

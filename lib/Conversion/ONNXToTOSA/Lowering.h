@@ -311,6 +311,7 @@ public:
   LogicalResult importUnsqueeze(const ONNXNode &n);
   LogicalResult importConcat(const ONNXNode &n);
   LogicalResult importSplit(const ONNXNode &n);
+  LogicalResult importSplitV18(const ONNXNode &n);
   LogicalResult importSlice(const ONNXNode &n);
   LogicalResult importSliceV1(const ONNXNode &n);
   LogicalResult lowerSlice(const ONNXNode &n, std::optional<Shape> starts,
