@@ -108,56 +108,55 @@ def _block(opset, rng, hidden=64, seq=4, ffn=128):
     return graph, reference
 
 
-def _sim(out, inputs):
-    args = [os.path.join(out, "model.sim"), "--output-dir",
-            os.path.join(out, "res")]
-    for name, path in inputs.items():
-        args += ["--input", "%s=%s" % (name, path)]
-    _run(args)
+def _compile_and_run(model, x_path, out, dtype):
+    """bitmod-compile `model` at `dtype`, run model.sim on x; returns y."""
+    _run([COMPILE, model, "-o", out, "--quiet", "--dtype=" + dtype])
+    _run([os.path.join(out, "model.sim"), "--output-dir",
+          os.path.join(out, "res"), "--input", "x=%s" % x_path])
+    return np.load(os.path.join(out, "res", "y.npy"))
 
 
-@pytest.mark.parametrize("opset,ir", [(18, 8), (21, 10)])
-def test_new_opset_block_float_matches_numpy(tmp_path, opset, ir):
+def _block_model(tmp_path, opset, ir):
+    """The _block model of `opset` and an input x; returns (model path,
+    x path, x, numpy reference)."""
     rng = np.random.default_rng(opset)
     graph, reference = _block(opset, rng)
     model = _save(graph, str(tmp_path / "m.onnx"), opset, ir)
     x = rng.standard_normal((1, 4, 64)).astype(np.float32)
     np.save(tmp_path / "x.npy", x)
-    out = str(tmp_path / "out")
-    _run([COMPILE, model, "-o", out, "--quiet", "--dtype=none"])
-    _sim(out, {"x": tmp_path / "x.npy"})
-    y = np.load(os.path.join(out, "res", "y.npy"))
-    ref = reference(x.astype(np.float64))
-    err = float(np.max(np.abs(y - ref)) / np.max(np.abs(ref)))
+    return model, tmp_path / "x.npy", x, reference
+
+
+def _rel_err(y, ref):
+    return float(np.max(np.abs(y - ref)) / np.max(np.abs(ref)))
+
+
+@pytest.mark.parametrize("opset,ir", [(18, 8), (21, 10)])
+def test_new_opset_block_float_matches_numpy(tmp_path, opset, ir):
+    model, x_path, x, reference = _block_model(tmp_path, opset, ir)
+    y = _compile_and_run(model, x_path, str(tmp_path / "out"), "none")
+    err = _rel_err(y, reference(x.astype(np.float64)))
     print("opset %d block float32: max rel err vs numpy %.2e" % (opset, err))
     assert err < FLOAT_BOUND
 
 
 @pytest.mark.parametrize("opset,ir", [(18, 8), (21, 10)])
 def test_new_opset_block_int8_matches_ort(tmp_path, opset, ir):
-    rng = np.random.default_rng(opset)
-    graph, _ = _block(opset, rng)
-    model = _save(graph, str(tmp_path / "m.onnx"), opset, ir)
-    x = rng.standard_normal((1, 4, 64)).astype(np.float32)
-    np.save(tmp_path / "x.npy", x)
+    model, x_path, _, _ = _block_model(tmp_path, opset, ir)
     qmodel = str(tmp_path / "q.onnx")
     _run([QUANT, "--dtype=int8", "--group-size=128", "--scale-bits=8", model,
           "-o", qmodel])
     try:
-        r = _run(["node", ORT_RUN, qmodel, "--input",
-                  "x=%s" % (tmp_path / "x.npy"), "--output-dir",
-                  tmp_path / "ort"], ok=False)
+        r = _run(["node", ORT_RUN, qmodel, "--input", "x=%s" % x_path,
+                  "--output-dir", tmp_path / "ort"], ok=False)
     except FileNotFoundError:
         pytest.skip("node is not installed")
     if r.returncode == 2:
         pytest.skip("onnxruntime-node is not installed")
     assert r.returncode == 0, r.stderr
     ref = np.load(tmp_path / "ort" / "y.npy")
-    out = str(tmp_path / "out")
-    _run([COMPILE, model, "-o", out, "--quiet", "--dtype=int8"])
-    _sim(out, {"x": tmp_path / "x.npy"})
-    y = np.load(os.path.join(out, "res", "y.npy"))
-    err = float(np.max(np.abs(y - ref)) / np.max(np.abs(ref)))
+    y = _compile_and_run(model, x_path, str(tmp_path / "out"), "int8")
+    err = _rel_err(y, ref)
     print("opset %d block int8: max rel err vs ORT(fake-quant) %.2e"
           % (opset, err))
     assert err < INT8_BOUND
