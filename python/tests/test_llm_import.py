@@ -11,6 +11,10 @@
 * A shape operand computed from a graph input's values gives one error
   naming the node, the operand and the graph input to bind.
 * --input-dim binds a symbolic dimension everywhere it appears.
+* Exports of the bitmod.llm zoo (torch.onnx.export; skipped without it):
+  Llama decode-with-past (opset 17, dynamic axes bound with --input-dim) at
+  int8 and GPT-2 prefill (opset 14, static, LayerNorm decomposed) at bitmod4
+  against ONNX Runtime on the fake-quantized model.
 
 The models are built with onnx.helper with opset_import set by hand and no
 onnx.checker (python3-onnx is 1.12 as well).
@@ -21,6 +25,7 @@ import subprocess
 
 import numpy as np
 import pytest
+import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -108,56 +113,55 @@ def _block(opset, rng, hidden=64, seq=4, ffn=128):
     return graph, reference
 
 
-def _sim(out, inputs):
-    args = [os.path.join(out, "model.sim"), "--output-dir",
-            os.path.join(out, "res")]
-    for name, path in inputs.items():
-        args += ["--input", "%s=%s" % (name, path)]
-    _run(args)
+def _compile_and_run(model, x_path, out, dtype):
+    """bitmod-compile `model` at `dtype`, run model.sim on x; returns y."""
+    _run([COMPILE, model, "-o", out, "--quiet", "--dtype=" + dtype])
+    _run([os.path.join(out, "model.sim"), "--output-dir",
+          os.path.join(out, "res"), "--input", "x=%s" % x_path])
+    return np.load(os.path.join(out, "res", "y.npy"))
 
 
-@pytest.mark.parametrize("opset,ir", [(18, 8), (21, 10)])
-def test_new_opset_block_float_matches_numpy(tmp_path, opset, ir):
+def _block_model(tmp_path, opset, ir):
+    """The _block model of `opset` and an input x; returns (model path,
+    x path, x, numpy reference)."""
     rng = np.random.default_rng(opset)
     graph, reference = _block(opset, rng)
     model = _save(graph, str(tmp_path / "m.onnx"), opset, ir)
     x = rng.standard_normal((1, 4, 64)).astype(np.float32)
     np.save(tmp_path / "x.npy", x)
-    out = str(tmp_path / "out")
-    _run([COMPILE, model, "-o", out, "--quiet", "--dtype=none"])
-    _sim(out, {"x": tmp_path / "x.npy"})
-    y = np.load(os.path.join(out, "res", "y.npy"))
-    ref = reference(x.astype(np.float64))
-    err = float(np.max(np.abs(y - ref)) / np.max(np.abs(ref)))
+    return model, tmp_path / "x.npy", x, reference
+
+
+def _rel_err(y, ref):
+    return float(np.max(np.abs(y - ref)) / np.max(np.abs(ref)))
+
+
+@pytest.mark.parametrize("opset,ir", [(18, 8), (21, 10)])
+def test_new_opset_block_float_matches_numpy(tmp_path, opset, ir):
+    model, x_path, x, reference = _block_model(tmp_path, opset, ir)
+    y = _compile_and_run(model, x_path, str(tmp_path / "out"), "none")
+    err = _rel_err(y, reference(x.astype(np.float64)))
     print("opset %d block float32: max rel err vs numpy %.2e" % (opset, err))
     assert err < FLOAT_BOUND
 
 
 @pytest.mark.parametrize("opset,ir", [(18, 8), (21, 10)])
 def test_new_opset_block_int8_matches_ort(tmp_path, opset, ir):
-    rng = np.random.default_rng(opset)
-    graph, _ = _block(opset, rng)
-    model = _save(graph, str(tmp_path / "m.onnx"), opset, ir)
-    x = rng.standard_normal((1, 4, 64)).astype(np.float32)
-    np.save(tmp_path / "x.npy", x)
+    model, x_path, _, _ = _block_model(tmp_path, opset, ir)
     qmodel = str(tmp_path / "q.onnx")
     _run([QUANT, "--dtype=int8", "--group-size=128", "--scale-bits=8", model,
           "-o", qmodel])
     try:
-        r = _run(["node", ORT_RUN, qmodel, "--input",
-                  "x=%s" % (tmp_path / "x.npy"), "--output-dir",
-                  tmp_path / "ort"], ok=False)
+        r = _run(["node", ORT_RUN, qmodel, "--input", "x=%s" % x_path,
+                  "--output-dir", tmp_path / "ort"], ok=False)
     except FileNotFoundError:
         pytest.skip("node is not installed")
     if r.returncode == 2:
         pytest.skip("onnxruntime-node is not installed")
     assert r.returncode == 0, r.stderr
     ref = np.load(tmp_path / "ort" / "y.npy")
-    out = str(tmp_path / "out")
-    _run([COMPILE, model, "-o", out, "--quiet", "--dtype=int8"])
-    _sim(out, {"x": tmp_path / "x.npy"})
-    y = np.load(os.path.join(out, "res", "y.npy"))
-    err = float(np.max(np.abs(y - ref)) / np.max(np.abs(ref)))
+    y = _compile_and_run(model, x_path, str(tmp_path / "out"), "int8")
+    err = _rel_err(y, ref)
     print("opset %d block int8: max rel err vs ORT(fake-quant) %.2e"
           % (opset, err))
     assert err < INT8_BOUND
@@ -267,3 +271,78 @@ def test_input_dim_binds_symbolic_dims(tmp_path):
              ok=False)
     assert ("graph input 'a' has dynamic dimension 1 ('seq'); pass "
             "--input-shape a=AxBx... or --input-dim seq=N") in r.stderr
+
+
+# Exporter graphs of the bitmod.llm zoo (torch.onnx.export): compiled with
+# the dynamic axes bound by --input-dim, model.sim's logits and present K/V
+# against ONNX Runtime on the bitmod-quant fake-quantized model.
+LLM_CASES = [
+    ("llama", "decode", 17, True, "int8"),
+    ("gpt2", "prefill", 14, False, "bitmod4"),
+]
+
+
+@pytest.mark.parametrize("family,phase,opset,dynamic,dtype", LLM_CASES)
+def test_llm_export_matches_ort(tmp_path, family, phase, opset, dynamic,
+                                dtype):
+    export = pytest.importorskip("bitmod.llm.export")
+    pytest.importorskip("torch")
+    seq, past = (1, 8) if phase == "decode" else (8, 0)
+    d = str(tmp_path / "export")
+    model = export.export(family, phase, opset, dynamic, seq, past, d)
+    m = onnx.load(model)
+    inputs = {}
+    rng = np.random.default_rng(1)
+    # The exporter's axis names (a prefill graph has no past).
+    shapes = {"batch_size": 1, "sequence_length": seq}
+    if phase == "decode":
+        shapes.update(past_sequence_length=past,
+                      total_sequence_length=past + seq)
+    for inp in m.graph.input:
+        dims = [x.dim_value or shapes[x.dim_param]
+                for x in inp.type.tensor_type.shape.dim]
+        if inp.name == "input_ids":
+            a = rng.integers(0, 64, dims, dtype=np.int64)
+        elif inp.name == "attention_mask":
+            a = np.ones(dims, np.int64)
+        elif inp.name == "position_ids":
+            a = np.arange(past, past + seq, dtype=np.int64)[None]
+        else:
+            a = rng.standard_normal(dims).astype(np.float32)
+        path = str(tmp_path / (inp.name + ".npy"))
+        np.save(path, a)
+        inputs[inp.name] = path
+    qmodel = str(tmp_path / "q.onnx")
+    _run([QUANT, "--dtype=" + dtype, "--group-size=128", "--scale-bits=8",
+          model, "-o", qmodel])
+    args = ["node", ORT_RUN, qmodel, "--output-dir", tmp_path / "ort"]
+    for name, path in inputs.items():
+        args += ["--input", "%s=%s" % (name, path)]
+    try:
+        r = _run(args, ok=False)
+    except FileNotFoundError:
+        pytest.skip("node is not installed")
+    if r.returncode == 2:
+        pytest.skip("onnxruntime-node is not installed")
+    assert r.returncode == 0, r.stderr
+    out = str(tmp_path / "out")
+    flags = []
+    if dynamic:
+        for k, v in shapes.items():
+            flags += ["--input-dim", "%s=%d" % (k, v)]
+    _run([COMPILE, model, "-o", out, "--quiet", "--dtype=" + dtype, *flags])
+    args = [os.path.join(out, "model.sim"), "--output-dir",
+            os.path.join(out, "res")]
+    for name, path in inputs.items():
+        args += ["--input", "%s=%s" % (name, path)]
+    _run(args)
+    worst = 0.0
+    for o in m.graph.output:
+        y = np.load(os.path.join(out, "res", o.name + ".npy"))
+        ref = np.load(tmp_path / "ort" / (o.name + ".npy"))
+        assert y.shape == ref.shape, o.name
+        worst = max(worst, _rel_err(y, ref))
+    print("%s %s opset %d %s %s: max rel err vs ORT(fake-quant) %.2e"
+          % (family, phase, opset, "dynamic" if dynamic else "static", dtype,
+             worst))
+    assert worst < INT8_BOUND
