@@ -136,6 +136,15 @@ ModelCompiler::importModel(StringRef file, ArrayRef<std::string> inputShapes) {
     }
     importOptions.inputShapes.emplace_back(name, shape);
   }
+  for (const std::string &spec : options.inputDims) {
+    std::string name, error;
+    int64_t value;
+    if (failed(parseInputDimSpec(spec, name, value, error))) {
+      emitError(loc) << error; // the message names --input-dim
+      return nullptr;
+    }
+    importOptions.inputDims.emplace_back(name, value);
+  }
   for (const std::string &spec : options.bindInputs) {
     std::string name, path, error;
     if (failed(parseBindInputSpec(spec, name, path, error))) {

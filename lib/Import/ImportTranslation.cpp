@@ -21,6 +21,12 @@ struct ImportCLOptions {
       llvm::cl::desc("Static shape of a graph input for --import-onnx: "
                      "name=AxBxC (repeatable)"),
       llvm::cl::value_desc("name=AxBxC")};
+  llvm::cl::list<std::string> inputDims{
+      "input-dim",
+      llvm::cl::desc("--import-onnx: value of a symbolic dimension (ONNX "
+                     "dim_param, e.g. seq=128) wherever a graph input or "
+                     "output uses it (repeatable)"),
+      llvm::cl::value_desc("name=N")};
   llvm::cl::list<std::string> bindInputs{
       "bind-input",
       llvm::cl::desc("--import-onnx: replace a graph input by the constant "
@@ -53,6 +59,15 @@ static std::optional<ONNXImportOptions> getImportOptions(MLIRContext *context) {
       return std::nullopt;
     }
     options.inputShapes.emplace_back(name, shape);
+  }
+  for (const std::string &spec : cl.inputDims) {
+    std::string name, error;
+    int64_t value;
+    if (failed(parseInputDimSpec(spec, name, value, error))) {
+      emitError(UnknownLoc::get(context)) << error;
+      return std::nullopt;
+    }
+    options.inputDims.emplace_back(name, value);
   }
   for (const std::string &spec : cl.bindInputs) {
     std::string name, path, error;

@@ -61,6 +61,10 @@ public:
 
   OwningOpRef<ModuleOp> run(onnx::ModelProto &model, int64_t opset);
 
+  /// Element types of undeclared values (propagateElementTypes), for models
+  /// libonnx's shape inference does not know.
+  llvm::StringMap<int32_t> elemTypes;
+
 private:
   /// `t` as a constant attribute typed like the reader types values.
   ElementsAttr constantAttr(const ConstTensor &t, StringRef name);
@@ -100,8 +104,15 @@ ElementsAttr Reader::constantAttr(const ConstTensor &t, StringRef name) {
 
 Type Reader::valueType(StringRef name) {
   auto it = types.find(name);
-  if (it == types.end() || !it->second->has_tensor_type())
+  if (it == types.end() || !it->second->has_tensor_type()) {
+    // Not declared (no shape inference for opset > 17): the propagated
+    // element type, shape unknown.
+    auto et = elemTypes.find(name);
+    if (et != elemTypes.end())
+      if (Type elem = dtypeToReaderType(ctx, et->second))
+        return UnrankedTensorType::get(elem);
     return NoneType::get(ctx);
+  }
   const auto &tt = it->second->tensor_type();
   Type elem = dtypeToReaderType(ctx, tt.elem_type());
   if (!elem)
@@ -235,6 +246,8 @@ OwningOpRef<ModuleOp> Reader::run(onnx::ModelProto &model, int64_t opset) {
         if (d.has_dim_param())
           diag << " ('" << d.dim_param() << "')";
         diag << "; pass --input-shape " << in.name() << "=AxBx...";
+        if (d.has_dim_param())
+          diag << " or --input-dim " << d.dim_param() << "=N";
         return nullptr;
       }
       shape.push_back(d.dim_value());
@@ -369,6 +382,25 @@ LogicalResult mlir::bitmod::parseInputShapeSpec(StringRef spec,
   return success();
 }
 
+LogicalResult mlir::bitmod::parseInputDimSpec(StringRef spec, std::string &name,
+                                              int64_t &value,
+                                              std::string &error) {
+  auto [n, v] = spec.rsplit('=');
+  if (n.empty() || v.empty() || !spec.contains('=')) {
+    error = "--input-dim expects name=N (a symbolic dimension of the "
+            "model, e.g. seq=128), got '" +
+            spec.str() + "'";
+    return failure();
+  }
+  if (v.trim().getAsInteger(10, value) || value < 0) {
+    error =
+        "--input-dim: invalid value '" + v.str() + "' in '" + spec.str() + "'";
+    return failure();
+  }
+  name = n.str();
+  return success();
+}
+
 LogicalResult mlir::bitmod::parseBindInputSpec(StringRef spec,
                                                std::string &name,
                                                std::string &path,
@@ -433,13 +465,19 @@ mlir::bitmod::readONNXModel(StringRef buffer, StringRef fileName,
   // Checked after the op types, so that a model using an unsupported op is
   // reported as such whatever its opset.
   int64_t opset = getDefaultOpset(model);
-  if (opset < 1 || opset > 17) {
+  if (opset < 1 || opset > kMaxOpset) {
     emitError(fileLoc) << "unsupported default-domain opset " << opset
-                       << " (opsets 1 to 17 are accepted; models older than "
+                       << " (opsets 1 to " << kMaxOpset
+                       << " are accepted; models older than "
                        << options.targetOpset << " are converted to "
                        << options.targetOpset << ")";
     return nullptr;
   }
+  // libonnx 1.12 knows opsets up to 17 only: newer models get the
+  // project's own structural checks and element-type propagation instead
+  // of its checker and shape inference (the lowering computes every shape
+  // itself).
+  bool libOnnxKnowsOpset = opset <= kLibOnnxMaxOpset;
   // The version converter turns an opset-10 Resize into an opset-11 one
   // with the default half_pixel / round_prefer_floor attributes, which
   // changes its results (opset 10 maps coordinates asymmetrically).
@@ -484,7 +522,10 @@ mlir::bitmod::readONNXModel(StringRef buffer, StringRef fileName,
   // initializers that are not graph inputs.
   if (llvm::Error err = bindInputs(model, options))
     return report(std::move(err));
-  {
+  if (!libOnnxKnowsOpset) {
+    if (llvm::Error err = checkModelStructure(model))
+      return report(std::move(err));
+  } else {
     onnx::ModelProto viewStorage;
     onnx::ModelProto &view =
         makeLibOnnxView(model, loader, viewStorage) ? viewStorage : model;
@@ -498,6 +539,8 @@ mlir::bitmod::readONNXModel(StringRef buffer, StringRef fileName,
     }
   }
   Reader reader(context, options, fileName, loader);
+  if (!libOnnxKnowsOpset)
+    reader.elemTypes = propagateElementTypes(model.graph());
   return reader.run(model, opset);
 }
 

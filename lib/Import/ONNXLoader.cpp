@@ -5,6 +5,7 @@
 #include "bitmod/Support/Error.h"
 
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
@@ -127,6 +128,115 @@ bool onnx_import::makeLibOnnxView(const onnx::ModelProto &model,
   return true;
 }
 
+llvm::Error onnx_import::checkModelStructure(const onnx::ModelProto &model) {
+  if (model.ir_version() > kMaxIRVersion)
+    return ::bitmod::makeError(
+        "unsupported IR version " + std::to_string(model.ir_version()) +
+        " (IR versions up to " + std::to_string(kMaxIRVersion) +
+        " are accepted)");
+  const onnx::GraphProto &graph = model.graph();
+  llvm::StringSet<> defined;
+  auto define = [&](const std::string &name,
+                    const std::string &what) -> llvm::Error {
+    if (!name.empty() && !defined.insert(name).second)
+      return ::bitmod::makeError("value '" + name + "' is defined twice (" +
+                                 what + ")");
+    return llvm::Error::success();
+  };
+  for (const auto &init : graph.initializer())
+    if (llvm::Error err = define(init.name(), "initializer"))
+      return err;
+  for (const auto &in : graph.input())
+    if (!defined.contains(in.name()))
+      defined.insert(in.name());
+  for (int i = 0; i < graph.node_size(); ++i) {
+    const onnx::NodeProto &node = graph.node(i);
+    std::string label = node.name().empty()
+                            ? node.op_type() + " #" + std::to_string(i)
+                            : "'" + node.name() + "'";
+    for (const std::string &in : node.input())
+      if (!in.empty() && !defined.contains(in))
+        return ::bitmod::makeError("node " + label + " (" + node.op_type() +
+                                   "): input '" + in +
+                                   "' is not defined before it is used");
+    for (const std::string &out : node.output())
+      if (llvm::Error err = define(out, "output of node " + label))
+        return err;
+  }
+  for (const auto &out : graph.output())
+    if (!defined.contains(out.name()))
+      return ::bitmod::makeError("graph output '" + out.name() +
+                                 "' is not produced by any node");
+  return llvm::Error::success();
+}
+
+llvm::StringMap<int32_t>
+onnx_import::propagateElementTypes(const onnx::GraphProto &graph) {
+  llvm::StringMap<int32_t> types;
+  auto declare = [&](const onnx::ValueInfoProto &v) {
+    if (v.type().has_tensor_type())
+      types[v.name()] = v.type().tensor_type().elem_type();
+  };
+  for (const auto &v : graph.input())
+    declare(v);
+  for (const auto &t : graph.initializer())
+    types[t.name()] = t.data_type();
+  auto typeOf = [&](const std::string &name) -> int32_t {
+    auto it = types.find(name);
+    return it == types.end() ? kUndefined : it->second;
+  };
+  for (const onnx::NodeProto &node : graph.node()) {
+    const std::string &op = node.op_type();
+    auto attr = [&](StringRef name) -> const onnx::AttributeProto * {
+      for (const auto &a : node.attribute())
+        if (a.name() == name)
+          return &a;
+      return nullptr;
+    };
+    int32_t first = kUndefined;
+    for (const std::string &in : node.input())
+      if (!in.empty() && (first = typeOf(in)) != kUndefined)
+        break;
+    for (int j = 0; j < node.output_size(); ++j) {
+      int32_t t = first;
+      if (op == "Cast") {
+        const auto *to = attr("to");
+        t = to ? (int32_t)to->i() : kUndefined;
+      } else if (op == "CastLike") {
+        t = node.input_size() > 1 ? typeOf(node.input(1)) : kUndefined;
+      } else if (op == "Constant" || op == "ConstantOfShape") {
+        t = op == "ConstantOfShape" ? kFloat : kUndefined;
+        for (const auto &a : node.attribute()) {
+          if (a.name() == "value")
+            t = a.t().data_type();
+          else if (a.name() == "value_float" || a.name() == "value_floats")
+            t = kFloat;
+          else if (a.name() == "value_int" || a.name() == "value_ints")
+            t = kInt64;
+          else if (a.name() == "value_string" || a.name() == "value_strings")
+            t = kString;
+        }
+      } else if (op == "Shape" || op == "Size" || op == "ArgMax" ||
+                 op == "ArgMin" || op == "NonZero" ||
+                 (op == "TopK" && j == 1)) {
+        t = kInt64;
+      } else if (op == "Equal" || op == "Less" || op == "Greater" ||
+                 op == "LessOrEqual" || op == "GreaterOrEqual" || op == "And" ||
+                 op == "Or" || op == "Xor" || op == "Not" || op == "IsNaN" ||
+                 op == "IsInf" || (op == "Dropout" && j == 1)) {
+        t = kBool;
+      } else if (op == "Where") {
+        t = node.input_size() > 1 ? typeOf(node.input(1)) : kUndefined;
+      } else if (const auto *dtype = attr("dtype")) {
+        t = (int32_t)dtype->i(); // EyeLike, Random*
+      }
+      if (!node.output(j).empty() && !types.count(node.output(j)))
+        types[node.output(j)] = t;
+    }
+  }
+  return types;
+}
+
 llvm::Error onnx_import::checkModel(const onnx::ModelProto &model) {
   try {
     onnx::checker::check_model(model);
@@ -181,6 +291,45 @@ llvm::Error onnx_import::applyInputShapes(onnx::ModelProto &model,
     for (int64_t d : shape)
       shapeProto->add_dim()->set_dim_value(d);
   }
+  if (options.inputDims.empty())
+    return llvm::Error::success();
+  // Symbolic dimensions: every input and output dimension of that name.
+  llvm::StringMap<int64_t> dims;
+  for (const auto &[name, value] : options.inputDims)
+    dims[name] = value;
+  llvm::StringSet<> used, unbound;
+  std::string symbols;
+  auto bindDims = [&](onnx::ValueInfoProto &v) {
+    if (!v.type().has_tensor_type() || !v.type().tensor_type().has_shape())
+      return;
+    auto *shapeProto = v.mutable_type()->mutable_tensor_type()->mutable_shape();
+    for (auto &dim : *shapeProto->mutable_dim()) {
+      if (!dim.has_dim_param())
+        continue;
+      std::string param = dim.dim_param();
+      auto it = dims.find(param);
+      if (it == dims.end()) {
+        if (unbound.insert(param).second)
+          symbols += (symbols.empty() ? "" : ", ") + param;
+        continue;
+      }
+      used.insert(param);
+      dim.set_dim_value(it->second);
+    }
+  };
+  for (auto &in : *graph->mutable_input())
+    if (!inits.contains(in.name()))
+      bindDims(in);
+  for (auto &out : *graph->mutable_output())
+    bindDims(out);
+  for (const auto &[name, value] : options.inputDims)
+    if (!used.contains(name))
+      return ::bitmod::makeError(
+          "--input-dim: no graph input or output has a dimension named '" +
+          name + "'" +
+          (symbols.empty() ? std::string(" (the model has no other symbolic "
+                                         "dimensions)")
+                           : " (other symbolic dimensions: " + symbols + ")"));
   return llvm::Error::success();
 }
 

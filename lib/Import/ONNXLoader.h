@@ -40,6 +40,24 @@ class TensorLoader;
 bool makeLibOnnxView(const onnx::ModelProto &model, TensorLoader &loader,
                      onnx::ModelProto &view);
 
+/// The newest default-domain opset libonnx 1.12 knows: its checker, shape
+/// inference and version converter run on models up to this opset only.
+constexpr int64_t kLibOnnxMaxOpset = 17;
+/// The newest default-domain opset and IR version the frontend accepts.
+constexpr int64_t kMaxOpset = 21;
+constexpr int64_t kMaxIRVersion = 10;
+
+/// The project's own structural checks for models libonnx does not know
+/// (opset > kLibOnnxMaxOpset): IR version, every value defined once, every
+/// node input defined before use, every graph output produced.
+llvm::Error checkModelStructure(const onnx::ModelProto &model);
+
+/// The element type of every node output the graph does not declare
+/// (value_info), propagated in node order by the ONNX type rules (Cast `to`,
+/// comparisons bool, Shape int64, ...; most ops: their first input's type).
+/// Used instead of libonnx shape inference for opset > kLibOnnxMaxOpset.
+llvm::StringMap<int32_t> propagateElementTypes(const onnx::GraphProto &graph);
+
 /// Runs the ONNX checker.
 llvm::Error checkModel(const onnx::ModelProto &model);
 

@@ -57,6 +57,12 @@ static cl::list<std::string>
     inputShapes("input-shape",
                 cl::desc("Static input shape, e.g. x=1x16x256 (repeatable)"),
                 cl::value_desc("name=dims"), cl::cat(cat));
+static cl::list<std::string> inputDims(
+    "input-dim",
+    cl::desc("Value of a symbolic dimension (ONNX dim_param), e.g. seq=128: "
+             "every graph input and output dimension of that name "
+             "(repeatable; --input-shape takes precedence)"),
+    cl::value_desc("name=N"), cl::cat(cat));
 static cl::list<std::string> bindInputs(
     "bind-input",
     cl::desc("Replace a graph input by the constant in a TensorProto (.pb) "
@@ -132,6 +138,7 @@ static mb::CompilerOptions getCompilerOptions() {
   options.accel.accel = accel;
   options.mappingPipeline = passPipeline;
   options.inputShapes.assign(inputShapes.begin(), inputShapes.end());
+  options.inputDims.assign(inputDims.begin(), inputDims.end());
   options.bindInputs.assign(bindInputs.begin(), bindInputs.end());
   options.prefillInputFile = prefillModel;
   options.prefillInputShapes.assign(prefillInputShapes.begin(),

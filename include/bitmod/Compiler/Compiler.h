@@ -45,6 +45,8 @@ struct CompilerOptions {
   std::string mappingPipeline;
   /// "name=dims" static input shapes (ONNXImportOptions::inputShapes).
   std::vector<std::string> inputShapes;
+  /// "name=N" values of symbolic dimensions (ONNXImportOptions::inputDims).
+  std::vector<std::string> inputDims;
   /// "name=file" graph inputs replaced by constants
   /// (ONNXImportOptions::boundInputs), in every imported model.
   std::vector<std::string> bindInputs;

@@ -33,6 +33,10 @@ struct ONNXImportOptions {
   /// Static shapes for graph inputs, overriding (and resolving dynamic
   /// dimensions of) the shapes stored in the model.
   std::vector<std::pair<std::string, SmallVector<int64_t>>> inputShapes;
+  /// Values of symbolic dimensions (`dim_param`, e.g. "batch" or "seq"):
+  /// every graph input and output dimension of that name gets the value,
+  /// unless inputShapes gives the input's shape.
+  std::vector<std::pair<std::string, int64_t>> inputDims;
   /// Constants with more elements than this are stored as
   /// DenseResourceElementsAttr blobs; smaller ones as dense literals.
   int64_t denseElementLimit = 64;
@@ -61,6 +65,11 @@ LogicalResult parseBindInputSpec(StringRef spec, std::string &name,
 LogicalResult parseInputShapeSpec(StringRef spec, std::string &name,
                                   SmallVector<int64_t> &shape,
                                   std::string &error);
+
+/// Parses "name=value" (for --input-dim). Returns failure (and sets `error`)
+/// on malformed input.
+LogicalResult parseInputDimSpec(StringRef spec, std::string &name,
+                                int64_t &value, std::string &error);
 
 /// Reads the serialized model in `buffer` into bitmod_onnx IR (the first
 /// stage of importONNXModel): one bitmod_onnx.node per ONNX node, the opset

@@ -29,45 +29,10 @@ using namespace mlir::bitmod::onnx_import;
 // Elementwise
 //===----------------------------------------------------------------------===//
 
-LogicalResult ONNXLowering::foldBinary(const ONNXNode &n, BinaryElementFold fn,
-                                       int32_t resultDType) {
-  const ConstTensor *x = getConst(n, 0), *y = getConst(n, 1);
-  Shape out;
-  if (!broadcastShapes(x->shape(), y->shape(), out))
-    return fail(n.op_type() + ": operand shapes are not broadcastable");
-  int32_t dt = resultDType == kUndefined ? x->dtype() : resultDType;
-  ConstTensor r = ConstTensor::allocate(dt, out);
-  forEachIndex(out, [&](ArrayRef<int64_t> idx, int64_t flat) {
-    fn(r, flat, *x, broadcastIndex(idx, x->shape()), *y,
-       broadcastIndex(idx, y->shape()));
-  });
-  setConst(n, 0, r);
-  return success();
-}
-
-/// Folds an arithmetic op: `real` on floating-point elements, rounded to the
-/// tensor's own precision, `integer` on integer ones.
-LogicalResult ONNXLowering::foldArith(const ONNXNode &n,
-                                      double (*real)(double, double),
-                                      int64_t (*integer)(int64_t, int64_t)) {
-  bool isInt = !isFloatDType(getConst(n, 0)->dtype());
-  bool isDouble = getConst(n, 0)->dtype() == kDouble;
-  return foldBinary(n, [&](ConstTensor &r, int64_t flat, const ConstTensor &x,
-                           int64_t i, const ConstTensor &y, int64_t j) {
-    if (isInt) {
-      r.setInt(flat, integer(x.getInt(i), y.getInt(j)));
-      return;
-    }
-    double v = real(x.getDouble(i), y.getDouble(j));
-    r.setDouble(flat, isDouble ? v : (double)(float)v);
-  });
-}
+// Nodes whose inputs are all constants are evaluated by
+// foldConstantNode (ConstantFolding.cpp) before these handlers run.
 
 LogicalResult ONNXLowering::importAdd(const ONNXNode &n) {
-  if (smallConsts(getConst(n, 0), getConst(n, 1)))
-    return foldArith(
-        n, [](double p, double q) { return p + q; },
-        [](int64_t p, int64_t q) { return p + q; });
   Value r = binary<tosa::AddOp>(get(n, 0), get(n, 1));
   if (!r)
     return failure();
@@ -76,10 +41,6 @@ LogicalResult ONNXLowering::importAdd(const ONNXNode &n) {
 }
 
 LogicalResult ONNXLowering::importSub(const ONNXNode &n) {
-  if (smallConsts(getConst(n, 0), getConst(n, 1)))
-    return foldArith(
-        n, [](double p, double q) { return p - q; },
-        [](int64_t p, int64_t q) { return p - q; });
   Value r = binary<tosa::SubOp>(get(n, 0), get(n, 1));
   if (!r)
     return failure();
@@ -88,10 +49,6 @@ LogicalResult ONNXLowering::importSub(const ONNXNode &n) {
 }
 
 LogicalResult ONNXLowering::importMul(const ONNXNode &n) {
-  if (smallConsts(getConst(n, 0), getConst(n, 1)))
-    return foldArith(
-        n, [](double p, double q) { return p * q; },
-        [](int64_t p, int64_t q) { return p * q; });
   Value r = mul(get(n, 0), get(n, 1));
   if (!r)
     return failure();
@@ -100,10 +57,6 @@ LogicalResult ONNXLowering::importMul(const ONNXNode &n) {
 }
 
 LogicalResult ONNXLowering::importDiv(const ONNXNode &n) {
-  if (smallConsts(getConst(n, 0), getConst(n, 1)))
-    return foldArith(
-        n, [](double p, double q) { return p / q; },
-        [](int64_t p, int64_t q) { return q == 0 ? int64_t(0) : p / q; });
   Value r = divide(get(n, 0), get(n, 1));
   if (!r)
     return failure();
@@ -112,26 +65,7 @@ LogicalResult ONNXLowering::importDiv(const ONNXNode &n) {
 }
 
 LogicalResult ONNXLowering::importPow(const ONNXNode &n) {
-  const ConstTensor *cx = getConst(n, 0), *cy = getConst(n, 1);
-  if (smallConsts(cx, cy)) {
-    if (isFloatDType(cx->dtype()))
-      return foldArith(
-          n, [](double p, double q) { return std::pow(p, q); }, nullptr);
-    // Integer base: the result keeps the base type (numpy semantics).
-    return foldBinary(n, [](ConstTensor &r, int64_t flat, const ConstTensor &x,
-                            int64_t i, const ConstTensor &y, int64_t j) {
-      if (isFloatDType(y.dtype())) {
-        r.setInt(flat, (int64_t)std::pow(x.getDouble(i), y.getDouble(j)));
-        return;
-      }
-      int64_t base = x.getInt(i), e = y.getInt(j), v = 1;
-      if (e < 0)
-        v = base == 1 ? 1 : base == -1 ? (e % 2 ? -1 : 1) : 0;
-      for (int64_t k = 0; k < e && k < 64; ++k)
-        v *= base;
-      r.setInt(flat, v);
-    });
-  }
+  const ConstTensor *cy = getConst(n, 1);
   Value x = get(n, 0), y = get(n, 1);
   Type xe = elemOf(x), ye = elemOf(y);
   Value r;
@@ -192,19 +126,9 @@ LogicalResult ONNXLowering::importNot(const ONNXNode &n) {
 }
 
 /// A comparison or logical op: `OpTy` on (x, y), or on (y, x) when `Swap`
-/// (Less is Greater swapped); small constants fold with `Fold` when given.
-template <typename OpTy, bool Swap, bool (*Fold)(double, double)>
+/// (Less is Greater swapped).
+template <typename OpTy, bool Swap>
 LogicalResult ONNXLowering::importCompare(const ONNXNode &n) {
-  if constexpr (Fold != nullptr) {
-    if (smallConsts(getConst(n, 0), getConst(n, 1)))
-      return foldBinary(
-          n,
-          [](ConstTensor &r, int64_t flat, const ConstTensor &x, int64_t i,
-             const ConstTensor &y, int64_t j) {
-            r.setDouble(flat, Fold(x.getDouble(i), y.getDouble(j)) ? 1.0 : 0.0);
-          },
-          kBool);
-  }
   Value x = get(n, 0), y = get(n, 1);
   Value r = Swap ? binary<OpTy>(y, x, b.getI1Type())
                  : binary<OpTy>(x, y, b.getI1Type());
@@ -214,39 +138,9 @@ LogicalResult ONNXLowering::importCompare(const ONNXNode &n) {
   return success();
 }
 
-static bool foldEqual(double p, double q) { return p == q; }
-static bool foldLess(double p, double q) { return p < q; }
-static bool foldGreater(double p, double q) { return p > q; }
-static bool foldLessOrEqual(double p, double q) { return p <= q; }
-static bool foldGreaterOrEqual(double p, double q) { return p >= q; }
-
-static double foldNeg(double v) { return -v; }
-static double foldAbs(double v) { return std::fabs(v); }
-static double foldFloor(double v) { return std::floor(v); }
-static double foldCeil(double v) { return std::ceil(v); }
-static double foldSqrt(double v) { return std::sqrt(v); }
-static double foldReciprocal(double v) { return 1.0 / v; }
-
-/// A unary math op: `OpTy` on floats (and integers when `AllowInts`); small
-/// constants fold with `Fold` when given (shape computations, e.g. Neg of
-/// an axis count in expanded LayerNormalization).
-template <typename OpTy, double (*Fold)(double), bool AllowInts>
+/// A unary math op: `OpTy` on floats (and integers when `AllowInts`).
+template <typename OpTy, bool AllowInts>
 LogicalResult ONNXLowering::importUnary(const ONNXNode &n) {
-  if constexpr (Fold != nullptr) {
-    if (const ConstTensor *c = getConst(n, 0);
-        c && c->numElements() <= kFoldArithLimit &&
-        (isFloatDType(c->dtype()) || AllowInts)) {
-      ConstTensor r = ConstTensor::allocate(c->dtype(), c->shape());
-      for (int64_t i = 0, e = c->numElements(); i < e; ++i) {
-        if (isFloatDType(c->dtype()))
-          r.setDouble(i, Fold(c->getDouble(i)));
-        else
-          r.setInt(i, (int64_t)Fold((double)c->getInt(i)));
-      }
-      setConst(n, 0, r);
-      return success();
-    }
-  }
   Value x = get(n, 0);
   if (!AllowInts && !isa<FloatType>(elemOf(x)))
     return fail(n.op_type() + ": only floating-point tensors are supported");
@@ -538,39 +432,30 @@ void mlir::bitmod::onnx_import::populateElementwisePatterns(
   patterns.onOp("Pow", 1, &L::importPow, 2);
   for (const char *op : {"Max", "Min", "Sum", "Mean"})
     patterns.onOp(op, 1, &L::importVariadic);
-  patterns.onOp("Equal", 1, &L::importCompare<tosa::EqualOp, false, foldEqual>,
+  patterns.onOp("Equal", 1, &L::importCompare<tosa::EqualOp, false>, 2);
+  patterns.onOp("Greater", 1, &L::importCompare<tosa::GreaterOp, false>, 2);
+  patterns.onOp("GreaterOrEqual", 1,
+                &L::importCompare<tosa::GreaterEqualOp, false>, 2);
+  patterns.onOp("Less", 1, &L::importCompare<tosa::GreaterOp, true>, 2);
+  patterns.onOp("LessOrEqual", 1, &L::importCompare<tosa::GreaterEqualOp, true>,
                 2);
-  patterns.onOp("Greater", 1,
-                &L::importCompare<tosa::GreaterOp, false, foldGreater>, 2);
-  patterns.onOp(
-      "GreaterOrEqual", 1,
-      &L::importCompare<tosa::GreaterEqualOp, false, foldGreaterOrEqual>, 2);
-  patterns.onOp("Less", 1, &L::importCompare<tosa::GreaterOp, true, foldLess>,
-                2);
-  patterns.onOp("LessOrEqual", 1,
-                &L::importCompare<tosa::GreaterEqualOp, true, foldLessOrEqual>,
-                2);
-  patterns.onOp("And", 1, &L::importCompare<tosa::LogicalAndOp, false, nullptr>,
-                2);
-  patterns.onOp("Or", 1, &L::importCompare<tosa::LogicalOrOp, false, nullptr>,
-                2);
-  patterns.onOp("Xor", 1, &L::importCompare<tosa::LogicalXorOp, false, nullptr>,
-                2);
+  patterns.onOp("And", 1, &L::importCompare<tosa::LogicalAndOp, false>, 2);
+  patterns.onOp("Or", 1, &L::importCompare<tosa::LogicalOrOp, false>, 2);
+  patterns.onOp("Xor", 1, &L::importCompare<tosa::LogicalXorOp, false>, 2);
   patterns.onOp("Not", 1, &L::importNot);
-  patterns.onOp("Neg", 1, &L::importUnary<tosa::NegateOp, foldNeg, true>);
-  patterns.onOp("Abs", 1, &L::importUnary<tosa::AbsOp, foldAbs, true>);
-  patterns.onOp("Exp", 1, &L::importUnary<tosa::ExpOp, nullptr, false>);
-  patterns.onOp("Log", 1, &L::importUnary<tosa::LogOp, nullptr, false>);
-  patterns.onOp("Tanh", 1, &L::importUnary<tosa::TanhOp, nullptr, false>);
-  patterns.onOp("Sigmoid", 1, &L::importUnary<tosa::SigmoidOp, nullptr, false>);
-  patterns.onOp("Erf", 1, &L::importUnary<tosa::ErfOp, nullptr, false>);
-  patterns.onOp("Reciprocal", 1,
-                &L::importUnary<tosa::ReciprocalOp, foldReciprocal, false>);
-  patterns.onOp("Floor", 1, &L::importUnary<tosa::FloorOp, foldFloor, false>);
-  patterns.onOp("Ceil", 1, &L::importUnary<tosa::CeilOp, foldCeil, false>);
-  patterns.onOp("Sin", 1, &L::importUnary<tosa::SinOp, nullptr, false>);
-  patterns.onOp("Cos", 1, &L::importUnary<tosa::CosOp, nullptr, false>);
-  patterns.onOp("Sqrt", 1, &L::importUnary<math::SqrtOp, foldSqrt, false>);
+  patterns.onOp("Neg", 1, &L::importUnary<tosa::NegateOp, true>);
+  patterns.onOp("Abs", 1, &L::importUnary<tosa::AbsOp, true>);
+  patterns.onOp("Exp", 1, &L::importUnary<tosa::ExpOp, false>);
+  patterns.onOp("Log", 1, &L::importUnary<tosa::LogOp, false>);
+  patterns.onOp("Tanh", 1, &L::importUnary<tosa::TanhOp, false>);
+  patterns.onOp("Sigmoid", 1, &L::importUnary<tosa::SigmoidOp, false>);
+  patterns.onOp("Erf", 1, &L::importUnary<tosa::ErfOp, false>);
+  patterns.onOp("Reciprocal", 1, &L::importUnary<tosa::ReciprocalOp, false>);
+  patterns.onOp("Floor", 1, &L::importUnary<tosa::FloorOp, false>);
+  patterns.onOp("Ceil", 1, &L::importUnary<tosa::CeilOp, false>);
+  patterns.onOp("Sin", 1, &L::importUnary<tosa::SinOp, false>);
+  patterns.onOp("Cos", 1, &L::importUnary<tosa::CosOp, false>);
+  patterns.onOp("Sqrt", 1, &L::importUnary<math::SqrtOp, false>);
   for (const char *op :
        {"Relu", "LeakyRelu", "HardSigmoid", "HardSwish", "Gelu", "Elu", "Selu"})
     patterns.onOp(op, 1, &L::importActivation);

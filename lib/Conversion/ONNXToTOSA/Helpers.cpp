@@ -34,6 +34,26 @@ int64_t mlir::bitmod::onnx_import::product(ArrayRef<int64_t> v) {
   return p;
 }
 
+bool mlir::bitmod::onnx_import::reductionAxes(const std::optional<Shape> &axes,
+                                              int64_t rank, Shape &out) {
+  out.clear();
+  if (!axes || axes->empty()) {
+    for (int64_t i = 0; i < rank; ++i)
+      out.push_back(i);
+    return true;
+  }
+  for (int64_t a : *axes) {
+    if (a < 0)
+      a += rank;
+    if (a < 0 || a >= rank)
+      return false;
+    if (!llvm::is_contained(out, a))
+      out.push_back(a);
+  }
+  llvm::sort(out);
+  return true;
+}
+
 bool mlir::bitmod::onnx_import::broadcastShapes(ArrayRef<int64_t> a,
                                                 ArrayRef<int64_t> b,
                                                 Shape &out) {

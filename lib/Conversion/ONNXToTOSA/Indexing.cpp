@@ -1,5 +1,5 @@
 //===- Indexing.cpp - ONNX Gather, Where, Trilu, GatherElements, CumSum, TopK ->
-//TOSA ---===//
+// TOSA ---===//
 //
 // Part of --bitmod-onnx-to-tosa (see Lowering.h).
 //
@@ -117,9 +117,9 @@ LogicalResult ONNXLowering::importTrilu(const ONNXNode &n) {
     return fail("Trilu: the input must have rank >= 2");
   int64_t k = 0;
   if (hasInput(n, 1)) {
-    const ConstTensor *c = getConst(n, 1);
+    const ConstTensor *c = requireConst(n, 1, "k");
     if (!c)
-      return fail("Trilu: input '" + n.input(1) + "' (k) must be a constant");
+      return failure();
     k = c->getInt(0);
   }
   bool upper = attrInt(n, "upper", 1) != 0;
@@ -201,9 +201,9 @@ LogicalResult ONNXLowering::importCumSum(const ONNXNode &n) {
   Value x = get(n, 0);
   Shape s = shapeOf(x);
   int64_t rank = s.size();
-  const ConstTensor *ac = getConst(n, 1);
+  const ConstTensor *ac = requireConst(n, 1, "axis");
   if (!ac)
-    return fail("CumSum: input '" + n.input(1) + "' (axis) must be a constant");
+    return failure();
   int64_t axis = ac->getInt(0);
   if (axis < 0)
     axis += rank;
@@ -283,9 +283,9 @@ LogicalResult ONNXLowering::lowerTopK(const ONNXNode &n, bool kFromAttr) {
   if (kFromAttr) {
     k = attrInt(n, "k", -1);
   } else {
-    const ConstTensor *c = getConst(n, 1);
+    const ConstTensor *c = requireConst(n, 1, "K");
     if (!c)
-      return fail("TopK: input '" + n.input(1) + "' (K) must be a constant");
+      return failure();
     k = c->getInt(0);
   }
   if (k < 0 || k > s[axis])

@@ -69,9 +69,9 @@ LogicalResult ONNXLowering::importReshapeV1(const ONNXNode &n) {
 }
 
 LogicalResult ONNXLowering::importReshape(const ONNXNode &n) {
-  const ConstTensor *t = getConst(n, 1);
+  const ConstTensor *t = requireConst(n, 1, "shape");
   if (!t)
-    return fail("Reshape: the target shape must be a constant");
+    return failure();
   return lowerReshape(n, t->toInts());
 }
 
@@ -270,6 +270,24 @@ LogicalResult ONNXLowering::importSplit(const ONNXNode &n) {
   return success();
 }
 
+/// Split-18: without `split`, num_outputs (required then) gives the number
+/// of chunks of ceil(dim / num_outputs), the last one smaller.
+LogicalResult ONNXLowering::importSplitV18(const ONNXNode &n) {
+  bool hasSizes = hasInput(n, 1);
+  Attribute numOutputs = n.getAttr("num_outputs");
+  if (hasSizes && numOutputs)
+    return fail("Split: both the split input and num_outputs are given");
+  if (!hasSizes) {
+    if (!numOutputs)
+      return fail("Split: neither the split input nor num_outputs is given");
+    if (attrInt(n, "num_outputs", 0) != n.output_size())
+      return fail(
+          "Split: num_outputs = " + Twine(attrInt(n, "num_outputs", 0)) +
+          " but the node has " + Twine(n.output_size()) + " outputs");
+  }
+  return importSplit(n);
+}
+
 /// Slice-1: starts, ends and axes are attributes.
 LogicalResult ONNXLowering::importSliceV1(const ONNXNode &n) {
   return lowerSlice(n, attrInts(n, "starts"), attrInts(n, "ends"),
@@ -282,9 +300,13 @@ LogicalResult ONNXLowering::importSlice(const ONNXNode &n) {
   for (int i = 1; i <= 4; ++i) {
     if (!hasInput(n, i))
       continue;
-    const ConstTensor *t = getConst(n, i);
+    const ConstTensor *t = requireConst(n, i,
+                                        i == 1   ? "starts"
+                                        : i == 2 ? "ends"
+                                        : i == 3 ? "axes"
+                                                 : "steps");
     if (!t)
-      return fail("Slice: starts/ends/axes/steps must be constants");
+      return failure();
     (i == 1 ? starts : i == 2 ? ends : i == 3 ? axes : steps) = t->toInts();
   }
   return lowerSlice(n, starts, ends, axes, steps);
@@ -368,9 +390,9 @@ LogicalResult ONNXLowering::lowerSlice(const ONNXNode &n,
 }
 
 LogicalResult ONNXLowering::importExpand(const ONNXNode &n) {
-  const ConstTensor *shapeC = getConst(n, 1);
+  const ConstTensor *shapeC = requireConst(n, 1, "shape");
   if (!shapeC)
-    return fail("Expand: the shape must be a constant");
+    return failure();
   const ConstTensor *c = getConst(n, 0);
   Value x = c ? Value() : get(n, 0);
   Shape s = inputShape(c, x), out;
@@ -389,9 +411,9 @@ LogicalResult ONNXLowering::importExpand(const ONNXNode &n) {
 }
 
 LogicalResult ONNXLowering::importTile(const ONNXNode &n) {
-  const ConstTensor *rep = getConst(n, 1);
+  const ConstTensor *rep = requireConst(n, 1, "repeats");
   if (!rep)
-    return fail("Tile: repeats must be a constant");
+    return failure();
   Value x = get(n, 0);
   Shape s = shapeOf(x), mult = rep->toInts(), out;
   if (mult.size() != s.size())
@@ -430,13 +452,30 @@ LogicalResult ONNXLowering::lowerPad(const ONNXNode &n, bool padsFromAttrs) {
   if (padsFromAttrs) {
     pads = attrInts(n, "pads");
   } else if (hasInput(n, 1)) {
-    const ConstTensor *c = getConst(n, 1);
+    const ConstTensor *c = requireConst(n, 1, "pads");
     if (!c)
-      return fail("Pad: input '" + n.input(1) + "' (pads) must be a constant");
+      return failure();
     pads = c->toInts();
   }
-  if (hasInput(n, 3))
-    return fail("Pad: the axes input is not supported");
+  if (hasInput(n, 3) && pads) {
+    // Pad-18: pads lists [begins, ends] for the given axes only.
+    const ConstTensor *ac = requireConst(n, 3, "axes");
+    if (!ac)
+      return failure();
+    Shape axes = ac->toInts(), full(2 * rank, 0);
+    if (pads->size() != 2 * axes.size())
+      return fail("Pad: pads has " + Twine(pads->size()) + " values for " +
+                  Twine(axes.size()) + " axes");
+    for (auto [k, a] : llvm::enumerate(axes)) {
+      if (a < 0)
+        a += rank;
+      if (a < 0 || a >= rank)
+        return fail("Pad: axis " + Twine(axes[k]) + " out of range");
+      full[a] = (*pads)[k];
+      full[a + rank] = (*pads)[k + axes.size()];
+    }
+    pads = full;
+  }
   if (!pads || (int64_t)pads->size() != 2 * rank)
     return fail("Pad: expected " + Twine(2 * rank) + " pads");
   Shape before(pads->begin(), pads->begin() + rank),
@@ -596,6 +635,7 @@ void mlir::bitmod::onnx_import::populateLayoutPatterns(
   patterns.onOp("Unsqueeze", 1, &L::importUnsqueeze);
   patterns.onOp("Concat", 1, &L::importConcat);
   patterns.onOp("Split", 1, &L::importSplit);
+  patterns.onOp("Split", 18, &L::importSplitV18);
   patterns.onOp("Slice", 1, &L::importSliceV1);
   patterns.onOp("Slice", 10, &L::importSlice, 3);
   patterns.onOp("Expand", 8, &L::importExpand, 2);

@@ -15,6 +15,8 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
 
+#include "llvm/ADT/DenseSet.h"
+
 namespace mlir {
 namespace bitmod {
 #define GEN_PASS_DEF_BITMODONNXTOTOSA
@@ -148,6 +150,53 @@ const ConstTensor *ONNXLowering::getConst(const ONNXNode &node, int i) {
   return v->cst ? &*v->cst : nullptr;
 }
 
+/// The graph inputs whose values `v` (a reader value) is computed from;
+/// Shape and Size read only static shapes, so the walk stops there.
+static void collectRuntimeSources(Value v, llvm::DenseSet<Value> &seen,
+                                  SmallVectorImpl<std::string> &inputs) {
+  if (!seen.insert(v).second)
+    return;
+  if (auto arg = dyn_cast<BlockArgument>(v)) {
+    std::string name = valueName(v);
+    inputs.push_back(name.empty() ? "#" + std::to_string(arg.getArgNumber())
+                                  : name);
+    return;
+  }
+  // Constants and bitmod_onnx.none end the walk.
+  auto node = dyn_cast_if_present<onnx_ir::NodeOp>(v.getDefiningOp());
+  if (!node || node.getOpType() == "Shape" || node.getOpType() == "Size")
+    return;
+  for (Value in : node.getInputs())
+    collectRuntimeSources(in, seen, inputs);
+}
+
+const ConstTensor *ONNXLowering::requireConst(const ONNXNode &n, int i,
+                                              StringRef role) {
+  if (const ConstTensor *c = getConst(n, i))
+    return c;
+  llvm::DenseSet<Value> seen;
+  SmallVector<std::string> inputs;
+  onnx_ir::NodeOp op = n.op;
+  collectRuntimeSources(op.getInputs()[i], seen, inputs);
+  InFlightDiagnostic diag = emitError(loc);
+  diag << n.op_type() << " node '" << nodeLabel(n) << "': input '"
+       << (n.input(i).empty() ? "#" + std::to_string(i) : n.input(i)) << "' ("
+       << role << ") must be a constant, but it depends on runtime values";
+  if (inputs.empty()) {
+    diag << " (it is computed on the host at run time); only constant "
+            "shape computations are folded";
+    return nullptr;
+  }
+  diag << " of graph input" << (inputs.size() > 1 ? "s " : " ");
+  for (auto [k, name] : llvm::enumerate(inputs))
+    diag << (k ? ", '" : "'") << name << "'";
+  diag << "; bind " << (inputs.size() > 1 ? "them" : "it")
+       << " to fixed values with --bind-input " << inputs.front()
+       << "=FILE.npy (dynamic dimensions are fixed with --input-shape or "
+          "--input-dim)";
+  return nullptr;
+}
+
 //===----------------------------------------------------------------------===//
 // Typed attribute binder
 //===----------------------------------------------------------------------===//
@@ -219,10 +268,9 @@ LogicalResult ONNXLowering::intsFromInputOrAttr(const ONNXNode &n, int i,
                                                 StringRef name,
                                                 std::optional<Shape> &out) {
   if (hasInput(n, i)) {
-    const ConstTensor *c = getConst(n, i);
+    const ConstTensor *c = requireConst(n, i, name);
     if (!c)
-      return fail(n.op_type() + ": input '" + n.input(i) +
-                  "' must be a constant");
+      return failure();
     out = c->toInts();
     return success();
   }
@@ -240,7 +288,9 @@ LogicalResult ONNXLowering::lowerNode(onnx_ir::NodeOp op) {
   SmallVector<ImportedValue *> inputs;
   SmallVector<std::string> inputNames;
   for (auto [i, v] : llvm::enumerate(op.getInputs())) {
-    if (isa<NoneType>(v.getType())) {
+    // An absent optional input is bitmod_onnx.none (a result typed `none`
+    // is a value whose type the reader did not know).
+    if (v.getDefiningOp<onnx_ir::NoneOp>()) {
       inputs.push_back(nullptr);
       inputNames.emplace_back();
       continue;
@@ -289,8 +339,11 @@ LogicalResult ONNXLowering::lowerNode(onnx_ir::NodeOp op) {
   for (ImportedValue *out : n.outputs)
     touchesUnsigned |= isUnsignedDType(onnxTypeOf(out));
   bindFailed = false;
-  LogicalResult result = touchesUnsigned ? importUnsignedNode(n, reg->handler)
-                                         : (this->*(reg->handler))(n);
+  // Constant inputs only: evaluate at import (ConstantFolding.cpp).
+  LogicalResult result = success();
+  if (!foldConstantNode(n))
+    result = touchesUnsigned ? importUnsignedNode(n, reg->handler)
+                             : (this->*(reg->handler))(n);
   if (failed(result) || bindFailed)
     return failure();
   recordOutputTypes(n);

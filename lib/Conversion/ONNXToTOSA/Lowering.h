@@ -34,10 +34,12 @@ namespace onnx_import {
 
 using Shape = SmallVector<int64_t>;
 
-/// Constants with at most this many elements are folded through arbitrary
-/// elementwise arithmetic (shape computations); larger ones only through
-/// layout ops (Transpose, Reshape, Cast, ...).
+/// Constant MatMuls (Linear.cpp) fold up to this many operand elements.
 constexpr int64_t kFoldArithLimit = 1 << 16;
+/// Compute ops (arithmetic, comparisons, Where, reductions, ...) whose inputs
+/// are all constants are evaluated at import when no operand and the result
+/// have more elements than this (ConstantFolding.cpp).
+constexpr int64_t kFoldElementLimit = 1 << 20;
 
 /// An ONNX value during lowering: an SSA value, a host constant, or both,
 /// and its ONNX element type (unsigned integers are signless in the lowered
@@ -129,6 +131,10 @@ void populateResizePatterns(ONNXPatternTable &patterns);
 /// nodes) the name of its output.
 std::string layerName(const ONNXNode &n);
 int64_t product(ArrayRef<int64_t> v);
+/// The sorted, unique axes of a reduction over a rank-`rank` tensor
+/// (negative axes count from the end; none or empty: every axis); false if
+/// an axis is out of range.
+bool reductionAxes(const std::optional<Shape> &axes, int64_t rank, Shape &out);
 /// Numpy-style broadcast of two shapes; false if incompatible.
 bool broadcastShapes(ArrayRef<int64_t> a, ArrayRef<int64_t> b, Shape &out);
 /// Flat index into a tensor of shape `inShape` (right-aligned broadcast) of
@@ -170,6 +176,11 @@ public:
   // --- values -----------------------------------------------------------
   Value get(const ONNXNode &node, int i);
   const ConstTensor *getConst(const ONNXNode &node, int i);
+  /// Operand `i` as a host constant; otherwise reports that the operand
+  /// (what the node uses it for: `role`) depends on runtime values, naming
+  /// the graph inputs it is computed from and how to bind them, and
+  /// returns null.
+  const ConstTensor *requireConst(const ONNXNode &node, int i, StringRef role);
   bool hasInput(const ONNXNode &node, int i) { return node.hasInput(i); }
   bool hasOutput(const ONNXNode &node, int i) { return node.hasOutput(i); }
   void setValue(const ONNXNode &node, int i, Value v) {
@@ -237,15 +248,10 @@ public:
   /// A scalar arith.constant inside a region builder.
   static Value scalarValue(OpBuilder &nb, Location nl, Type elem, double v);
 
-  /// Sets result element `flat` of `r` from x[i] and y[j].
-  using BinaryElementFold = llvm::function_ref<void(
-      ConstTensor &r, int64_t flat, const ConstTensor &x, int64_t i,
-      const ConstTensor &y, int64_t j)>;
-  /// Folds a binary node whose operands are both constants (broadcast).
-  LogicalResult foldBinary(const ONNXNode &n, BinaryElementFold fn,
-                           int32_t resultDType = kUndefined);
-  LogicalResult foldArith(const ONNXNode &n, double (*real)(double, double),
-                          int64_t (*integer)(int64_t, int64_t));
+  /// Evaluates `n` on host constants when every present input is a
+  /// constant and the op is a foldable compute op (ConstantFolding.cpp);
+  /// true if the outputs were set.
+  bool foldConstantNode(const ONNXNode &n);
 
   // --- op handlers (one family per file) --------------------------------
   // Shape.cpp: constants, shapes and casts.
@@ -267,10 +273,10 @@ public:
   LogicalResult importDiv(const ONNXNode &n);
   LogicalResult importPow(const ONNXNode &n);
   LogicalResult importVariadic(const ONNXNode &n);
-  template <typename OpTy, bool Swap, bool (*Fold)(double, double)>
+  template <typename OpTy, bool Swap>
   LogicalResult importCompare(const ONNXNode &n);
   LogicalResult importNot(const ONNXNode &n);
-  template <typename OpTy, double (*Fold)(double), bool AllowInts>
+  template <typename OpTy, bool AllowInts>
   LogicalResult importUnary(const ONNXNode &n);
   LogicalResult importActivation(const ONNXNode &n);
   LogicalResult importSoftsign(const ONNXNode &n);
@@ -305,6 +311,7 @@ public:
   LogicalResult importUnsqueeze(const ONNXNode &n);
   LogicalResult importConcat(const ONNXNode &n);
   LogicalResult importSplit(const ONNXNode &n);
+  LogicalResult importSplitV18(const ONNXNode &n);
   LogicalResult importSlice(const ONNXNode &n);
   LogicalResult importSliceV1(const ONNXNode &n);
   LogicalResult lowerSlice(const ONNXNode &n, std::optional<Shape> starts,

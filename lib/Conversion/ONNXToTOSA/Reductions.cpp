@@ -76,25 +76,13 @@ LogicalResult ONNXLowering::importReduce(const ONNXNode &n) {
   if (failed(intsFromInputOrAttr(n, 1, "axes", axesOpt)))
     return failure();
   bool keep = attrInt(n, "keepdims", 1) != 0;
-  Shape axes;
-  if (!axesOpt || axesOpt->empty()) {
-    if (attrInt(n, "noop_with_empty_axes", 0)) {
-      setValue(n, 0, x);
-      return success();
-    }
-    for (int64_t i = 0; i < rank; ++i)
-      axes.push_back(i);
-  } else {
-    for (int64_t a : *axesOpt) {
-      if (a < 0)
-        a += rank;
-      if (a < 0 || a >= rank)
-        return fail(op + ": axis out of range");
-      if (!llvm::is_contained(axes, a))
-        axes.push_back(a);
-    }
+  if ((!axesOpt || axesOpt->empty()) && attrInt(n, "noop_with_empty_axes", 0)) {
+    setValue(n, 0, x);
+    return success();
   }
-  llvm::sort(axes);
+  Shape axes;
+  if (!reductionAxes(axesOpt, rank, axes))
+    return fail(op + ": axis out of range");
   if ((op == "ReduceL2" || op == "ReduceLogSum" || op == "ReduceLogSumExp") &&
       !isa<FloatType>(elemOf(x)))
     return fail(op + ": only floating-point tensors are supported");

@@ -435,9 +435,7 @@ LogicalResult ONNXLowering::importResize(const ONNXNode &n) {
       return success();
     c = getConst(n, i);
     if (!c && product(shapeOf(get(n, i))) != 0)
-      return fail(Twine("Resize: ") + name + " '" + n.input(i) +
-                  "' must be a constant (bind a graph input with "
-                  "--bind-input)");
+      return requireConst(n, i, name), failure();
     if (c && c->numElements() == 0)
       c = nullptr;
     if (c && c->numElements() != rank)

@@ -130,9 +130,9 @@ LogicalResult ONNXLowering::importSize(const ONNXNode &n) {
 }
 
 LogicalResult ONNXLowering::importConstantOfShape(const ONNXNode &n) {
-  const ConstTensor *shape = getConst(n, 0);
+  const ConstTensor *shape = requireConst(n, 0, "shape");
   if (!shape)
-    return fail("ConstantOfShape: the shape must be a constant");
+    return failure();
   Shape s = shape->toInts();
   ConstTensor fill = ConstTensor::fromDoubles(kFloat, {1}, {0.0});
   if (n.getAttr("value")) {
@@ -149,10 +149,11 @@ LogicalResult ONNXLowering::importConstantOfShape(const ONNXNode &n) {
 }
 
 LogicalResult ONNXLowering::importRange(const ONNXNode &n) {
-  const ConstTensor *s = getConst(n, 0), *l = getConst(n, 1),
-                    *d = getConst(n, 2);
-  if (!s || !l || !d)
-    return fail("Range: start, limit and delta must be constants");
+  const ConstTensor *s = requireConst(n, 0, "start");
+  const ConstTensor *l = s ? requireConst(n, 1, "limit") : nullptr;
+  const ConstTensor *d = l ? requireConst(n, 2, "delta") : nullptr;
+  if (!d)
+    return failure();
   double start = s->getDouble(0), limit = l->getDouble(0),
          delta = d->getDouble(0);
   if (delta == 0)

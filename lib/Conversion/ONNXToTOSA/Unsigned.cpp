@@ -227,8 +227,6 @@ LogicalResult ONNXLowering::importUnsignedNode(const ONNXNode &n, Handler h) {
     return success();
   }
   if (op == "Div") {
-    if (getConst(n, 0) && getConst(n, 1))
-      return (this->*h)(n); // folded by value
     Value x = get(n, 0), y = get(n, 1);
     Shape out;
     if (failed(broadcastPair(x, y, out)))

@@ -60,7 +60,7 @@ func.func @pad_mode(%x: tensor<2x3xf32>) -> tensor<4x5xf32> {
 
 module attributes {bitmod_onnx.opset = 17 : i64} {
 func.func @runtime_shape(%x: tensor<2x3xf32>, %s: tensor<2xi64>) -> tensor<3x2xf32> {
-  // expected-error @+1 {{Reshape: the target shape must be a constant}}
+  // expected-error @+1 {{Reshape node 'Reshape->Reshape_out0': input '#1' (shape) must be a constant, but it depends on runtime values of graph input '#1'; bind it to fixed values with --bind-input #1=FILE.npy}}
   %0 = bitmod_onnx.node "Reshape"(%x, %s) : (tensor<2x3xf32>, tensor<2xi64>) -> tensor<3x2xf32>
   return %0 : tensor<3x2xf32>
 }
