@@ -89,7 +89,13 @@ def test_generation_matches_ort(work, family, opset, dtype):
     print("%s opset %d %s: %d tokens %s (%.0f s)" % (
         family, opset, dtype, len(g["sim"]), g["sim"], g["seconds"]))
     assert len(g["sim"]) == matrix.STEPS
-    assert g["sim"] == g["ort"]
+    if g["tie"]:
+        # Only a near-tie in ORT's logits (below the logits bound) may part
+        # the sequences; the tokens before it must be identical.
+        print("parts at token %(step)d, ORT top-2 gap %(gap).1e" % g["tie"])
+        assert g["tie"]["within_bound"]
+    else:
+        assert g["sim"] == g["ort"]
 
 
 def _gen_sim(work):
@@ -114,6 +120,7 @@ def test_unpaired_cache_is_an_error(work):
     model = onnx.load(os.path.join(dec, "model.onnx"))
     renamed = {"present.1.key": "cache_out.1.key"}
     for node in model.graph.node:
+        node.input[:] = [renamed.get(i, i) for i in node.input]
         node.output[:] = [renamed.get(o, o) for o in node.output]
     for out in model.graph.output:
         out.name = renamed.get(out.name, out.name)
