@@ -98,6 +98,28 @@ def test_generation_matches_ort(work, family, opset, dtype):
         assert g["sim"] == g["ort"]
 
 
+
+TRAINED = os.path.join(ROOT, "test", "Inputs", "llm", "tiny-llama-trained.npz")
+
+
+@pytest.mark.parametrize("dtype", ["int8", "bitmod4"])
+def test_trained_generation_is_identical_to_ort(work, dtype):
+    """The trained Llama's logits are peaked, so no near-ties: 32 greedy
+    tokens of the two-phase model.sim must equal ONNX Runtime's exactly."""
+    from bitmod.llm import export as exporter
+    trained = os.path.join(work, "trained")
+    for phase in ("prefill", "decode"):
+        d = matrix.export_dir(trained, "llama", phase, 17, "static")
+        if not os.path.exists(os.path.join(d, "export.json")):
+            exporter.export("llama", phase, 17, False,
+                            matrix.PREFILL if phase == "prefill" else 1,
+                            matrix.CACHE if phase == "decode" else 0, d,
+                            weights=TRAINED)
+    g = matrix.generation_cell(trained, "llama", 17, dtype, CXX)
+    print("trained llama %s: %s" % (dtype, bytes(g["sim"]).decode("latin-1")))
+    assert len(g["sim"]) == matrix.STEPS
+    assert g["sim"] == g["ort"]
+
 def _gen_sim(work):
     """The llama int8 two-phase model.sim of test_generation_matches_ort."""
     matrix.generation_cell(work, "llama", 17, "int8", CXX)
