@@ -505,6 +505,11 @@ mlir::bitmod::readONNXModel(StringRef buffer, StringRef fileName,
 
   if (llvm::Error err = applyInputShapes(model, options))
     return report(std::move(err));
+  // libonnx's version converter trusts the graph (an undefined input
+  // crashes graphProtoToGraph): check the structure ourselves first.
+  if (opset >= 0 && opset < options.targetOpset)
+    if (llvm::Error err = checkModelStructure(model))
+      return report(std::move(err));
   llvm::Expected<bool> converted = convertVersion(model, options.targetOpset);
   if (converted && *converted) {
     opset = getDefaultOpset(model);
