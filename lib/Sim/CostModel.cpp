@@ -7,6 +7,7 @@
 #include "bitmod/Sim/CostModel.h"
 #include "bitmod/Sim/Baselines.h"
 #include "bitmod/Sim/Datapath.h"
+#include "bitmod/Sim/Planner.h"
 
 #include "llvm/Support/FormatVariadic.h"
 
@@ -37,6 +38,8 @@ llvm::StringRef bitmod::sim::getBlockingOrderName(BlockingOrder o) {
     return "wgt-resident";
   case BlockingOrder::Streamed:
     return "streamed";
+  case BlockingOrder::OutBlock:
+    return "out-block";
   }
   return "streamed";
 }
@@ -66,6 +69,7 @@ bitmod::sim::getBitMoDWeightSpec(const AccelConfig &cfg, quant::DataType type,
       perGroup += 8; // zero point
   }
   s.bitsPerWeight = quant::getCodeBits(type) + perGroup / groupSize;
+  s.dtype = type;
   return s;
 }
 
@@ -75,6 +79,7 @@ WeightSpec bitmod::sim::getBitMoDAttentionSpec(const AccelConfig &cfg,
   s.termsPerWeight = 4; // INT8 Booth
   s.groupSize = groupSize ? groupSize : 128;
   s.bitsPerWeight = 8.0 + double(cfg.scaleBits) / s.groupSize;
+  s.dtype = quant::DataType::int8;
   return s;
 }
 
@@ -303,6 +308,7 @@ static GemmCost estimateFixed(const AccelConfig &cfg, AcceleratorKind kind,
     actFill = c.dramReadBytes - c.weightBytes;
     break;
   case BlockingOrder::Streamed:
+  case BlockingOrder::OutBlock:
     wgtFill = ceilDiv(g.M, T) * c.weightBytes;
     actFill = c.dramReadBytes - wgtFill;
     break;
@@ -354,11 +360,10 @@ ArrayArrangement bitmod::sim::selectArrangement(const AccelConfig &cfg,
                                            : ArrayArrangement::Discriminative;
 }
 
-llvm::Expected<GemmCost> bitmod::sim::estimate(const AccelConfig &cfg,
-                                               AcceleratorKind kind,
-                                               const GemmShape &shape,
-                                               const WeightSpec &spec,
-                                               ArrayArrangement arrangement) {
+llvm::Expected<GemmCost>
+bitmod::sim::estimateAnalytic(const AccelConfig &cfg, AcceleratorKind kind,
+                              const GemmShape &shape, const WeightSpec &spec,
+                              ArrayArrangement arrangement) {
   if (llvm::Error e = checkInputs(cfg, kind, shape, spec))
     return std::move(e);
   if (arrangement == ArrayArrangement::Auto)
@@ -366,6 +371,63 @@ llvm::Expected<GemmCost> bitmod::sim::estimate(const AccelConfig &cfg,
                       ? selectArrangement(cfg, kind, shape, spec)
                       : cfg.arrangement;
   return estimateFixed(cfg, kind, shape, spec, arrangement);
+}
+
+llvm::Expected<GemmCost>
+bitmod::sim::estimate(const AccelConfig &cfg, AcceleratorKind kind,
+                      const GemmShape &shape, const WeightSpec &spec,
+                      ArrayArrangement arrangement, unsigned outElemBytes) {
+  if (llvm::Error e = checkInputs(cfg, kind, shape, spec))
+    return std::move(e);
+  if (outElemBytes != 2 && outElemBytes != 4)
+    return createStringError(inconvertibleErrorCode(),
+                             "cost model: output elements are 2 (FP16) or 4 "
+                             "(F32) bytes, got %u",
+                             outElemBytes);
+  if (kind == AcceleratorKind::BitMoD && !spec.dtype)
+    return estimateAnalytic(cfg, kind, shape, spec, arrangement);
+  if (arrangement == ArrayArrangement::Auto)
+    arrangement = cfg.arrangement;
+  llvm::SmallVector<ArrayArrangement, 2> arrangements;
+  if (arrangement == ArrayArrangement::Auto)
+    arrangements = {ArrayArrangement::Discriminative,
+                    ArrayArrangement::Generative};
+  else
+    arrangements = {arrangement};
+  auto g = getPlanGemm(cfg, kind, shape, spec, outElemBytes);
+  if (!g)
+    return g.takeError();
+  std::string lastError;
+  std::vector<PlanCandidate> cands =
+      searchPlans(*g, arrangements, cfg, lastError, /*prune=*/true);
+  if (cands.empty())
+    return createStringError(
+        inconvertibleErrorCode(),
+        "cost model: no plan of %s M=%llu N=%llu K=%llu fits: %s",
+        getAcceleratorName(kind).str().c_str(), (unsigned long long)shape.M,
+        (unsigned long long)shape.N, (unsigned long long)shape.K,
+        lastError.c_str());
+  const PlanCandidate &best = cands.front();
+  GemmCost c = estimateFixed(cfg, kind, shape, spec, best.b.arrangement);
+  c.plan.arrangement = best.b.arrangement;
+  c.plan.shape = getPlanShape(cfg, *g, best.b.arrangement);
+  c.plan.order =
+      best.b.order == PlanOrder::ActResident   ? BlockingOrder::ActResident
+      : best.b.order == PlanOrder::WgtResident ? BlockingOrder::WgtResident
+                                               : BlockingOrder::OutBlock;
+  c.plan.blockTokens = std::min(best.b.blockTokens, shape.M);
+  c.plan.blockChannels = std::min(best.b.blockChannels, shape.N);
+  c.plan.chunkK = std::min<uint64_t>(best.b.blockGroups * g->G, shape.K);
+  c.plan.outerIterations = 0;
+  c.totalCycles = best.cost.cycles;
+  c.dramReadBytes = best.cost.dramReadBytes;
+  c.dramWriteBytes = best.cost.dramWriteBytes;
+  c.dramBytes = best.cost.dramBytes;
+  c.activity = best.cost.activity;
+  c.sramAccesses = c.activity.getSramAccesses();
+  c.peActiveCycles = c.activity.peActiveCycles;
+  c.energy = best.cost.energy;
+  return c;
 }
 
 llvm::Expected<GemmCost>

@@ -3,6 +3,7 @@
 #include "bitmod/Sim/Timing.h"
 
 #include "bitmod/ISA/WeightBlock.h"
+#include "bitmod/Sim/Baselines.h"
 #include "bitmod/Sim/CostModel.h"
 #include "bitmod/Sim/Datapath.h"
 #include "bitmod/Support/Error.h"
@@ -10,6 +11,7 @@
 #include "llvm/Support/FormatVariadic.h"
 
 #include <algorithm>
+#include <cmath>
 #include <deque>
 
 using namespace bitmod;
@@ -24,16 +26,18 @@ static uint64_t ceilDiv(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
 
 Expected<ArrayArrangement>
 sim::getConfigArrangement(const AccelConfig &cfg,
-                          const isa::ConfigFields &config) {
+                          const isa::ConfigFields &config,
+                          AcceleratorKind kind) {
   for (ArrayArrangement a :
        {ArrayArrangement::Discriminative, ArrayArrangement::Generative}) {
-    ArrayShape s = cfg.getArrayShape(a);
+    ArrayShape s = getAcceleratorShape(cfg, kind, a);
     if (s.tokenLanes == config.tokenLanes &&
         s.channelLanes == config.channelLanes)
       return a;
   }
-  ArrayShape d = cfg.getArrayShape(ArrayArrangement::Discriminative);
-  ArrayShape g = cfg.getArrayShape(ArrayArrangement::Generative);
+  ArrayShape d =
+      getAcceleratorShape(cfg, kind, ArrayArrangement::Discriminative);
+  ArrayShape g = getAcceleratorShape(cfg, kind, ArrayArrangement::Generative);
   return makeError(llvm::formatv(
       "CONFIG array {0}x{1} (token x channel lanes) is neither the "
       "discriminative {2}x{3} nor the generative {4}x{5} arrangement",
@@ -43,10 +47,24 @@ sim::getConfigArrangement(const AccelConfig &cfg,
 
 Expected<MatMulPipeline> sim::getMatMulPipeline(const AccelConfig &cfg,
                                                 const isa::ConfigFields &config,
-                                                const isa::MatMulFields &mm) {
-  auto arr = getConfigArrangement(cfg, config);
+                                                const isa::MatMulFields &mm,
+                                                const TimingTarget &target) {
+  auto arr = getConfigArrangement(cfg, config, target.kind);
   if (!arr)
     return arr.takeError();
+  if (target.kind != AcceleratorKind::BitMoD) {
+    ArrayShape s = getAcceleratorShape(cfg, target.kind, *arr);
+    uint64_t passes =
+        ceilDiv(mm.m, s.tokenLanes) * ceilDiv(mm.n, s.channelLanes);
+    MatMulPipeline pl;
+    pl.passCycles =
+        getPassCycles(cfg, target.kind, uint64_t(mm.kGroups) * config.groupSize,
+                      getBaselineWeightSpec(target.bitsPerWeight));
+    pl.issueCycles = passes * pl.passCycles;
+    pl.fillCycles = getFillCycles(cfg, target.kind, *arr);
+    pl.drainCycles = getDrainCycles(cfg, target.kind, *arr);
+    return pl;
+  }
   auto terms = getTermsPerWeight(config.dtype);
   if (!terms)
     return terms.takeError();
@@ -105,7 +123,10 @@ void tokenUse(const Instruction &inst, int pops[4], int pushes[4]) {
 } // namespace
 
 Expected<TimingResult> sim::simulateTiming(const isa::Program &p,
-                                           const AccelConfig &cfg) {
+                                           const AccelConfig &cfg,
+                                           const TimingTarget &target) {
+  const AcceleratorKind kind = target.kind;
+  const bool bitSerial = kind == AcceleratorKind::BitMoD;
   TimingResult r;
   size_t numInsts = p.instructions.size();
   r.insts.resize(numInsts);
@@ -133,7 +154,7 @@ Expected<TimingResult> sim::simulateTiming(const isa::Program &p,
       return makeError("instruction " + llvm::Twine(i) +
                        " (matmul): no CONFIG before it");
     auto pl = getMatMulPipeline(cfg, p.instructions[configOf[i]].config,
-                                p.instructions[i].matmul);
+                                p.instructions[i].matmul, target);
     if (!pl)
       return makeError("instruction " + llvm::Twine(i) +
                        " (matmul): " + llvm::toString(pl.takeError()));
@@ -150,7 +171,8 @@ Expected<TimingResult> sim::simulateTiming(const isa::Program &p,
   uint64_t dramFree = 0;
   uint64_t matmulDone = 0; // completion of every MATMUL issued so far
   uint64_t arrayBusyUntil = 0;
-  uint64_t numPEs = cfg.getNumPEs();
+  uint64_t numPEs =
+      bitSerial ? cfg.getNumPEs() : getBaselineSpec(kind).getNumPEs();
   ArrayArrangement arrangement = ArrayArrangement::Discriminative;
   double usefulTermSteps = 0;
 
@@ -222,16 +244,14 @@ Expected<TimingResult> sim::simulateTiming(const isa::Program &p,
     t.layer = layerOf[i];
     t.start = bestStart;
     ActivityCounts local;
-    unsigned actPort =
-        getActPortBits(cfg, AcceleratorKind::BitMoD, arrangement);
-    unsigned wgtPort =
-        getWgtPortBits(cfg, AcceleratorKind::BitMoD, arrangement);
+    unsigned actPort = getActPortBits(cfg, kind, arrangement);
+    unsigned wgtPort = getWgtPortBits(cfg, kind, arrangement);
     local.actPortBits = actPort;
     local.wgtPortBits = wgtPort;
     uint64_t duration = 0;
     switch (inst.opcode) {
     case Opcode::Config: {
-      auto arr = getConfigArrangement(cfg, inst.config);
+      auto arr = getConfigArrangement(cfg, inst.config, kind);
       if (!arr)
         return makeError("instruction " + llvm::Twine(i) +
                          " (config): " + llvm::toString(arr.takeError()));
@@ -270,16 +290,24 @@ Expected<TimingResult> sim::simulateTiming(const isa::Program &p,
       duration = pipes[i].getLatency();
       t.issueEnd = t.start + pipes[i].issueCycles;
       matmulDone = std::max(matmulDone, t.start + duration);
-      auto layout = isa::getWeightBlockLayout(config, mm.n, mm.kGroups);
-      if (!layout)
-        return layout.takeError();
-      ArrayShape s = cfg.getArrayShape(arrangement);
+      ArrayShape s = getAcceleratorShape(cfg, kind, arrangement);
       uint64_t kPad = uint64_t(mm.kGroups) * config.groupSize;
+      uint64_t blockBytes;
+      if (bitSerial) {
+        auto layout = isa::getWeightBlockLayout(config, mm.n, mm.kGroups);
+        if (!layout)
+          return layout.takeError();
+        blockBytes = layout->totalBytes;
+      } else {
+        blockBytes = ceilDiv(
+            uint64_t(std::ceil(
+                double(mm.n) * double(kPad) * target.bitsPerWeight - 1e-6)),
+            8);
+      }
       uint64_t outElem = mm.outFormat == isa::OutFormat::F32 ? 4 : 2;
       uint64_t outBits = uint64_t(mm.m) * mm.n * outElem * 8;
-      local.wgtReads = ceilDiv(ceilDiv(mm.m, s.tokenLanes) *
-                                   uint64_t(layout->totalBytes) * 8,
-                               wgtPort);
+      local.wgtReads =
+          ceilDiv(ceilDiv(mm.m, s.tokenLanes) * blockBytes * 8, wgtPort);
       local.actReads =
           ceilDiv(ceilDiv(mm.n, s.channelLanes) * mm.m * kPad * 16, actPort) +
           (mm.accumulate ? ceilDiv(outBits, actPort) : 0);
@@ -293,10 +321,15 @@ Expected<TimingResult> sim::simulateTiming(const isa::Program &p,
           (t.start + duration > busyFrom ? t.start + duration - busyFrom : 0);
       arrayBusyUntil = std::max(arrayBusyUntil, t.start + duration);
       t.macs = uint64_t(mm.m) * mm.n * kPad;
-      auto terms = getTermsPerWeight(config.dtype);
-      if (!terms)
-        return terms.takeError();
-      usefulTermSteps += double(t.macs) * *terms / cfg.dotProductWidth;
+      if (bitSerial) {
+        auto terms = getTermsPerWeight(config.dtype);
+        if (!terms)
+          return terms.takeError();
+        usefulTermSteps += double(t.macs) * *terms / cfg.dotProductWidth;
+      } else {
+        usefulTermSteps +=
+            double(t.macs) / getBaselineSpec(kind).macsPerPEPerCycle;
+      }
       break;
     }
     case Opcode::Sync:
@@ -316,7 +349,7 @@ Expected<TimingResult> sim::simulateTiming(const isa::Program &p,
       if (pushes[c])
         pushTimes[c].push_back(t.end);
     // Energy per instruction: port widths may change with the arrangement.
-    EnergyBreakdown e = computeEnergy(cfg, AcceleratorKind::BitMoD, local);
+    EnergyBreakdown e = computeEnergy(cfg, kind, local);
     r.activity += local;
     r.energy += e;
     if (ActivityCounts *la = layerAct(i)) {

@@ -15,6 +15,7 @@
 #include "bitmod/Runtime/Report.h"
 #include "bitmod/Sim/Baselines.h"
 #include "bitmod/Sim/CostModel.h"
+#include "bitmod/Sim/DramBound.h"
 #include "bitmod/Sim/Executor.h"
 #include "bitmod/Sim/Trace.h"
 #include "bitmod/Support/Npy.h"
@@ -31,6 +32,7 @@
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
 
+#include <map>
 #include <random>
 
 using namespace bitmod;
@@ -87,6 +89,11 @@ static cl::opt<std::string> estimateFile(
     cl::desc("Cost-model estimate of the GEMMs listed in a JSON file on "
              "BitMoD and the --compare baselines (no program needed)"),
     cl::value_desc("gemms.json"), cl::cat(cat));
+static cl::opt<bool> useAnalytic(
+    "analytic",
+    cl::desc("With --estimate: the closed-form cost formula (ablation) "
+             "instead of the planned estimate (plan search + timing model)"),
+    cl::init(false), cl::cat(cat));
 static cl::opt<std::string>
     accelFile("accel",
               cl::desc("With --estimate: accelerator JSON (default: paper)"),
@@ -351,10 +358,12 @@ static json::Object estimateCostJSON(const sim::GemmCost &c, uint64_t count) {
 /// [--accel a.json] [--report out.json]: the cost model (docs/simulator.md)
 /// on a list of GEMMs, without a program. Entries: {"name", "m", "n", "k",
 /// "count" (1), "attention" (false; true: W is a runtime FP16 activation,
-/// K/V of QK^T / PV), "dtype" (bitmod4), "group" (128)}. Output:
+/// K/V of QK^T / PV), "dtype" (bitmod4), "group" (128), "out_bytes" (2:
+/// FP16 outputs, or 4: F32)}; every accelerator planned by sim::estimate,
+/// or with --analytic the formula of sim::estimateAnalytic. Output:
 /// {"gemms": [{"name", .., "<accel>": cost}], "total": {"<accel>": ..}}.
 static constexpr const char *kEstimateKeys[] = {
-    "name", "m", "n", "k", "count", "attention", "dtype", "group"};
+    "name", "m", "n", "k", "count", "attention", "dtype", "group", "out_bytes"};
 
 static int runEstimate() {
   auto buf = MemoryBuffer::getFileOrSTDIN(estimateFile);
@@ -372,6 +381,7 @@ static int runEstimate() {
     if (k != sim::AcceleratorKind::BitMoD)
       kinds.push_back(k);
   json::Array out;
+  std::map<std::string, std::pair<sim::GemmCost, uint64_t>> planned;
   std::vector<sim::EnergyBreakdown> totalE(kinds.size());
   std::vector<uint64_t> totalC(kinds.size(), 0);
   for (size_t i = 0; i < list->size(); ++i) {
@@ -382,7 +392,8 @@ static int runEstimate() {
     for (const auto &kv : *g)
       if (!llvm::is_contained(kEstimateKeys, kv.first.str()))
         fatal(where + ": unknown key '" + kv.first.str() +
-              "' (expected name, m, n, k, count, attention, dtype, group)");
+              "' (expected name, m, n, k, count, attention, dtype, group, "
+              "out_bytes)");
     auto getString = [&](StringRef key, StringRef dflt) -> std::string {
       const json::Value *v = g->get(key);
       if (!v)
@@ -403,6 +414,9 @@ static int runEstimate() {
     };
     uint64_t m = getInt("m", 0), n = getInt("n", 0), k = getInt("k", 0);
     uint64_t count = getInt("count", 1), group = getInt("group", 128);
+    uint64_t outBytes = getInt("out_bytes", 2);
+    if (outBytes != 2 && outBytes != 4)
+      fatal(where + ": 'out_bytes' must be 2 (FP16) or 4 (F32)");
     if (!m || !n || !k)
       fatal(where + ": 'm', 'n' and 'k' must be positive");
     bool attention = false;
@@ -436,8 +450,36 @@ static int runEstimate() {
             cfg, *dtype, quant::isMXType(*dtype) ? 32u : unsigned(group)));
       else
         spec = sim::getBaselineWeightSpec(getEstimateBaselineBits(kind, m));
-      sim::GemmCost c = check(sim::estimate(cfg, kind, shape, spec));
-      entry[sim::getAcceleratorName(kind)] = estimateCostJSON(c, count);
+      // Planned estimates simulate every candidate plan: identical GEMMs
+      // (q/o, k/v, attention heads) are planned once.
+      std::string key =
+          formatv("{0}/{1}/{2}/{3}/{4}/{5}/{6}/{7}/{8}", unsigned(kind), m, n,
+                  k, spec.bitsPerWeight, spec.groupSize, spec.termsPerWeight,
+                  spec.dtype ? int(*spec.dtype) : -1, outBytes)
+              .str();
+      auto it = planned.find(key);
+      if (it == planned.end()) {
+        sim::GemmCost c =
+            check(useAnalytic ? sim::estimateAnalytic(cfg, kind, shape, spec)
+                              : sim::estimate(cfg, kind, shape, spec,
+                                              arch::ArrayArrangement::Auto,
+                                              unsigned(outBytes)));
+        // The DRAM lower bound at the planner's K granularity (per-channel
+        // baselines: chunks of a power of two up to 128 dividing K).
+        sim::WeightSpec lbSpec = spec;
+        if (!lbSpec.groupSize) {
+          lbSpec.groupSize = 128;
+          while (k % lbSpec.groupSize)
+            lbSpec.groupSize /= 2;
+        }
+        auto lb = check(
+            sim::getDramLowerBound(cfg, shape, lbSpec, unsigned(outBytes)));
+        it = planned.insert({key, {c, lb.bytes}}).first;
+      }
+      const sim::GemmCost &c = it->second.first;
+      json::Object cost = estimateCostJSON(c, count);
+      cost["dram_lower_bound_bytes"] = int64_t(it->second.second * count);
+      entry[sim::getAcceleratorName(kind)] = std::move(cost);
       totalC[ki] += c.totalCycles * count;
       for (uint64_t r = 0; r < count; ++r)
         totalE[ki] += c.energy;

@@ -1,11 +1,19 @@
-//===- CostModel.h - Analytic per-GEMM cost (single formula source) -*- C++
-//-*-===//
+//===- CostModel.h - Per-GEMM cost: planned estimate and analytic formula -===//
 //
 // Cycles, DRAM traffic, SRAM accesses and energy of one GEMM
-// Y[M, N] = X[M, K] * W[N, K]^T on BitMoD or a baseline. This is the single
-// source of the timing formulas: the compiler's --bitmod-bit-serial-schedule
-// and the timing simulator must reproduce estimate() where nothing contends.
-// docs/simulator.md ("Cost model") derives every formula:
+// Y[M, N] = X[M, K] * W[N, K]^T on BitMoD or a baseline.
+//
+// estimate() is the planned cost: the plan search of Planner.h (the one
+// --bitmod-tile runs) schedules the GEMM on the accelerator -- BitMoD or a
+// bit-parallel baseline under its own lanes, widths and per-channel scales
+// -- and the timing model simulates the chosen plan; cycles, DRAM traffic
+// and energy are the simulated ones (docs/simulator.md, "Planned
+// estimate").
+//
+// estimateAnalytic() is the closed-form formula the comparison used before
+// (kept as a documented ablation, docs/results.md) and the source of the
+// per-MATMUL pieces (group/pass cycles, fill, drain, port widths) the timing
+// model uses. docs/simulator.md ("Cost model") derives every formula:
 //
 //  groupCycles  = max(ceil(G / dp) * terms, scaleBits, tileRows)   (BitMoD)
 //  passCycles   = ceil(Kpad / G) * groupCycles        (BitMoD, Kpad = K
@@ -35,6 +43,7 @@
 #include "llvm/Support/Error.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace bitmod {
@@ -54,6 +63,9 @@ struct WeightSpec {
   unsigned termsPerWeight = 1;
   /// BitMoD group size (K is padded to it); 0 for per-channel baselines.
   unsigned groupSize = 0;
+  /// BitMoD: the data type (the planner needs its weight-block layout);
+  /// set by getBitMoDWeightSpec / getBitMoDAttentionSpec.
+  std::optional<quant::DataType> dtype;
 };
 
 /// BitMoD weight spec for a data type (terms from Datapath.h, bits =
@@ -75,6 +87,7 @@ enum class BlockingOrder : uint8_t {
   ActResident, // X block [Mb, K] held in the act buffer, W streamed
   WgtResident, // W block [Nb, K] held in the weight buffer, X streamed
   Streamed,    // neither fits: both re-streamed per pass
+  OutBlock,    // planned only: output tile on chip, K split into chunks
 };
 llvm::StringRef getBlockingOrderName(BlockingOrder o);
 
@@ -148,13 +161,26 @@ BlockingPlan planBlocking(const arch::AccelConfig &cfg, AcceleratorKind kind,
 
 //--- Estimates ---------------------------------------------------------------
 
-/// Cost with a given arrangement (Auto: evaluate both, keep the lower
-/// totalCycles; ties: Discriminative). Errors: zero dimension, invalid
-/// config, G == 0 with terms > 1 on BitMoD.
+/// Planned cost with a given arrangement (Auto: the search covers both):
+/// the best plan of searchPlans() simulated by the timing model.
+/// totalCycles, dram*Bytes, activity and energy are the simulated plan's;
+/// computeCycles, dramCycles, fill/drain and passes stay the analytic bounds
+/// of estimateAnalytic(). A BitMoD spec without a dtype (hand-built) falls
+/// back to estimateAnalytic(). Errors: zero dimension, invalid config, G == 0
+/// with terms > 1 on BitMoD, a GEMM no plan fits.
+/// `outElemBytes` is the output format (2: FP16, 4: F32) the plan stores.
 llvm::Expected<GemmCost>
 estimate(const arch::AccelConfig &cfg, AcceleratorKind kind,
          const GemmShape &shape, const WeightSpec &spec,
-         arch::ArrayArrangement arrangement = arch::ArrayArrangement::Auto);
+         arch::ArrayArrangement arrangement = arch::ArrayArrangement::Auto,
+         unsigned outElemBytes = 2);
+
+/// The analytic formula (ablation): Auto evaluates both arrangements and
+/// keeps the lower totalCycles (ties: Discriminative).
+llvm::Expected<GemmCost> estimateAnalytic(
+    const arch::AccelConfig &cfg, AcceleratorKind kind, const GemmShape &shape,
+    const WeightSpec &spec,
+    arch::ArrayArrangement arrangement = arch::ArrayArrangement::Auto);
 
 /// Convenience: BitMoD with a data type (spec from getBitMoDWeightSpec), or
 /// for baselines the dtype's code bits as bits per weight. With
@@ -166,7 +192,7 @@ estimate(const arch::AccelConfig &cfg, AcceleratorKind kind,
          bool activationActivation = false,
          arch::ArrayArrangement arrangement = arch::ArrayArrangement::Auto);
 
-/// The arrangement estimate() picks under Auto.
+/// The arrangement estimateAnalytic() picks under Auto.
 arch::ArrayArrangement selectArrangement(const arch::AccelConfig &cfg,
                                          AcceleratorKind kind,
                                          const GemmShape &shape,

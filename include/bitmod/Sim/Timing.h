@@ -90,10 +90,23 @@ struct MatMulPipeline {
   uint64_t getLatency() const { return issueCycles + fillCycles + drainCycles; }
 };
 
+/// The machine a program is timed on: BitMoD (default), or a bit-parallel
+/// baseline of the comparison (Baselines.h) running the same instruction
+/// stream under its own lanes (CONFIG lanes must be one of its
+/// arrangements), 1 MAC per PE per cycle per K element (a MATMUL of kGroups
+/// chunks of G elements is kGroups * G cycles per pass), its fill/drain and
+/// buffer port widths, and its PE energy; weight-buffer reads are counted
+/// at bitsPerWeight.
+struct TimingTarget {
+  AcceleratorKind kind = AcceleratorKind::BitMoD;
+  double bitsPerWeight = 16; // baselines only
+};
+
 /// Pipeline of one MATMUL under `config` (the CONFIG in effect).
 llvm::Expected<MatMulPipeline>
 getMatMulPipeline(const arch::AccelConfig &cfg, const isa::ConfigFields &config,
-                  const isa::MatMulFields &mm);
+                  const isa::MatMulFields &mm,
+                  const TimingTarget &target = TimingTarget());
 /// Cycles of one MATMUL alone under `config`: passes * kGroups * groupCycles
 /// + fill + drain (= MatMulPipeline::getLatency()).
 llvm::Expected<uint64_t> getMatMulCycles(const arch::AccelConfig &cfg,
@@ -106,11 +119,13 @@ uint64_t getDmaBusCycles(const arch::AccelConfig &cfg, uint64_t bytes,
 /// supported shapes.
 llvm::Expected<arch::ArrayArrangement>
 getConfigArrangement(const arch::AccelConfig &cfg,
-                     const isa::ConfigFields &config);
+                     const isa::ConfigFields &config,
+                     AcceleratorKind kind = AcceleratorKind::BitMoD);
 
 /// Simulates the timing of a verified program.
-llvm::Expected<TimingResult> simulateTiming(const isa::Program &program,
-                                            const arch::AccelConfig &cfg);
+llvm::Expected<TimingResult>
+simulateTiming(const isa::Program &program, const arch::AccelConfig &cfg,
+               const TimingTarget &target = TimingTarget());
 
 } // namespace sim
 } // namespace bitmod
