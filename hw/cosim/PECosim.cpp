@@ -163,6 +163,3 @@ bool runPECosim(const CosimOptions &opt, DataType t, Stats &st) {
 }
 
 } // namespace bitmod::cosim
-bool bitmod::cosim::runTileCosim(const CosimOptions &, quant::DataType, Stats &) {
-  return true; // TEMPORARY: the tile co-simulation is the next commit
-}
