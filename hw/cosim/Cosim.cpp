@@ -116,8 +116,7 @@ int main(int argc, char **argv) {
     std::string a = argv[i];
     auto next = [&]() -> const char * {
       if (i + 1 >= argc) {
-        std::fprintf(stderr, "bitmod-rtl-cosim: %s needs a value\n",
-                     a.c_str());
+        std::fprintf(stderr, "bitmod-rtl-cosim: %s needs a value\n", a.c_str());
         std::exit(2);
       }
       return argv[++i];
@@ -139,8 +138,7 @@ int main(int argc, char **argv) {
       while (std::getline(ss, name, ',')) {
         auto t = quant::parseDataType(name);
         if (!t || !sim::isSupportedByPE(*t)) {
-          std::fprintf(stderr,
-                       "bitmod-rtl-cosim: '%s' is not a PE data type\n",
+          std::fprintf(stderr, "bitmod-rtl-cosim: '%s' is not a PE data type\n",
                        name.c_str());
           return 2;
         }
@@ -182,9 +180,9 @@ int main(int argc, char **argv) {
     }
     std::fflush(stdout);
   }
-  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                              t0)
-                    .count();
+  double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+          .count();
   std::printf("%s (%.1f s)\n", allOk ? "ALL MATCH" : "FAILED", secs);
   return allOk ? 0 : 1;
 }

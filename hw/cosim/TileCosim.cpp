@@ -134,8 +134,8 @@ bool runTileCosim(const CosimOptions &opt, DataType t, Stats &st) {
     if (svType)
       dopt.specialValues = sv;
     std::vector<float> yGold(R * C), yFast(R * C);
-    if (llvm::Error e = golden::groupedMatmul(x.data(), R, w, yGold.data(),
-                                              dopt)) {
+    if (llvm::Error e =
+            golden::groupedMatmul(x.data(), R, w, yGold.data(), dopt)) {
       std::fprintf(stderr, "golden: %s\n",
                    llvm::toString(std::move(e)).c_str());
       return false;

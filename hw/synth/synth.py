@@ -11,6 +11,7 @@ docs/rtl.md and the PE area the accelerator description can take
 (AccelConfig "pe_area_um2", see docs/rtl.md "Area feed").
 
 Usage: hw/synth/synth.py [--units a,b] [--out hw/synth/area.json] [--logs DIR]
+                         [--reuse]
 """
 import argparse
 import json
@@ -48,7 +49,7 @@ UNITS = {
 }
 
 
-def run_unit(name, logs):
+def run_unit(name, logs, reuse=False):
     top, files, params, flatten, _ = UNITS[name]
     cmds = ["read_verilog -I%s %s" % (RTL, " ".join(
         os.path.join(RTL, f) for f in files))]
@@ -63,12 +64,14 @@ def run_unit(name, logs):
     ]
     t0 = time.time()
     log = os.path.join(logs, name + ".log")
-    with open(log, "w") as f:
-        r = subprocess.run(["yosys", "-p", "; ".join(cmds)], stdout=f,
-                           stderr=subprocess.STDOUT)
+    stat = os.path.join(logs, name + ".stat")
+    if not (reuse and os.path.isfile(stat)):
+        with open(log, "w") as f:
+            r = subprocess.run(["yosys", "-p", "; ".join(cmds)], stdout=f,
+                               stderr=subprocess.STDOUT)
+        if r.returncode != 0:
+            sys.exit("yosys failed on %s (see %s)" % (name, log))
     secs = time.time() - t0
-    if r.returncode != 0:
-        sys.exit("yosys failed on %s (see %s)" % (name, log))
     text = open(os.path.join(logs, name + ".stat")).read()
     # The last (top or whole-design) block of the report.
     cells = [int(x) for x in re.findall(r"Number of cells:\s+(\d+)", text)]
@@ -89,6 +92,9 @@ def main():
     ap.add_argument("--units", default=",".join(UNITS))
     ap.add_argument("--out", default=os.path.join(HW, "synth", "area.json"))
     ap.add_argument("--logs", default="/tmp/bitmod-synth")
+    ap.add_argument("--reuse", action="store_true",
+                    help="take a unit's figures from an earlier run's "
+                    "LOGS/<unit>.stat instead of running yosys again")
     args = ap.parse_args()
     os.makedirs(args.logs, exist_ok=True)
     names = args.units.split(",")
@@ -97,7 +103,7 @@ def main():
             sys.exit("unknown unit '%s' (known: %s)" % (n, ", ".join(UNITS)))
     res = {}
     for n in names:
-        res[n] = run_unit(n, args.logs)
+        res[n] = run_unit(n, args.logs, args.reuse)
         res[n]["description"] = UNITS[n][4]
         print("%-16s %8d cells %9d transistors %6d FFs  (%.0f s)" % (
             n, res[n]["cells"], res[n]["transistors"], res[n]["flip_flops"],
@@ -130,6 +136,13 @@ def main():
         json.dump(out, f, indent=1, sort_keys=True)
         f.write("\n")
     print("wrote", args.out)
+    if "pe_area_um2" in out:
+        # An accelerator description fragment: `--accel` / loadAccelConfig.
+        accel = os.path.join(os.path.dirname(args.out), "accel-rtl-area.json")
+        with open(accel, "w") as f:
+            json.dump({"pe_area_um2": round(out["pe_area_um2"], 1)}, f)
+            f.write("\n")
+        print("wrote", accel)
 
 
 if __name__ == "__main__":
