@@ -65,7 +65,8 @@ def run_unit(name, logs, reuse=False):
     t0 = time.time()
     log = os.path.join(logs, name + ".log")
     stat = os.path.join(logs, name + ".stat")
-    if not (reuse and os.path.isfile(stat)):
+    reused = reuse and os.path.isfile(stat)
+    if not reused:
         with open(log, "w") as f:
             r = subprocess.run(["yosys", "-p", "; ".join(cmds)], stdout=f,
                                stderr=subprocess.STDOUT)
@@ -82,9 +83,10 @@ def run_unit(name, logs, reuse=False):
     for m in re.finditer(r"\$_(?:S?DFF|DFFE|SDFFE|SDFFCE|ALDFF)\w*\s+(\d+)",
                          block):
         ffs += int(m.group(1))
+    command = "yosys -p '%s'" % "; ".join(cmds[:-1] + ["stat -tech cmos"])
     return {"cells": cells[-1], "transistors": trans[-1], "flip_flops": ffs,
-            "seconds": round(secs, 1), "command": "yosys -p '%s'" %
-            "; ".join(cmds[:-1] + ["stat -tech cmos"])}
+            "seconds": None if reused else round(secs, 1),
+            "command": command.replace(RTL, "hw/rtl")}
 
 
 def main():
@@ -105,9 +107,10 @@ def main():
     for n in names:
         res[n] = run_unit(n, args.logs, args.reuse)
         res[n]["description"] = UNITS[n][4]
-        print("%-16s %8d cells %9d transistors %6d FFs  (%.0f s)" % (
+        print("%-16s %8d cells %9d transistors %6d FFs  (%s)" % (
             n, res[n]["cells"], res[n]["transistors"], res[n]["flip_flops"],
-            res[n]["seconds"]), flush=True)
+            "reused" if res[n]["seconds"] is None else
+            "%.0f s" % res[n]["seconds"]), flush=True)
     out = {"tool": subprocess.run(["yosys", "-V"], capture_output=True,
                                   text=True).stdout.strip(),
            "metric": "transistors of `stat -tech cmos` (generic cells)",
