@@ -66,7 +66,6 @@ bool runPECosim(const CosimOptions &opt, DataType t, Stats &st) {
   VerilatedContext ctx;
   PEHarness h(ctx);
   Rng rng(opt.seed * 1000003u + unsigned(t));
-  const unsigned bits = quant::getCodeBits(t);
   const bool mx = quant::isMXType(t);
   const bool svType = quant::hasSpecialValue(t);
   const unsigned terms = *getTermsPerWeight(t);
