@@ -93,7 +93,7 @@ bool AccelConfig::operator==(const AccelConfig &o) const {
          bufferWritePorts == o.bufferWritePorts &&
          dramBytesPerCycle == o.dramBytesPerCycle &&
          dramLatencyCycles == o.dramLatencyCycles &&
-         pePJPerCycle == o.pePJPerCycle &&
+         pePJPerCycle == o.pePJPerCycle && peAreaUM2 == o.peAreaUM2 &&
          placeRouteFactor == o.placeRouteFactor &&
          dramPJPerBit == o.dramPJPerBit;
 }
@@ -141,6 +141,7 @@ const FieldDesc kFields[] = {
     {"dram_bytes_per_cycle", &AccelConfig::dramBytesPerCycle, 1, 1 << 20},
     {"dram_latency_cycles", &AccelConfig::dramLatencyCycles, 0, 1 << 24},
     {"pe_pj_per_cycle", &AccelConfig::pePJPerCycle, 0, 1e6},
+    {"pe_area_um2", &AccelConfig::peAreaUM2, 1e-3, 1e9},
     {"place_route_factor", &AccelConfig::placeRouteFactor, 0, 1e3},
     {"dram_pj_per_bit", &AccelConfig::dramPJPerBit, 0, 1e6},
 };

@@ -5,6 +5,7 @@
 #include "llvm/ADT/StringExtras.h"
 
 #include <cassert>
+#include <cmath>
 
 using namespace bitmod::arch;
 using namespace bitmod::sim;
@@ -56,6 +57,17 @@ const PEConstants &bitmod::sim::getPEConstants(AcceleratorKind kind) {
     if (c.kind == kind)
       return c;
   return getPEConstantsTable().front();
+}
+
+double bitmod::sim::getPEAreaUM2(const AccelConfig &cfg, AcceleratorKind kind) {
+  return kind == AcceleratorKind::BitMoD ? cfg.peAreaUM2
+                                         : getPEConstants(kind).peAreaUM2;
+}
+
+uint64_t bitmod::sim::getIsoAreaNumPEs(const AccelConfig &cfg,
+                                       AcceleratorKind kind) {
+  double area = double(cfg.getNumPEs()) * cfg.peAreaUM2;
+  return uint64_t(std::floor(area / getPEAreaUM2(cfg, kind) + 1e-9));
 }
 
 double bitmod::sim::getPEEnergyPJ(const AccelConfig &cfg,

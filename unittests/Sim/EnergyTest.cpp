@@ -17,6 +17,25 @@ TEST(Energy, PEConstantsWithPlaceAndRoute) {
   EXPECT_FALSE(parseAcceleratorKind("tpu").has_value());
 }
 
+// The PE area of the accelerator description feeds the iso-area counts
+// (docs/rtl.md "Area feed").
+TEST(Energy, PEAreaAndIsoAreaCount) {
+  AccelConfig cfg;
+  EXPECT_DOUBLE_EQ(getPEAreaUM2(cfg, AcceleratorKind::BitMoD), 1507.7);
+  EXPECT_DOUBLE_EQ(getPEAreaUM2(cfg, AcceleratorKind::FP16), 1968.7);
+  // 1024 x 1507.7 / 1968.7 = 784.2 (the paper rounds its array to 768).
+  EXPECT_EQ(getIsoAreaNumPEs(cfg, AcceleratorKind::FP16), 784u);
+  EXPECT_EQ(getIsoAreaNumPEs(cfg, AcceleratorKind::BitMoD), 1024u);
+  auto synthesized = parseAccelConfigJSON(R"({"pe_area_um2": 984.35})");
+  ASSERT_TRUE(bool(synthesized)) << llvm::toString(synthesized.takeError());
+  EXPECT_DOUBLE_EQ(synthesized->peAreaUM2, 984.35);
+  EXPECT_EQ(getIsoAreaNumPEs(*synthesized, AcceleratorKind::FP16), 512u);
+  auto bad = parseAccelConfigJSON(R"({"pe_area_um2": 0})");
+  ASSERT_FALSE(bool(bad));
+  EXPECT_NE(llvm::toString(bad.takeError()).find("pe_area_um2"),
+            std::string::npos);
+}
+
 TEST(Energy, SramLookupNextWider) {
   AccelConfig cfg;
   SramAccessEnergy e = lookupSramEnergy(cfg, 256);

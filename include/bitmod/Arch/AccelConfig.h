@@ -93,7 +93,10 @@ struct AccelConfig {
   unsigned dramLatencyCycles = 100;
 
   //--- Energy (REFERENCE.md; see Energy.h for the per-accelerator table) ---
-  double pePJPerCycle = 0.56;    // BitMoD PE, before place and route
+  double pePJPerCycle = 0.56; // BitMoD PE, before place and route
+  /// BitMoD PE area before place and route (um^2): the paper's 1507.7, or
+  /// the project's Yosys figure (hw/synth/accel-rtl-area.json, docs/rtl.md).
+  double peAreaUM2 = 1507.7;
   double placeRouteFactor = 1.5; // authors scale PE energy/area by 1.5
   double dramPJPerBit = 18.75;   // 1200 pJ / 64 bit, read and write
   std::vector<SramEnergyEntry> sramTable = getPaperSramTable();

@@ -46,6 +46,14 @@ struct PEConstants {
 llvm::ArrayRef<PEConstants> getPEConstantsTable();
 const PEConstants &getPEConstants(AcceleratorKind kind);
 
+/// PE area before place and route (um^2): cfg.peAreaUM2 for BitMoD (the
+/// paper's figure, or the synthesized one of docs/rtl.md), the table's for
+/// the baselines.
+double getPEAreaUM2(const arch::AccelConfig &cfg, AcceleratorKind kind);
+/// PEs of `kind` that fit the compute area of cfg's BitMoD array
+/// (cfg.getNumPEs() x cfg.peAreaUM2), rounded down: the iso-area count.
+uint64_t getIsoAreaNumPEs(const arch::AccelConfig &cfg, AcceleratorKind kind);
+
 /// PE energy per PE per cycle including the place-and-route factor. For
 /// BitMoD the value is cfg.pePJPerCycle, for baselines the table's.
 double getPEEnergyPJ(const arch::AccelConfig &cfg, AcceleratorKind kind);
