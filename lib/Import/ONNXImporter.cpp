@@ -362,6 +362,11 @@ LogicalResult mlir::bitmod::parseInputShapeSpec(StringRef spec,
                                                 SmallVector<int64_t> &shape,
                                                 std::string &error) {
   auto [n, dims] = spec.rsplit('=');
+  if (n.contains('=') || dims.contains(',')) {
+    error = "--input-shape takes one input per option, got '" + spec.str() +
+            "': repeat it (--input-shape=a=1x16 --input-shape=b=4)";
+    return failure();
+  }
   if (n.empty() || dims.empty() || !spec.contains('=')) {
     error = "--input-shape expects name=AxBxC, got '" + spec.str() + "'";
     return failure();

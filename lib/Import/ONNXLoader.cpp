@@ -3,6 +3,7 @@
 #include "ONNXLoader.h"
 
 #include "bitmod/Support/Error.h"
+#include "bitmod/Support/MemoryLimit.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
@@ -143,9 +144,27 @@ llvm::Error onnx_import::checkModelStructure(const onnx::ModelProto &model) {
                                  what + ")");
     return llvm::Error::success();
   };
-  for (const auto &init : graph.initializer())
+  // The size of every stored tensor, before a library computes it (the
+  // product of 2^40 x 2^40 dims wraps) or anything allocates it.
+  auto checkSize = [](const onnx::TensorProto &t,
+                      const std::string &what) -> llvm::Error {
+    size_t es = dtypeSize(t.data_type());
+    SmallVector<int64_t> dims(t.dims().begin(), t.dims().end());
+    return ::bitmod::checkTensorMemory(what + " '" + t.name() + "'", dims,
+                                       es ? es : 1);
+  };
+  for (const auto &init : graph.initializer()) {
     if (llvm::Error err = define(init.name(), "initializer"))
       return err;
+    if (llvm::Error err = checkSize(init, "initializer"))
+      return err;
+  }
+  for (const onnx::NodeProto &node : graph.node())
+    for (const onnx::AttributeProto &a : node.attribute())
+      if (a.has_t())
+        if (llvm::Error err = checkSize(a.t(), node.op_type() + " attribute '" +
+                                                   a.name() + "' tensor"))
+          return err;
   for (const auto &in : graph.input())
     if (!defined.contains(in.name()))
       defined.insert(in.name());

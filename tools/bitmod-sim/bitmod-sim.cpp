@@ -17,6 +17,7 @@
 #include "bitmod/Sim/CostModel.h"
 #include "bitmod/Sim/Executor.h"
 #include "bitmod/Sim/Trace.h"
+#include "bitmod/Support/MemoryLimit.h"
 #include "bitmod/Support/Npy.h"
 #include "bitmod/Support/Version.h"
 
@@ -461,6 +462,7 @@ static int runEstimate() {
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
   bitmod::installVersionPrinter("bitmod-sim");
+  bitmod::registerMemoryLimitOption(&cat);
   cl::HideUnrelatedOptions(cat);
   cl::ParseCommandLineOptions(argc, argv,
                               "BitMoD accelerator simulator and assembler\n");
