@@ -510,6 +510,8 @@ mlir::bitmod::readONNXModel(StringRef buffer, StringRef fileName,
 
   if (llvm::Error err = applyInputShapes(model, options))
     return report(std::move(err));
+  if (llvm::Error err = checkTensorSizes(model))
+    return report(std::move(err));
   // libonnx's version converter trusts the graph (an undefined input
   // crashes graphProtoToGraph): check the structure ourselves first.
   if (opset >= 0 && opset < options.targetOpset)

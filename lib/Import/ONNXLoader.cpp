@@ -129,6 +129,27 @@ bool onnx_import::makeLibOnnxView(const onnx::ModelProto &model,
   return true;
 }
 
+llvm::Error onnx_import::checkTensorSizes(const onnx::ModelProto &model) {
+  const onnx::GraphProto &graph = model.graph();
+  auto checkSize = [](const onnx::TensorProto &t,
+                      const std::string &what) -> llvm::Error {
+    size_t es = dtypeSize(t.data_type());
+    SmallVector<int64_t> dims(t.dims().begin(), t.dims().end());
+    return ::bitmod::checkTensorMemory(what + " '" + t.name() + "'", dims,
+                                       es ? es : 1);
+  };
+  for (const auto &init : graph.initializer())
+    if (llvm::Error err = checkSize(init, "initializer"))
+      return err;
+  for (const onnx::NodeProto &node : graph.node())
+    for (const onnx::AttributeProto &a : node.attribute())
+      if (a.has_t())
+        if (llvm::Error err = checkSize(a.t(), node.op_type() + " attribute '" +
+                                                   a.name() + "' tensor"))
+          return err;
+  return llvm::Error::success();
+}
+
 llvm::Error onnx_import::checkModelStructure(const onnx::ModelProto &model) {
   if (model.ir_version() > kMaxIRVersion)
     return ::bitmod::makeError(
@@ -144,27 +165,9 @@ llvm::Error onnx_import::checkModelStructure(const onnx::ModelProto &model) {
                                  what + ")");
     return llvm::Error::success();
   };
-  // The size of every stored tensor, before a library computes it (the
-  // product of 2^40 x 2^40 dims wraps) or anything allocates it.
-  auto checkSize = [](const onnx::TensorProto &t,
-                      const std::string &what) -> llvm::Error {
-    size_t es = dtypeSize(t.data_type());
-    SmallVector<int64_t> dims(t.dims().begin(), t.dims().end());
-    return ::bitmod::checkTensorMemory(what + " '" + t.name() + "'", dims,
-                                       es ? es : 1);
-  };
-  for (const auto &init : graph.initializer()) {
+  for (const auto &init : graph.initializer())
     if (llvm::Error err = define(init.name(), "initializer"))
       return err;
-    if (llvm::Error err = checkSize(init, "initializer"))
-      return err;
-  }
-  for (const onnx::NodeProto &node : graph.node())
-    for (const onnx::AttributeProto &a : node.attribute())
-      if (a.has_t())
-        if (llvm::Error err = checkSize(a.t(), node.op_type() + " attribute '" +
-                                                   a.name() + "' tensor"))
-          return err;
   for (const auto &in : graph.input())
     if (!defined.contains(in.name()))
       defined.insert(in.name());

@@ -68,9 +68,9 @@ LogicalResult ONNXLowering::importMatMul(const ONNXNode &n) {
     setConst(n, 0, r);
     return success();
   }
-  Value a = get(n, 0);
-  Value w = get(n, 1);
-  Value y = hostMatMul(a, w);
+  Value lhs = get(n, 0);
+  Value rhs = get(n, 1);
+  Value y = hostMatMul(lhs, rhs);
   if (!y)
     return failure();
   setValue(n, 0, y);
