@@ -51,10 +51,7 @@ if (( sanitize )); then
   # Not under the sanitizers: tests that import the Python extension (not
   # built here) or install the package; end-to-end tests beyond a sample
   # (each compiles a model.sim).
-  # Also out: the tests whose IR text depends on the compiler that built the
-  # frontend (op creation order in function arguments differs between GCC
-  # and clang; docs/reliability.md).
-  lit_filter_out='^BITMOD :: (install/|Conversion/ONNXToTOSA/(layout|normalization|reductions)[.]mlir|Import/(pool-pow-fold|reduce-norms)[.]test|Import/(convnet|decoder-layer)\.test|Conversion/run-decoder-dtype-none\.test|e2e/(bind-input|conv-groups|convtranspose|driver-mlir-options|f16-model|int-pow|resize|typed-io|unsigned)\.test|e2e-timing/schedule-sweep\.test)'
+  lit_filter_out='^BITMOD :: (install/|Import/(convnet|decoder-layer)\.test|Conversion/run-decoder-dtype-none\.test|e2e/(bind-input|conv-groups|convtranspose|driver-mlir-options|f16-model|int-pow|resize|typed-io|unsigned)\.test|e2e-timing/schedule-sweep\.test)'
   export LIT_FILTER_OUT="$lit_filter_out"
 else
   build="${BITMOD_BUILD_DIR:-$root/build}"

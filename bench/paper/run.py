@@ -24,6 +24,7 @@ Flow per model (docs/results.md, "Method"):
 import argparse
 import concurrent.futures
 import datetime
+import functools
 import json
 import os
 import re
@@ -1004,7 +1005,22 @@ def render(results, fig_dir, md_path, fig_rel):
         f.write(markdown(results, fig_rel))
 
 
-def main(argv=None):
+def model_workload_task(model, tools, workdir, accel, prompt, output, keep,
+                        verbose=False, reuse=False):
+    """paper_model_workload of one model with its own Runner: a top-level
+    function, so a Dask worker can run it (bitmod.dse --preset paper-eval)."""
+    run = Runner(tools, workdir, verbose, reuse)
+    t1 = time.time()
+    wl = paper_model_workload(run, model, accel, prompt, output, keep)
+    wl.seconds = dict(run.seconds)
+    print("%-12s %6.1f s" % (model.name, time.time() - t1), file=sys.stderr)
+    return wl
+
+
+def main(argv=None, model_map=None):
+    """The evaluation; `model_map(fn, models)` (default: a thread pool of
+    --jobs) maps model_workload_task's partial application over the models
+    (bitmod.dse passes a Dask client's map)."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true",
                     help="one tiny model, prompt 32, 8 output tokens "
@@ -1088,20 +1104,24 @@ def main(argv=None):
             models = [bm.get_model(n.strip()) for n in args.models.split(",")]
         else:
             models = bm.PAPER_MODELS
-        def one(m):
-            t1 = time.time()
-            wl = paper_model_workload(run, m, accel, args.prompt,
-                                      args.output_tokens, args.keep)
-            print("%-12s %6.1f s" % (m.name, time.time() - t1),
-                  file=sys.stderr)
-            return wl
+        one = functools.partial(
+            model_workload_task, tools=tools, workdir=workdir, accel=accel,
+            prompt=args.prompt, output=args.output_tokens, keep=args.keep,
+            verbose=args.verbose, reuse=args.reuse)
         if args.jobs < 1:
             raise BenchError("--jobs must be >= 1")
         # Largest first so the two workers finish together.
         order = sorted(models, key=lambda m: -m.weight_count())
-        with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
-            done = dict(zip([m.name for m in order], pool.map(one, order)))
+        if model_map is None:
+            with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
+                wls_done = list(pool.map(one, order))
+        else:
+            wls_done = list(model_map(one, order))
+        done = dict(zip([m.name for m in order], wls_done))
         wls = [done[m.name] for m in models]
+        for w in wls:
+            for tool, s in getattr(w, "seconds", {}).items():
+                run.seconds[tool] = run.seconds.get(tool, 0.0) + s
     results = {}
     for sc in SCENARIOS:
         results[sc] = summarize(wls, sc)

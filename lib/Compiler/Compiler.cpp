@@ -54,6 +54,10 @@ public:
 
 private:
   LogicalResult checkOptions();
+  /// Removes what an earlier compilation wrote to the output directory, so
+  /// that a run which stops earlier (--emit, --dtype=none, no accelerator
+  /// layer, an error) leaves none of it next to its own files.
+  LogicalResult removeStaleArtifacts();
   OwningOpRef<ModuleOp> importModel(StringRef file,
                                     ArrayRef<std::string> inputShapes);
   /// Imports the prefill and decode graphs into one module with public
@@ -115,6 +119,23 @@ LogicalResult ModelCompiler::checkOptions() {
       return emitError(loc)
              << "--feed expects present=past, got '" << spec << "'";
   }
+  // What the tiler would refuse for every layer, before the import and the
+  // quantization of a large model.
+  if (!options.isHostOnly() && options.mappingPipeline.empty()) {
+    const isa::FieldInfo &groupField =
+        isa::getFieldInfo(isa::FieldId::config_groupSize);
+    if (options.accel.groupSize < groupField.min ||
+        options.accel.groupSize > groupField.max)
+      return emitError(loc)
+             << "--group-size=" << options.accel.groupSize
+             << " is outside the accelerator's [" << groupField.min << ", "
+             << groupField.max << "] (the group_size field of CONFIG)";
+    if (options.accel.scaleBits == 0)
+      return emitError(loc)
+             << "--scale-bits=0 (float group scales) is not a hardware "
+                "format: the accelerator takes 4..8-bit integer group scales "
+                "(--dtype=none runs the model on the host in float32)";
+  }
   if (!options.feeds.empty() && !options.isTwoPhase())
     return emitError(loc) << "--feed needs a two-phase model (--prefill-model "
                              "or --prefill-input-shape)";
@@ -131,7 +152,7 @@ ModelCompiler::importModel(StringRef file, ArrayRef<std::string> inputShapes) {
     std::string name, error;
     SmallVector<int64_t> shape;
     if (failed(parseInputShapeSpec(spec, name, shape, error))) {
-      emitError(loc) << "--input-shape: " << error;
+      emitError(loc) << error; // the message names --input-shape
       return nullptr;
     }
     importOptions.inputShapes.emplace_back(name, shape);
@@ -441,8 +462,23 @@ LogicalResult ModelCompiler::emitCpp(ModuleOp module, StringRef modelName,
   });
 }
 
+/// Every file compileModel() writes to the output directory.
+static constexpr StringLiteral kArtifacts[] = {
+    "model.mlir", "model.bmod", "model.s", "model.cpp", "model.sim"};
+
+LogicalResult ModelCompiler::removeStaleArtifacts() {
+  for (StringRef name : kArtifacts) {
+    std::string path = getOutputPath(name);
+    if (std::error_code ec =
+            llvm::sys::fs::remove(path, /*IgnoreNonExisting=*/true))
+      return emitError(loc) << "cannot remove the stale '" << path
+                            << "' of an earlier compilation: " << ec.message();
+  }
+  return success();
+}
+
 LogicalResult ModelCompiler::run() {
-  if (failed(checkOptions()))
+  if (failed(checkOptions()) || failed(removeStaleArtifacts()))
     return failure();
   bool hostOnly = options.isHostOnly();
 

@@ -22,6 +22,45 @@ using namespace mlir::bitmod;
 
 StringRef mlir::bitmod::getDefaultModelCompiler() { return BITMOD_DEFAULT_CXX; }
 
+/// The runtime headers and libraries model.sim compiles against. An
+/// installed bitmod-compile (<prefix>/bin) uses <prefix>/include and
+/// <prefix>/<libdir> when they hold the runtime header and every runtime
+/// library; the build tree's tools use the paths baked in at configure time
+/// (its include/ has only generated headers, so the test fails there).
+static void getRuntimePaths(std::vector<std::string> &includeDirs,
+                            std::vector<std::string> &libraries) {
+  SmallVector<StringRef, 8> builtLibs;
+  StringRef(BITMOD_RUNTIME_LIBRARIES).split(builtLibs, ';', -1, false);
+  std::string exe = llvm::sys::fs::getMainExecutable(nullptr, nullptr);
+  if (!exe.empty()) {
+    SmallString<256> prefix =
+        llvm::sys::path::parent_path(llvm::sys::path::parent_path(exe));
+    SmallString<256> include(prefix), header;
+    llvm::sys::path::append(include, BITMOD_INSTALL_INCLUDEDIR);
+    header = include;
+    llvm::sys::path::append(header, "bitmod", "Runtime", "Runtime.h");
+    std::vector<std::string> installed;
+    for (StringRef lib : builtLibs) {
+      SmallString<256> path(prefix);
+      llvm::sys::path::append(path, BITMOD_INSTALL_LIBDIR,
+                              llvm::sys::path::filename(lib));
+      installed.push_back(std::string(path));
+    }
+    if (llvm::sys::fs::exists(header) &&
+        llvm::all_of(installed, [](const std::string &path) {
+          return llvm::sys::fs::exists(path);
+        })) {
+      includeDirs = {std::string(include)};
+      libraries = std::move(installed);
+      return;
+    }
+  }
+  SmallVector<StringRef, 4> dirs;
+  StringRef(BITMOD_RUNTIME_INCLUDE_DIRS).split(dirs, ';', -1, false);
+  includeDirs.assign(dirs.begin(), dirs.end());
+  libraries.assign(builtLibs.begin(), builtLibs.end());
+}
+
 FailureOr<std::vector<HostEntryInterface>>
 mlir::bitmod::readHostEntryInterfaces(ModuleOp module) {
   std::vector<HostEntryInterface> entries;
@@ -231,15 +270,13 @@ LogicalResult mlir::bitmod::compileModelSim(StringRef cppPath,
   StringRef(options.cxxFlags).split(flags, ' ', -1, false);
   for (StringRef f : flags)
     args.push_back(f.str());
-  SmallVector<StringRef, 4> dirs;
-  StringRef(BITMOD_RUNTIME_INCLUDE_DIRS).split(dirs, ';', -1, false);
+  std::vector<std::string> dirs, libs;
+  getRuntimePaths(dirs, libs);
   for (StringRef d : dirs)
     args.push_back(("-I" + d).str());
   args.push_back(cppPath.str());
   args.push_back("-o");
   args.push_back(simPath.str());
-  SmallVector<StringRef, 8> libs;
-  StringRef(BITMOD_RUNTIME_LIBRARIES).split(libs, ';', -1, false);
   args.push_back("-Wl,--start-group");
   for (StringRef l : libs) {
     if (!llvm::sys::fs::exists(l))

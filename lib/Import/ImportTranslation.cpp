@@ -1,6 +1,7 @@
 //===- ImportTranslation.cpp - "import-onnx" translation registration -----===//
 
 #include "bitmod/Import/ONNXImporter.h"
+#include "bitmod/Support/ToolDiagnostics.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
@@ -87,6 +88,11 @@ void mlir::bitmod::registerBitMoDImportTranslation() {
   auto translate = [](ImportFn fn) {
     return [fn](llvm::SourceMgr &sourceMgr,
                 MLIRContext *context) -> OwningOpRef<Operation *> {
+      // Errors about the file as a whole (or the options) have no location:
+      // `bitmod-translate: error: ...`, not `<unknown>:0: error: ...`.
+      ScopedDiagnosticHandler unlocated(context, [](Diagnostic &diag) {
+        return ::bitmod::printUnlocatedDiagnostic("bitmod-translate", diag);
+      });
       const llvm::MemoryBuffer *buffer =
           sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID());
       std::optional<ONNXImportOptions> options = getImportOptions(context);

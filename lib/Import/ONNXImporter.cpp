@@ -362,6 +362,11 @@ LogicalResult mlir::bitmod::parseInputShapeSpec(StringRef spec,
                                                 SmallVector<int64_t> &shape,
                                                 std::string &error) {
   auto [n, dims] = spec.rsplit('=');
+  if (n.contains('=') || dims.contains(',')) {
+    error = "--input-shape takes one input per option, got '" + spec.str() +
+            "': repeat it (--input-shape=a=1x16 --input-shape=b=4)";
+    return failure();
+  }
   if (n.empty() || dims.empty() || !spec.contains('=')) {
     error = "--input-shape expects name=AxBxC, got '" + spec.str() + "'";
     return failure();
@@ -504,6 +509,8 @@ mlir::bitmod::readONNXModel(StringRef buffer, StringRef fileName,
   TensorLoader loader(dir);
 
   if (llvm::Error err = applyInputShapes(model, options))
+    return report(std::move(err));
+  if (llvm::Error err = checkTensorSizes(model))
     return report(std::move(err));
   // libonnx's version converter trusts the graph (an undefined input
   // crashes graphProtoToGraph): check the structure ourselves first.

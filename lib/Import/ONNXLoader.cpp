@@ -3,6 +3,7 @@
 #include "ONNXLoader.h"
 
 #include "bitmod/Support/Error.h"
+#include "bitmod/Support/MemoryLimit.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
@@ -126,6 +127,27 @@ bool onnx_import::makeLibOnnxView(const onnx::ModelProto &model,
   }
   graph->mutable_initializer()->Swap(&kept);
   return true;
+}
+
+llvm::Error onnx_import::checkTensorSizes(const onnx::ModelProto &model) {
+  const onnx::GraphProto &graph = model.graph();
+  auto checkSize = [](const onnx::TensorProto &t,
+                      const std::string &what) -> llvm::Error {
+    size_t es = dtypeSize(t.data_type());
+    SmallVector<int64_t> dims(t.dims().begin(), t.dims().end());
+    return ::bitmod::checkTensorMemory(what + " '" + t.name() + "'", dims,
+                                       es ? es : 1);
+  };
+  for (const auto &init : graph.initializer())
+    if (llvm::Error err = checkSize(init, "initializer"))
+      return err;
+  for (const onnx::NodeProto &node : graph.node())
+    for (const onnx::AttributeProto &a : node.attribute())
+      if (a.has_t())
+        if (llvm::Error err = checkSize(a.t(), node.op_type() + " attribute '" +
+                                                   a.name() + "' tensor"))
+          return err;
+  return llvm::Error::success();
 }
 
 llvm::Error onnx_import::checkModelStructure(const onnx::ModelProto &model) {

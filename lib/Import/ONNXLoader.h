@@ -52,6 +52,11 @@ constexpr int64_t kMaxIRVersion = 10;
 /// node input defined before use, every graph output produced.
 llvm::Error checkModelStructure(const onnx::ModelProto &model);
 
+/// The size of every initializer and tensor attribute against the memory
+/// limit (--max-memory), with overflow-checked dims products: runs before
+/// libonnx computes any of them (2^40 x 2^40 dims wrap there).
+llvm::Error checkTensorSizes(const onnx::ModelProto &model);
+
 /// The element type of every node output the graph does not declare
 /// (value_info), propagated in node order by the ONNX type rules (Cast `to`,
 /// comparisons bool, Shape int64, ...; most ops: their first input's type).

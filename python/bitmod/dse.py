@@ -43,7 +43,7 @@ FIELDS = ["model", "dtype", "accel", "prefill_cycles", "decode_cycles",
           "prefill_energy_pj", "decode_energy_pj", "cycles", "energy_pj",
           "edp", "bits_per_weight", "weight_bytes", "sqnr_db",
           "sqnr_db_gaussian", "sqnr_db_heavy_tailed", "num_pes",
-          "buffer_kib", "accel_config"]
+          "buffer_kib", "accel_config", "timing"]
 
 #: Fig. 9's data types (bench/paper/run.py PARETO_DTYPES).
 PAPER_PRESET_DTYPES = [
@@ -165,21 +165,72 @@ def _sqnr(bitmod, weights, dtype, group_size):
     return float("inf") if err == 0 else float(10 * np.log10(sig / err))
 
 
+def simulate_gemms(gemms, dtype, accel, group_size, workdir):
+    """Compiles the linear layers of `gemms` ((phase, name, M, N, K, count)
+    records) as bench/paper does: `bitmod.linear` ops with splat weights ->
+    bitmod-opt --bitmod-quantize --bitmod-tile --bitmod-bit-serial-schedule
+    -> bitmod-translate --emit-isa -> bitmod-sim --timing-only. Returns
+    {(name, M): (cycles, energy_pj)} per launch of the report."""
+    import subprocess
+
+    import bitmod
+    layers = sorted({(name, n, k) for _, name, _, n, k, _ in gemms})
+    tokens = sorted({m for _, _, m, _, _, _ in gemms})
+    src, bc, bmod, rep = (os.path.join(workdir, f) for f in (
+        "layers.mlir", "layers.mlirbc", "layers.bmod", "report.json"))
+    with open(src, "w") as f:
+        f.write(bm.linear_workload_mlir(layers, tokens))
+    tile = "--bitmod-tile"
+    if accel:
+        path = os.path.join(workdir, "accel.json")
+        with open(path, "w") as f:
+            json.dump(accel, f)
+        tile += "=accel=" + path
+
+    def run(tool, *args):
+        r = subprocess.run([bitmod.find_tool(tool), *args],
+                           capture_output=True, text=True)
+        if r.returncode:
+            raise bitmod.Error(f"{tool} failed: {r.stderr.strip()[-2000:]}")
+
+    run("bitmod-opt", src,
+        f"--bitmod-quantize=dtype={dtype} group-size={group_size}", tile,
+        "--bitmod-bit-serial-schedule", "--emit-bytecode", "-o", bc)
+    run("bitmod-translate", "--emit-isa", bc, "-o", bmod)
+    run("bitmod-sim", bmod, "--timing-only", "--report", rep)
+    with open(rep) as f:
+        report = json.load(f)
+    return {l["name"]: (float(l["cycles"]), float(l["energy_pj"]["total"]))
+            for l in report["layers"]}
+
+
 def evaluate_point(point):
     """Evaluates one (model, dtype, accel) point; returns a result row."""
+    import tempfile
+
     import bitmod
     model = point["model_shape"]
     dtype = point["dtype"]
     accel = point["accel_config"]
-    row = {"model": model.name, "dtype": dtype, "accel": point["accel"]}
+    timing = point.get("timing", "cost-model")
+    row = {"model": model.name, "dtype": dtype, "accel": point["accel"],
+           "timing": timing}
     totals = {"prefill": [0, 0.0], "decode": [0, 0.0]}
-    for phase, _name, m, n, k, count in model_gemms(
-            model, point["prompt"], point.get("decode_steps", 1),
-            point.get("scope", "model")):
+    gemms = model_gemms(model, point["prompt"], point.get("decode_steps", 1),
+                        point.get("scope", "model"))
+    simulated = None
+    if timing == "sim":
+        with tempfile.TemporaryDirectory(prefix="bitmod-dse-") as tmp:
+            simulated = simulate_gemms(gemms, dtype, accel,
+                                       point["group_size"], tmp)
+    for phase, name, m, n, k, count in gemms:
         c = bitmod.estimate(m, n, k, dtype, accel=accel,
                             group_size=point["group_size"])
-        totals[phase][0] += c["total_cycles"] * count
-        totals[phase][1] += c["energy_pj"] * count
+        cycles, energy = c["total_cycles"], c["energy_pj"]
+        if simulated is not None:
+            cycles, energy = simulated[bm.launch_name(name, m)]
+        totals[phase][0] += cycles * count
+        totals[phase][1] += energy * count
         bits = c["bits_per_weight"]
     row["prefill_cycles"], row["prefill_energy_pj"] = totals["prefill"]
     row["decode_cycles"], row["decode_energy_pj"] = totals["decode"]
@@ -276,6 +327,8 @@ def plot_pareto(rows, out_dir):
 #--- Driver ----------------------------------------------------------------
 
 def build_points(models, dtypes, grid, prompt, group_size, options=None):
+    """One dict per (model, dtype, accel) point; `options` (decode_steps,
+    scope, proxy, timing) are copied into each."""
     points = []
     for model in models:
         for dtype in dtypes:
@@ -336,18 +389,73 @@ def run_sweep(models, dtypes, grid, out_dir, scheduler=None, workers=2,
     return rows, computed
 
 
+def run_paper_eval(out_dir, scheduler=None, workers=2, paper_args=(),
+                   log=sys.stderr):
+    """bench/paper/run.py's whole evaluation (the speed-up scenarios,
+    energy, ablations and Fig. 9: results.json, results.md, figures) with
+    its per-model compile + timing-only simulation on Dask: one task per
+    model. Needs the source tree (bench/paper); returns the results dict."""
+    from dask.distributed import Client, LocalCluster, as_completed
+    root = os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__))))
+    paper_dir = os.path.join(root, "bench", "paper")
+    if not os.path.isfile(os.path.join(paper_dir, "run.py")):
+        raise FileNotFoundError(
+            f"--preset paper-eval needs the source tree ({paper_dir})")
+    if paper_dir not in sys.path:
+        sys.path.insert(0, paper_dir)
+    import run as paper_run
+    try:  # workers need not have bench/paper on their path
+        import cloudpickle
+        cloudpickle.register_pickle_by_value(paper_run)
+    except (ImportError, AttributeError):
+        pass
+    cluster = None
+    if scheduler:
+        client = Client(scheduler)
+    else:
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1,
+                               processes=True, dashboard_address=None)
+        client = Client(cluster)
+
+    def model_map(fn, models):
+        futures = client.map(fn, models, pure=False)
+        names = {f.key: m.name for f, m in zip(futures, models)}
+        start = time.time()
+        for i, f in enumerate(as_completed(futures), 1):
+            f.result()
+            print(f"[{i}/{len(futures)}] {names[f.key]} compiled and "
+                  f"simulated ({time.time() - start:.1f} s)", file=log)
+        return [f.result() for f in futures]
+
+    try:
+        return paper_run.main(["--out-dir", out_dir, *paper_args],
+                              model_map=model_map)
+    finally:
+        client.close()
+        if cluster:
+            cluster.close()
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="python3 -m bitmod.dse",
                                  description=__doc__.split("\n")[0])
     ap.add_argument("--models", help="comma list: paper names or config.json")
     ap.add_argument("--dtypes", help="comma list of data types")
     ap.add_argument("--accel-grid", help="accelerator grid JSON")
-    ap.add_argument("--preset", choices=["paper", "paper-pareto"],
+    ap.add_argument("--preset", choices=["paper", "paper-pareto",
+                                         "paper-eval"],
                     help="paper: the six paper models x the Fig. 9 data "
                     "types on the paper accelerator; paper-pareto: "
                     "bench/paper's Fig. 9 points (Llama-2-7B, one decoder "
                     "layer, prefill + 20 decode steps, SQNR on its seeded "
-                    "matrices), = bench/results.json's 'pareto'")
+                    "matrices), = bench/results.json's 'pareto'; "
+                    "paper-eval: bench/paper/run.py's whole evaluation "
+                    "(compile + timing simulation per model, one Dask task "
+                    "each) -> OUT/results.json like bench/results.json")
+    ap.add_argument("--paper-args", default="",
+                    help="paper-eval: extra bench/paper/run.py options, "
+                    "e.g. '--quick' or '--models llama-2-7b --tools DIR'")
     ap.add_argument("--out", required=True, help="output directory")
     ap.add_argument("--scheduler", help="tcp://HOST:PORT of a Dask cluster")
     ap.add_argument("--workers", type=int, default=2)
@@ -356,7 +464,21 @@ def main(argv=None):
     ap.add_argument("--limit", type=int,
                     help="stop after this many new points (resume later)")
     ap.add_argument("--no-plots", action="store_true")
+    ap.add_argument("--timing", choices=["cost-model", "sim"],
+                    default="cost-model",
+                    help="cost-model (default): bitmod.estimate per GEMM; "
+                    "sim: compile the point's linear layers and run "
+                    "bitmod-sim --timing-only on the program (seconds per "
+                    "point; use a separate --out)")
     args = ap.parse_args(argv)
+    if args.preset == "paper-eval":
+        import shlex
+        results = run_paper_eval(args.out, scheduler=args.scheduler,
+                                 workers=args.workers,
+                                 paper_args=shlex.split(args.paper_args))
+        print("bitmod.dse: wrote %s" % os.path.join(args.out, "results.json"),
+              file=sys.stderr)
+        return 0 if results else 1
     options = {}
     if args.preset == "paper":
         models = list(bm.PAPER_MODELS)
@@ -375,6 +497,8 @@ def main(argv=None):
         models = [resolve_model(m) for m in args.models.split(",")]
     if args.dtypes and args.preset:
         dtypes = args.dtypes.split(",")
+    if args.timing != "cost-model":
+        options["timing"] = args.timing
     import bitmod
     for d in dtypes:
         bitmod.dtype_info(d)  # unknown names fail before the cluster starts

@@ -170,3 +170,56 @@ def test_paper_pareto_preset_reproduces_results_json(tmp_path):
         for proxy in ("gaussian", "heavy_tailed"):
             assert float(r["sqnr_db_" + proxy]) == pytest.approx(
                 p["sqnr_db_" + proxy], rel=1e-9), (p["dtype"], proxy)
+
+
+def test_sim_timing_point(tmp_path):
+    """--timing sim compiles the point's linear layers and runs
+    bitmod-sim --timing-only: its cycles are the simulator's, close to the
+    cost model's (which the simulator reproduces where nothing contends)."""
+    cfg = hf_config(tmp_path, "small")
+    out = tmp_path / "sim"
+    log = run_cli(["--models", cfg, "--dtypes", "bitmod3", "--out", str(out),
+                   "--workers", "1", "--timing", "sim", "--no-plots"])
+    assert "[1/1] small bitmod3 paper" in log
+    (row,) = table(out / "results.csv").values()
+    assert row["timing"] == "sim"
+    point = dse.build_points([dse.resolve_model(cfg)], ["bitmod3"],
+                             [("paper", {})], dse.bm.PROMPT_TOKENS, 128)[0]
+    model_row = dse.evaluate_point(point)
+    assert model_row["timing"] == "cost-model"
+    ratio = float(row["cycles"]) / model_row["cycles"]
+    assert 0.9 <= ratio <= 1.5, ratio
+    assert float(row["cycles"]) != model_row["cycles"]
+    # The accuracy proxy and the cost columns other than timing agree.
+    assert float(row["sqnr_db"]) == pytest.approx(model_row["sqnr_db"])
+    assert float(row["bits_per_weight"]) == model_row["bits_per_weight"]
+
+
+def test_sim_timing_names_a_failing_tool(tmp_path):
+    point = dse.build_points([bitmod.bench_models.TINY_MODEL], ["bitmod3"],
+                             [("bad", {"num_tiles": 3})], 8, 128,
+                             {"timing": "sim"})[0]
+    with pytest.raises(bitmod.Error, match="bitmod-opt failed"):
+        dse.evaluate_point(point)
+
+
+def test_paper_eval_preset_matches_run_py(tmp_path):
+    """--preset paper-eval runs bench/paper/run.py's evaluation with one
+    Dask task per model; the results equal run.py's own (its --quick
+    configuration here: the full six-model run takes ~40 minutes)."""
+    tools = bitmod.tools_dir()
+    args = f"--quick --no-pareto --tools {tools} --jobs 1"
+    run_cli(["--preset", "paper-eval", "--out", str(tmp_path / "dask"),
+             "--workers", "1", "--paper-args", args])
+    r = subprocess.run(
+        [sys.executable, os.path.join(PYTHON_DIR, "..", "bench", "paper",
+                                      "run.py"),
+         *args.split(), "--out-dir", str(tmp_path / "direct")],
+        capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    got, ref = (json.load(open(tmp_path / d / "results.json"))
+                for d in ("dask", "direct"))
+    for res in (got, ref):
+        res.pop("config")
+    assert got == ref
+    assert (tmp_path / "dask" / "results.md").is_file()

@@ -65,6 +65,23 @@ assert np.array_equal(got.view(np.uint32), ref.view(np.uint32))
 print("python package: bit-identical to bitmod-quant")
 PY
 
+echo "== installed bitmod-compile builds model.sim against the installed runtime"
+"$python" "$src/../e2e/Inputs/make_model.py" mlp "$scratch/mlp.onnx"
+"$python" "$src/../e2e/Inputs/make_model.py" input "$scratch/x.npy" 4x256
+# The compile command line (printed when the compiler fails) names the
+# prefix's headers and libraries, not the build tree's.
+cmd=$("$prefix/bin/bitmod-compile" "$scratch/mlp.onnx" -o "$scratch/sim" \
+        --quiet --cxx=/bin/false 2>&1 || true)
+grep -q -- "-I$prefix/include " <<< "$cmd" || { echo "$cmd"; exit 1; }
+grep -q -- " $prefix/lib/libBitMoDRuntime.a " <<< "$cmd" || { echo "$cmd"; exit 1; }
+if grep -q -- "$build" <<< "$cmd"; then echo "$cmd"; exit 1; fi
+"$prefix/bin/bitmod-compile" "$scratch/mlp.onnx" -o "$scratch/sim" --quiet \
+  --cxx-flags=-O0
+"$scratch/sim/model.sim" --input "x=$scratch/x.npy" \
+  --output-dir "$scratch/sim/out" > /dev/null
+test -f "$scratch/sim/out/y.npy"
+echo "model.sim built against $prefix and run"
+
 echo "== cpack -G DEB"
 (cd "$scratch" && cpack -G DEB --config "$build/CPackConfig.cmake" \
    -B "$scratch/deb" > "$scratch/cpack.log" 2>&1) || { cat "$scratch/cpack.log"; exit 1; }

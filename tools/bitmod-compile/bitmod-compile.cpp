@@ -15,6 +15,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "bitmod/Compiler/Compiler.h"
+#include "bitmod/Support/MemoryLimit.h"
 #include "bitmod/Support/ToolDiagnostics.h"
 #include "bitmod/Support/Version.h"
 
@@ -165,6 +166,7 @@ static LogicalResult printUnlocatedDiagnostic(Diagnostic &diag) {
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
   ::bitmod::installVersionPrinter("bitmod-compile");
+  ::bitmod::registerMemoryLimitOption(&cat);
   // Before the pass-manager options: --mlir-print-ir-after=<pass> lists the
   // passes registered when it is created.
   mb::registerAllBitMoDPasses();

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "bitmod/Compiler/Pipelines.h"
+#include "bitmod/Support/MemoryLimit.h"
 #include "bitmod/Support/ToolDiagnostics.h"
 #include "bitmod/Support/Version.h"
 
@@ -28,6 +29,7 @@ using namespace mlir;
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   ::bitmod::installVersionPrinter("bitmod-opt");
+  ::bitmod::registerMemoryLimitOption();
   mlir::bitmod::registerAllBitMoDPasses();
   DialectRegistry registry;
   mlir::bitmod::registerAllBitMoDDialects(registry);

@@ -14,6 +14,7 @@
 #include "bitmod/Quant/Quantizer.h"
 #include "bitmod/Support/Error.h"
 #include "bitmod/Support/Half.h"
+#include "bitmod/Support/MemoryLimit.h"
 #include "bitmod/Support/Npy.h"
 #include "bitmod/Support/Version.h"
 
@@ -103,6 +104,13 @@ Expected<QuantConfig> parseConfig() {
     return makeError("bad group size '" + groupSizeOpt +
                      "': must be a positive integer");
   cfg.groupSize = static_cast<unsigned>(g);
+  // MX types fix their block size: a different --group-size is refused
+  // rather than silently replaced.
+  if (unsigned required = getRequiredGroupSize(cfg.dtype);
+      required && groupSizeOpt.getNumOccurrences() && cfg.groupSize != required)
+    return makeError(llvm::Twine("--group-size=") + groupSizeOpt + ": " +
+                     getName(cfg.dtype) + " has a fixed group size of " +
+                     llvm::Twine(required) + " (its shared-exponent block)");
   unsigned s;
   if (StringRef(scaleBitsOpt).getAsInteger(10, s) ||
       (s != 0 && (s < 4 || s > 8)))
@@ -629,8 +637,20 @@ struct OnnxRewriter {
         column.resize(static_cast<size_t>(rows));
         for (int64_t k = 0; k < K; ++k) {
           span.widen(k * N + n0, rows, column.data());
-          for (int64_t n = 0; n < rows; ++n)
-            block[n * K + k] = column[n];
+          for (int64_t n = 0; n < rows; ++n) {
+            // Checked here, where the tensor's own [k, n] index is known:
+            // the quantizer sees the transposed block and would report
+            // [n, k].
+            float v = column[n];
+            if (!std::isfinite(v))
+              return makeError("tensor '" + t.name() + "': non-finite weight " +
+                               (std::isnan(v) ? "nan"
+                                : v > 0       ? "+inf"
+                                              : "-inf") +
+                               " at [" + llvm::Twine(k) + ", " +
+                               llvm::Twine(n0 + n) + "]");
+            block[n * K + k] = v;
+          }
         }
       }
       Expected<PackedWeights> packed = quantize(block, rows, K, c, n0);
@@ -887,6 +907,10 @@ struct OnnxRewriter {
 
 Error runOnnx(const QuantConfig &cfg) {
   auto start = std::chrono::steady_clock::now();
+  if (!packedPath.empty())
+    return makeError("--packed writes the packed weights of a .npy input; "
+                     "in ONNX mode the quantized model (-o) and --report are "
+                     "the outputs");
   auto buf = llvm::MemoryBuffer::getFile(inputPath, false, false);
   if (!buf)
     return makeError("cannot read '" + inputPath +
@@ -948,6 +972,7 @@ bool looksLikeNpy(StringRef path) {
 int main(int argc, char **argv) {
   llvm::InitLLVM x(argc, argv);
   bitmod::installVersionPrinter("bitmod-quant");
+  bitmod::registerMemoryLimitOption(&category);
   llvm::cl::HideUnrelatedOptions(category);
   llvm::cl::ParseCommandLineOptions(
       argc, argv,

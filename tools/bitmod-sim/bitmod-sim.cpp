@@ -18,6 +18,7 @@
 #include "bitmod/Sim/DramBound.h"
 #include "bitmod/Sim/Executor.h"
 #include "bitmod/Sim/Trace.h"
+#include "bitmod/Support/MemoryLimit.h"
 #include "bitmod/Support/Npy.h"
 #include "bitmod/Support/Version.h"
 
@@ -503,6 +504,7 @@ static int runEstimate() {
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
   bitmod::installVersionPrinter("bitmod-sim");
+  bitmod::registerMemoryLimitOption(&cat);
   cl::HideUnrelatedOptions(cat);
   cl::ParseCommandLineOptions(argc, argv,
                               "BitMoD accelerator simulator and assembler\n");

@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "bitmod/Import/ONNXImporter.h"
+#include "bitmod/Support/MemoryLimit.h"
 #include "bitmod/Support/Version.h"
 #include "bitmod/Target/ISA/EmitISA.h"
 
@@ -16,6 +17,7 @@
 
 int main(int argc, char **argv) {
   ::bitmod::installVersionPrinter("bitmod-translate");
+  ::bitmod::registerMemoryLimitOption();
   mlir::bitmod::registerBitMoDImportTranslation();
   mlir::bitmod::registerBitMoDISATranslations();
   // --mlir-to-cpp: C++ from the EmitC host module (bitmod-opt

@@ -58,6 +58,9 @@ void mlir::bitmod::populateLowerToHostPipeline(OpPassManager &pm) {
 
 void mlir::bitmod::populateHostToEmitCPipeline(
     OpPassManager &pm, const HostToEmitCOptions &options) {
+  // BitMoD ops the accelerator mapping left on the host (fp16 layers,
+  // non-constant weights) -> linalg, as --dtype=none lowers all of them.
+  pm.addPass(createBitMoDLowerToHost());
   // BitMoD: C ABI of the entries, launches -> runtime calls.
   pm.addPass(createBitMoDHostEntry());
   pm.addPass(createBitMoDLaunchToRuntime());

@@ -1,6 +1,7 @@
 //===- ConstTensor.cpp - Host-side constant tensors for the importer ------===//
 
 #include "bitmod/Conversion/ONNXToTOSA/ConstTensor.h"
+#include "bitmod/Support/MemoryLimit.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/Builders.h"
@@ -180,7 +181,12 @@ std::optional<ConstTensor> ConstTensor::fromAttr(ElementsAttr attr) {
              dense && !dense.isSplat() && dtype != kBool) {
     t = ConstTensor(dtype, type.getShape(), nullptr, dense.getRawData().data());
   } else if (dense) {
-    // Splats and (bit-packed) bools: expand element by element.
+    // Splats and (bit-packed) bools: expand element by element, unless that
+    // goes over the memory limit (then the attribute is used as it is).
+    std::optional<uint64_t> bytes =
+        ::bitmod::getTensorBytes(type.getShape(), dtypeSize(dtype));
+    if (!bytes || *bytes > ::bitmod::getMemoryLimit())
+      return std::nullopt;
     t = allocate(dtype, type.getShape());
     int64_t i = 0;
     if (isFloatDType(dtype))

@@ -26,6 +26,8 @@
 
 #include "Lowering.h"
 
+#include "bitmod/Support/MemoryLimit.h"
+
 #include "llvm/ADT/StringSet.h"
 
 #include <cmath>
@@ -67,13 +69,22 @@ template <typename F> auto withElement(const ConstTensor &t, int64_t i, F fn) {
   return fn(t.getInt(i));
 }
 
+/// Whether a folded result of `shape` fits the memory limit; a broadcast
+/// over it is not folded (the op is lowered instead) rather than allocated.
+bool fitsMemoryLimit(int32_t dtype, ArrayRef<int64_t> shape) {
+  std::optional<uint64_t> bytes =
+      ::bitmod::getTensorBytes(shape, dtypeSize(dtype));
+  return bytes && *bytes <= ::bitmod::getMemoryLimit();
+}
+
 /// r = fn(x, y) with numpy broadcasting; both operands are read in x's
 /// compute domain. fn(a, b) is called with two floats, doubles or int64s.
 template <typename F>
 std::optional<ConstTensor> mapBinary(const ConstTensor &x, const ConstTensor &y,
                                      int32_t outType, F fn) {
   Shape out;
-  if (!broadcastShapes(x.shape(), y.shape(), out))
+  if (!broadcastShapes(x.shape(), y.shape(), out) ||
+      !fitsMemoryLimit(outType, out))
     return std::nullopt;
   ConstTensor r = ConstTensor::allocate(outType, out);
   Domain d = domainOf(x.dtype());
@@ -201,7 +212,8 @@ std::optional<ConstTensor> foldBinaryOp(StringRef op, const ConstTensor &x,
     // Integer base: the result keeps the base type (a float exponent is
     // applied in double and truncated).
     Shape out;
-    if (!broadcastShapes(x.shape(), y.shape(), out))
+    if (!broadcastShapes(x.shape(), y.shape(), out) ||
+        !fitsMemoryLimit(dt, out))
       return std::nullopt;
     ConstTensor r = ConstTensor::allocate(dt, out);
     forEachIndex(out, [&](ArrayRef<int64_t> idx, int64_t flat) {
@@ -331,7 +343,8 @@ std::optional<ConstTensor> foldWhere(const ConstTensor &c, const ConstTensor &x,
                                      const ConstTensor &y) {
   Shape s1, out;
   if (!broadcastShapes(c.shape(), x.shape(), s1) ||
-      !broadcastShapes(s1, y.shape(), out) || x.dtype() != y.dtype())
+      !broadcastShapes(s1, y.shape(), out) || x.dtype() != y.dtype() ||
+      !fitsMemoryLimit(x.dtype(), out))
     return std::nullopt;
   ConstTensor r = ConstTensor::allocate(x.dtype(), out);
   forEachIndex(out, [&](ArrayRef<int64_t> idx, int64_t flat) {

@@ -341,8 +341,9 @@ LogicalResult ONNXLowering::importPoolUnrolled(const ONNXNode &n, Value x,
     x = slice(x, Shape(rank, 0), cropped);
   if (padded != cropped) {
     double fill = isMax ? -std::numeric_limits<double>::infinity() : 0.0;
-    x = tosa::PadOp::create(b, loc, tensorType(padded, et), x,
-                            constShape(padVals), splatConst(et, fill, {1}));
+    Value pads = constShape(padVals);
+    Value padValue = splatConst(et, fill, {1});
+    x = tosa::PadOp::create(b, loc, tensorType(padded, et), x, pads, padValue);
   }
   Value acc;
   forEachIndex(win.kernel, [&](ArrayRef<int64_t> k, int64_t) {

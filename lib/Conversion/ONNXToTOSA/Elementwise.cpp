@@ -33,7 +33,9 @@ using namespace mlir::bitmod::onnx_import;
 // foldConstantNode (ConstantFolding.cpp) before these handlers run.
 
 LogicalResult ONNXLowering::importAdd(const ONNXNode &n) {
-  Value r = binary<tosa::AddOp>(get(n, 0), get(n, 1));
+  Value lhs = get(n, 0);
+  Value rhs = get(n, 1);
+  Value r = binary<tosa::AddOp>(lhs, rhs);
   if (!r)
     return failure();
   setValue(n, 0, r);
@@ -41,7 +43,9 @@ LogicalResult ONNXLowering::importAdd(const ONNXNode &n) {
 }
 
 LogicalResult ONNXLowering::importSub(const ONNXNode &n) {
-  Value r = binary<tosa::SubOp>(get(n, 0), get(n, 1));
+  Value lhs = get(n, 0);
+  Value rhs = get(n, 1);
+  Value r = binary<tosa::SubOp>(lhs, rhs);
   if (!r)
     return failure();
   setValue(n, 0, r);
@@ -49,7 +53,9 @@ LogicalResult ONNXLowering::importSub(const ONNXNode &n) {
 }
 
 LogicalResult ONNXLowering::importMul(const ONNXNode &n) {
-  Value r = mul(get(n, 0), get(n, 1));
+  Value lhs = get(n, 0);
+  Value rhs = get(n, 1);
+  Value r = mul(lhs, rhs);
   if (!r)
     return failure();
   setValue(n, 0, r);
@@ -57,7 +63,9 @@ LogicalResult ONNXLowering::importMul(const ONNXNode &n) {
 }
 
 LogicalResult ONNXLowering::importDiv(const ONNXNode &n) {
-  Value r = divide(get(n, 0), get(n, 1));
+  Value lhs = get(n, 0);
+  Value rhs = get(n, 1);
+  Value r = divide(lhs, rhs);
   if (!r)
     return failure();
   setValue(n, 0, r);
@@ -180,8 +188,8 @@ LogicalResult ONNXLowering::importActivation(const ONNXNode &n) {
   } else if (op == "HardSigmoid" || op == "HardSwish") {
     double alpha = op == "HardSwish" ? 1.0 / 6.0 : attrFloat(n, "alpha", 0.2f);
     double beta = op == "HardSwish" ? 0.5 : attrFloat(n, "beta", 0.5f);
-    Value lin = binary<tosa::AddOp>(mul(x, scalarConst(et, alpha, rank)),
-                                    scalarConst(et, beta, rank));
+    Value scaled = mul(x, scalarConst(et, alpha, rank));
+    Value lin = binary<tosa::AddOp>(scaled, scalarConst(et, beta, rank));
     r = clamp(lin, 0.0, 1.0);
     if (op == "HardSwish")
       r = mul(x, r);
@@ -191,9 +199,8 @@ LogicalResult ONNXLowering::importActivation(const ONNXNode &n) {
         attrFloat(n, "alpha", op == "Elu" ? 1.0f : 1.67326319217681884765625f);
     double gamma =
         op == "Elu" ? 1.0 : attrFloat(n, "gamma", 1.05070102214813232421875f);
-    Value expm1 =
-        binary<tosa::SubOp>(tosa::ExpOp::create(b, loc, x.getType(), x),
-                            scalarConst(et, 1.0, rank));
+    Value exp = tosa::ExpOp::create(b, loc, x.getType(), x);
+    Value expm1 = binary<tosa::SubOp>(exp, scalarConst(et, 1.0, rank));
     Value neg = mul(expm1, scalarConst(et, alpha * gamma, rank));
     Value pos = gamma == 1.0 ? x : mul(x, scalarConst(et, gamma, rank));
     Value isPos =

@@ -278,8 +278,10 @@ Value ONNXLowering::slice(Value v, ArrayRef<int64_t> start,
         return tosa::ConstOp::create(
             b, loc, type, DenseElementsAttr::getFromRawBuffer(type, bytes));
       }
+  Value startShape = constShape(start);
+  Value sizeShape = constShape(size);
   return tosa::SliceOp::create(b, loc, tensorType(size, elemOf(v)), v,
-                               constShape(start), constShape(size));
+                               startShape, sizeShape);
 }
 
 Value ONNXLowering::castTo(Value v, Type elem) {

@@ -101,8 +101,11 @@ LogicalResult ONNXLowering::importWhere(const ONNXNode &n) {
       !broadcastShapes(s1, shapeOf(y), out))
     return fail("Where: operand shapes are not broadcastable");
   int64_t r = out.size();
-  Value sel = tosa::SelectOp::create(b, loc, tensorType(out, elemOf(x)),
-                                     toRank(c, r), toRank(x, r), toRank(y, r));
+  Value cr = toRank(c, r);
+  Value xr = toRank(x, r);
+  Value yr = toRank(y, r);
+  Value sel =
+      tosa::SelectOp::create(b, loc, tensorType(out, elemOf(x)), cr, xr, yr);
   setValue(n, 0, sel);
   return success();
 }

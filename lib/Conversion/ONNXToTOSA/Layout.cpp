@@ -6,6 +6,8 @@
 
 #include "Lowering.h"
 
+#include "bitmod/Support/MemoryLimit.h"
+
 #include "bitmod/Dialect/BitMoD/IR/BitMoDOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -399,6 +401,9 @@ LogicalResult ONNXLowering::importExpand(const ONNXNode &n) {
   if (!broadcastShapes(s, shapeC->toInts(), out))
     return fail("Expand: shapes are not broadcastable");
   if (c) {
+    if (llvm::Error err = ::bitmod::checkTensorMemory("Expand: the output", out,
+                                                      dtypeSize(c->dtype())))
+      return fail(llvm::toString(std::move(err)));
     ConstTensor r = ConstTensor::allocate(c->dtype(), out);
     forEachIndex(out, [&](ArrayRef<int64_t> idx, int64_t flat) {
       copyElement(*c, broadcastIndex(idx, s), r, flat);

@@ -68,7 +68,9 @@ LogicalResult ONNXLowering::importMatMul(const ONNXNode &n) {
     setConst(n, 0, r);
     return success();
   }
-  Value y = hostMatMul(get(n, 0), get(n, 1));
+  Value lhs = get(n, 0);
+  Value rhs = get(n, 1);
+  Value y = hostMatMul(lhs, rhs);
   if (!y)
     return failure();
   setValue(n, 0, y);

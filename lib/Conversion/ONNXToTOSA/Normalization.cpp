@@ -45,7 +45,8 @@ LogicalResult ONNXLowering::importLayerNorm(const ONNXNode &n) {
   Value var = reduceMean(mul(centered, centered), axes);
   Value varEps = binary<tosa::AddOp>(var, scalarConst(et, eps, rank));
   Value inv = tosa::RsqrtOp::create(b, loc, varEps.getType(), varEps);
-  Value y = mul(mul(centered, inv), get(n, 1));
+  Value normalized = mul(centered, inv);
+  Value y = mul(normalized, get(n, 1));
   if (hasInput(n, 2))
     y = binary<tosa::AddOp>(y, get(n, 2));
   setValue(n, 0, y);
@@ -72,7 +73,8 @@ LogicalResult ONNXLowering::importInstanceNorm(const ONNXNode &n) {
   Value var = reduceMean(mul(centered, centered), axes);
   Value varEps = binary<tosa::AddOp>(var, scalarConst(et, eps, rank));
   Value inv = tosa::RsqrtOp::create(b, loc, varEps.getType(), varEps);
-  Value y = mul(mul(centered, inv), reshape(get(n, 1), perChannel));
+  Value normalized = mul(centered, inv);
+  Value y = mul(normalized, reshape(get(n, 1), perChannel));
   y = binary<tosa::AddOp>(y, reshape(get(n, 2), perChannel));
   setValue(n, 0, y);
   return success();
@@ -103,14 +105,15 @@ LogicalResult ONNXLowering::importBatchNorm(const ONNXNode &n) {
       a.setDouble(i, ai);
       bb.setDouble(i, bias->getDouble(i) - mean->getDouble(i) * ai);
     }
-    y = binary<tosa::AddOp>(mul(x, materialize(a, n.name() + "_scale")),
-                            materialize(bb, n.name() + "_shift"));
+    Value scaled = mul(x, materialize(a, n.name() + "_scale"));
+    y = binary<tosa::AddOp>(scaled, materialize(bb, n.name() + "_shift"));
   } else {
     Type et = elemOf(x);
     Value m = reshape(get(n, 3), bshape), v = reshape(get(n, 4), bshape);
     Value inv = binary<tosa::AddOp>(v, scalarConst(et, eps, rank));
     inv = tosa::RsqrtOp::create(b, loc, inv.getType(), inv);
-    y = mul(mul(binary<tosa::SubOp>(x, m), inv), reshape(get(n, 1), bshape));
+    Value normalized = mul(binary<tosa::SubOp>(x, m), inv);
+    y = mul(normalized, reshape(get(n, 1), bshape));
     y = binary<tosa::AddOp>(y, reshape(get(n, 2), bshape));
   }
   setValue(n, 0, y);

@@ -121,9 +121,9 @@ LogicalResult ONNXLowering::importReduce(const ONNXNode &n) {
     // max would be NaN; the plain formula gives -inf / +inf there).
     Value m = reduce<tosa::ReduceMaxOp>(x, axes);
     Type et = elemOf(x);
+    Value absMax = tosa::AbsOp::create(b, loc, m.getType(), m);
     Value isInf = binary<tosa::EqualOp>(
-        tosa::AbsOp::create(b, loc, m.getType(), m),
-        scalarConst(et, std::numeric_limits<double>::infinity(), rank),
+        absMax, scalarConst(et, std::numeric_limits<double>::infinity(), rank),
         b.getI1Type());
     m = tosa::SelectOp::create(b, loc, m.getType(), isInf,
                                splatConst(et, 0.0, shapeOf(m)), m);
@@ -288,9 +288,9 @@ LogicalResult ONNXLowering::lowerHardmax(const ONNXNode &n, bool coerce2D) {
             nb, nl, nb.getI64Type(), linalg::IndexOp::create(nb, nl, axis));
         Value hit =
             arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::eq, i, args[0]);
-        Value v =
-            arith::SelectOp::create(nb, nl, hit, scalarValue(nb, nl, et, 1.0),
-                                    scalarValue(nb, nl, et, 0.0));
+        Value one = scalarValue(nb, nl, et, 1.0);
+        Value zero = scalarValue(nb, nl, et, 0.0);
+        Value v = arith::SelectOp::create(nb, nl, hit, one, zero);
         linalg::YieldOp::create(nb, nl, v);
       });
   setValue(n, 0, reshape(generic.getResult(0), s));

@@ -7,6 +7,7 @@
 #include "Lowering.h"
 
 #include "bitmod/Dialect/BitMoD/IR/BitMoDOps.h"
+#include "bitmod/Support/MemoryLimit.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -141,6 +142,9 @@ LogicalResult ONNXLowering::importConstantOfShape(const ONNXNode &n) {
       return failure();
     fill = *value;
   }
+  if (llvm::Error err = ::bitmod::checkTensorMemory(
+          "ConstantOfShape: the output", s, dtypeSize(fill.dtype())))
+    return fail(llvm::toString(std::move(err)));
   ConstTensor out = ConstTensor::allocate(fill.dtype(), s);
   for (int64_t i = 0, e = out.numElements(); i < e; ++i)
     copyElement(fill, 0, out, i);
@@ -160,6 +164,9 @@ LogicalResult ONNXLowering::importRange(const ONNXNode &n) {
     return fail("Range: delta is zero");
   int64_t count =
       std::max<int64_t>(0, (int64_t)std::ceil((limit - start) / delta));
+  if (llvm::Error err = ::bitmod::checkTensorMemory(
+          "Range: the output", {count}, dtypeSize(s->dtype())))
+    return fail(llvm::toString(std::move(err)));
   ConstTensor out = ConstTensor::allocate(s->dtype(), {count});
   for (int64_t i = 0; i < count; ++i) {
     if (isFloatDType(s->dtype()))

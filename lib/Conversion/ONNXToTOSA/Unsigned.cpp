@@ -213,9 +213,9 @@ LogicalResult ONNXLowering::importUnsignedNode(const ONNXNode &n, Handler h) {
     Shape out;
     if (failed(broadcastPair(x, y, out)))
       return failure();
-    setValue(n, 0,
-             arith::RemUIOp::create(b, loc, broadcastTo(x, out),
-                                    broadcastTo(y, out)));
+    Value xb = broadcastTo(x, out);
+    Value yb = broadcastTo(y, out);
+    setValue(n, 0, arith::RemUIOp::create(b, loc, xb, yb));
     return success();
   }
   if (op == "Relu" || op == "Abs") {
@@ -231,9 +231,9 @@ LogicalResult ONNXLowering::importUnsignedNode(const ONNXNode &n, Handler h) {
     Shape out;
     if (failed(broadcastPair(x, y, out)))
       return failure();
-    setValue(n, 0,
-             arith::DivUIOp::create(b, loc, broadcastTo(x, out),
-                                    broadcastTo(y, out)));
+    Value xb = broadcastTo(x, out);
+    Value yb = broadcastTo(y, out);
+    setValue(n, 0, arith::DivUIOp::create(b, loc, xb, yb));
     return success();
   }
   int32_t baseType = inputType(n, 0);

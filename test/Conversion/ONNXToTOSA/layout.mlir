@@ -65,11 +65,11 @@ func.func @concat(%x: tensor<2x3xf32>, %y: tensor<2x1xf32>) -> tensor<2x4xf32> {
   return %0 : tensor<2x4xf32>
 }
 // CHECK-LABEL: func.func @split(%arg0: tensor<2x6xf32>) -> (tensor<2x2xf32>, tensor<2x4xf32>)
-// CHECK: %[[V0:.*]] = tosa.const_shape  {values = dense<2> : tensor<2xindex>} : () -> !tosa.shape<2>
-// CHECK-NEXT: %[[V1:.*]] = tosa.const_shape  {values = dense<0> : tensor<2xindex>} : () -> !tosa.shape<2>
+// CHECK: %[[V1:.*]] = tosa.const_shape  {values = dense<0> : tensor<2xindex>} : () -> !tosa.shape<2>
+// CHECK-NEXT: %[[V0:.*]] = tosa.const_shape  {values = dense<2> : tensor<2xindex>} : () -> !tosa.shape<2>
 // CHECK-NEXT: %[[V2:.*]] = tosa.slice %arg0, %[[V1]], %[[V0]] : (tensor<2x6xf32>, !tosa.shape<2>, !tosa.shape<2>) -> tensor<2x2xf32>
-// CHECK-NEXT: %[[V3:.*]] = tosa.const_shape  {values = dense<[2, 4]> : tensor<2xindex>} : () -> !tosa.shape<2>
 // CHECK-NEXT: %[[V4:.*]] = tosa.const_shape  {values = dense<[0, 2]> : tensor<2xindex>} : () -> !tosa.shape<2>
+// CHECK-NEXT: %[[V3:.*]] = tosa.const_shape  {values = dense<[2, 4]> : tensor<2xindex>} : () -> !tosa.shape<2>
 // CHECK-NEXT: %[[V5:.*]] = tosa.slice %arg0, %[[V4]], %[[V3]] : (tensor<2x6xf32>, !tosa.shape<2>, !tosa.shape<2>) -> tensor<2x4xf32>
 // CHECK-NEXT: return %[[V2]], %[[V5]] : tensor<2x2xf32>, tensor<2x4xf32>
 func.func @split(%x: tensor<2x6xf32>) -> (tensor<2x2xf32>, tensor<2x4xf32>) {
@@ -91,8 +91,8 @@ func.func @slice(%x: tensor<4x6xf32>) -> tensor<2x3xf32> {
 // Negative step: reverse, then a unit-stride slice.
 // CHECK-LABEL: func.func @slice_negative_step(%arg0: tensor<5xf32>) -> tensor<3xf32>
 // CHECK: %[[V0:.*]] = tosa.reverse %arg0 {axis = 0 : i32} : (tensor<5xf32>) -> tensor<5xf32>
-// CHECK-NEXT: %[[V1:.*]] = tosa.const_shape  {values = dense<3> : tensor<1xindex>} : () -> !tosa.shape<1>
 // CHECK-NEXT: %[[V2:.*]] = tosa.const_shape  {values = dense<0> : tensor<1xindex>} : () -> !tosa.shape<1>
+// CHECK-NEXT: %[[V1:.*]] = tosa.const_shape  {values = dense<3> : tensor<1xindex>} : () -> !tosa.shape<1>
 // CHECK-NEXT: %[[V3:.*]] = tosa.slice %[[V0]], %[[V2]], %[[V1]] : (tensor<5xf32>, !tosa.shape<1>, !tosa.shape<1>) -> tensor<3xf32>
 // CHECK-NEXT: return %[[V3]] : tensor<3xf32>
 func.func @slice_negative_step(%x: tensor<5xf32>) -> tensor<3xf32> {
@@ -160,8 +160,8 @@ func.func @reshape_v1(%x: tensor<2x3xf32>) -> tensor<3x2xf32> {
   return %0 : tensor<3x2xf32>
 }
 // CHECK-LABEL: func.func @slice_v1(%arg0: tensor<4x6xf32>) -> tensor<2x6xf32>
-// CHECK: %[[V0:.*]] = tosa.const_shape  {values = dense<[2, 6]> : tensor<2xindex>} : () -> !tosa.shape<2>
-// CHECK-NEXT: %[[V1:.*]] = tosa.const_shape  {values = dense<[1, 0]> : tensor<2xindex>} : () -> !tosa.shape<2>
+// CHECK: %[[V1:.*]] = tosa.const_shape  {values = dense<[1, 0]> : tensor<2xindex>} : () -> !tosa.shape<2>
+// CHECK-NEXT: %[[V0:.*]] = tosa.const_shape  {values = dense<[2, 6]> : tensor<2xindex>} : () -> !tosa.shape<2>
 // CHECK-NEXT: %[[V2:.*]] = tosa.slice %arg0, %[[V1]], %[[V0]] : (tensor<4x6xf32>, !tosa.shape<2>, !tosa.shape<2>) -> tensor<2x6xf32>
 // CHECK-NEXT: return %[[V2]] : tensor<2x6xf32>
 func.func @slice_v1(%x: tensor<4x6xf32>) -> tensor<2x6xf32> {

@@ -66,10 +66,10 @@ func.func @layer_norm_no_bias(%x: tensor<2x3x4xf32>, %s: tensor<3x4xf32>) -> ten
   return %0 : tensor<2x3x4xf32>
 }
 // CHECK-LABEL: func.func @batch_norm(%arg0: tensor<1x2x3x3xf32>) -> tensor<1x2x3x3xf32>
-// CHECK: %[[V0:.*]] = "tosa.const"() <{values = dense<{{\[\[}}{{\[\[}}-2.500000e-01]], {{\[\[}}2.000000e+00]]]]> : tensor<1x2x1x1xf32>}> : () -> tensor<1x2x1x1xf32>
-// CHECK-NEXT: %[[V1:.*]] = "tosa.const"() <{values = dense<{{\[\[}}{{\[\[}}5.000000e-01]], {{\[\[}}2.000000e+00]]]]> : tensor<1x2x1x1xf32>}> : () -> tensor<1x2x1x1xf32>
+// CHECK: %[[V1:.*]] = "tosa.const"() <{values = dense<{{\[\[}}{{\[\[}}5.000000e-01]], {{\[\[}}2.000000e+00]]]]> : tensor<1x2x1x1xf32>}> : () -> tensor<1x2x1x1xf32>
 // CHECK-NEXT: %[[V2:.*]] = "tosa.const"() <{values = dense<0> : tensor<1xi8>}> : () -> tensor<1xi8>
 // CHECK-NEXT: %[[V3:.*]] = tosa.mul %arg0, %[[V1]], %[[V2]] : (tensor<1x2x3x3xf32>, tensor<1x2x1x1xf32>, tensor<1xi8>) -> tensor<1x2x3x3xf32>
+// CHECK-NEXT: %[[V0:.*]] = "tosa.const"() <{values = dense<{{\[\[}}{{\[\[}}-2.500000e-01]], {{\[\[}}2.000000e+00]]]]> : tensor<1x2x1x1xf32>}> : () -> tensor<1x2x1x1xf32>
 // CHECK-NEXT: %[[V4:.*]] = tosa.add %[[V3]], %[[V0]] : (tensor<1x2x3x3xf32>, tensor<1x2x1x1xf32>) -> tensor<1x2x3x3xf32>
 // CHECK-NEXT: return %[[V4]] : tensor<1x2x3x3xf32>
 func.func @batch_norm(%x: tensor<1x2x3x3xf32>) -> tensor<1x2x3x3xf32> {
@@ -97,10 +97,10 @@ func.func @batch_norm(%x: tensor<1x2x3x3xf32>) -> tensor<1x2x3x3xf32> {
 // CHECK-NEXT: %[[V13:.*]] = "tosa.const"() <{values = dense<9.99999974E-6> : tensor<1x1x1xf32>}> : () -> tensor<1x1x1xf32>
 // CHECK-NEXT: %[[V14:.*]] = tosa.add %[[V12]], %[[V13]] : (tensor<1x2x1xf32>, tensor<1x1x1xf32>) -> tensor<1x2x1xf32>
 // CHECK-NEXT: %[[V15:.*]] = tosa.rsqrt %[[V14]] : (tensor<1x2x1xf32>) -> tensor<1x2x1xf32>
-// CHECK-NEXT: %[[V16:.*]] = tosa.const_shape  {values = dense<[1, 2, 1]> : tensor<3xindex>} : () -> !tosa.shape<3>
-// CHECK-NEXT: %[[V17:.*]] = tosa.reshape %[[V1]], %[[V16]] : (tensor<2xf32>, !tosa.shape<3>) -> tensor<1x2x1xf32>
 // CHECK-NEXT: %[[V18:.*]] = "tosa.const"() <{values = dense<0> : tensor<1xi8>}> : () -> tensor<1xi8>
 // CHECK-NEXT: %[[V19:.*]] = tosa.mul %[[V6]], %[[V15]], %[[V18]] : (tensor<1x2x4xf32>, tensor<1x2x1xf32>, tensor<1xi8>) -> tensor<1x2x4xf32>
+// CHECK-NEXT: %[[V16:.*]] = tosa.const_shape  {values = dense<[1, 2, 1]> : tensor<3xindex>} : () -> !tosa.shape<3>
+// CHECK-NEXT: %[[V17:.*]] = tosa.reshape %[[V1]], %[[V16]] : (tensor<2xf32>, !tosa.shape<3>) -> tensor<1x2x1xf32>
 // CHECK-NEXT: %[[V20:.*]] = "tosa.const"() <{values = dense<0> : tensor<1xi8>}> : () -> tensor<1xi8>
 // CHECK-NEXT: %[[V21:.*]] = tosa.mul %[[V19]], %[[V17]], %[[V20]] : (tensor<1x2x4xf32>, tensor<1x2x1xf32>, tensor<1xi8>) -> tensor<1x2x4xf32>
 // CHECK-NEXT: %[[V22:.*]] = tosa.const_shape  {values = dense<[1, 2, 1]> : tensor<3xindex>} : () -> !tosa.shape<3>

@@ -102,8 +102,8 @@ func.func @argmax(%x: tensor<2x3xf32>) -> tensor<2x1xi64> {
 // CHECK-NEXT: %[[V10]] = linalg.index 1 : index
 // CHECK-NEXT: %[[V11]] = arith.index_cast %[[V10]] : index to i64
 // CHECK-NEXT: %[[V12]] = arith.cmpi eq, %[[V11]], %[[V7]] : i64
-// CHECK-NEXT: %[[V17:.*]] = arith.constant 0.000000e+00 : f32
 // CHECK-NEXT: %[[V18:.*]] = arith.constant 1.000000e+00 : f32
+// CHECK-NEXT: %[[V17:.*]] = arith.constant 0.000000e+00 : f32
 // CHECK-NEXT: %[[V13]] = arith.select %[[V12]], %[[V18]], %[[V17]] : f32
 // CHECK-NEXT: linalg.yield %[[V13]] : f32
 // CHECK-NEXT: } -> tensor<2x3xf32>

@@ -3,6 +3,7 @@
 #include "bitmod/Dialect/BitMoD/Transforms/WeightsUtils.h"
 
 #include "bitmod/Support/Half.h"
+#include "bitmod/Support/MemoryLimit.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinDialect.h"
@@ -35,7 +36,12 @@ FailureOr<ArrayRef<char>> mlir::bitmod::getRawData(Operation *op,
   if (bitWidth % 8 != 0)
     return op->emitOpError()
            << what << ": unsupported element type " << type.getElementType();
-  size_t expected = static_cast<size_t>(type.getNumElements()) * bitWidth / 8;
+  std::optional<uint64_t> bytes =
+      ::bitmod::getTensorBytes(type.getShape(), bitWidth / 8);
+  if (!bytes)
+    return op->emitOpError()
+           << what << ": the size of " << type << " overflows 64 bits";
+  uint64_t expected = *bytes;
   if (auto resource = dyn_cast<DenseResourceElementsAttr>(attr)) {
     AsmResourceBlob *blob = resource.getRawHandle().getBlob();
     if (!blob)
@@ -53,6 +59,9 @@ FailureOr<ArrayRef<char>> mlir::bitmod::getRawData(Operation *op,
     ArrayRef<char> data = dense.getRawData();
     if (!dense.isSplat())
       return data;
+    if (llvm::Error err = ::bitmod::checkTensorMemory(
+            "the splat " + what, type.getShape(), bitWidth / 8))
+      return op->emitOpError() << llvm::toString(std::move(err));
     storage.assign(expected, 0);
     size_t elementBytes = bitWidth / 8;
     for (size_t i = 0; i < expected; i += elementBytes)
@@ -185,6 +194,9 @@ mlir::bitmod::dequantizeToAttr(WeightsOp op, RankedTensorType resultType,
     return op.emitOpError("can only dequantize to f32, f16 or bf16 on the "
                           "host, not ")
            << elem;
+  if (llvm::Error err = ::bitmod::checkTensorMemory(
+          "the dequantized weights", resultType.getShape(), sizeof(float)))
+    return op.emitOpError() << llvm::toString(std::move(err));
   FailureOr<quant::PackedWeights> packed = getPackedWeights(op);
   if (failed(packed))
     return failure();

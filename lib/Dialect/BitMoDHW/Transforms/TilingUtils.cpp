@@ -39,6 +39,19 @@ llvm::Expected<GemmInfo> hw::getGemmInfo(GroupedMatmulOp op, StringRef name,
   if (dtype == ::bitmod::quant::DataType::fp16)
     return makeError("fp16 weights cannot run on the bit-serial array");
   g.G = wTy.getGroupSize();
+  // The CONFIG instruction's fields, checked here rather than by the
+  // encoder after tiling and scheduling.
+  const isa::FieldInfo &groupField =
+      isa::getFieldInfo(isa::FieldId::config_groupSize);
+  if (g.G < groupField.min || g.G > groupField.max)
+    return makeError(llvm::formatv(
+        "group size {0} is outside the accelerator's [{1}, {2}] (the "
+        "group_size field of CONFIG)",
+        g.G, groupField.min, groupField.max));
+  if (wTy.getScaleBits() == 0 && !::bitmod::quant::isMXType(dtype))
+    return makeError("float group scales (scale-bits=0) are not a hardware "
+                     "format: the accelerator takes 4..8-bit integer group "
+                     "scales");
   g.numGroups = uint64_t(wTy.getNumGroups());
   g.config.dtype = dtype;
   g.config.groupSize = g.G;
@@ -48,12 +61,10 @@ llvm::Expected<GemmInfo> hw::getGemmInfo(GroupedMatmulOp op, StringRef name,
   if (!spec)
     return spec.takeError();
   g.spec = *spec;
-  // The cost model assumes cfg.scaleBits-bit group scales; float scales
-  // (scale_bits = 0) are 32 bits.
-  if (!::bitmod::quant::isMXType(dtype)) {
-    unsigned bits = wTy.getScaleBits() ? wTy.getScaleBits() : 32;
-    g.spec.bitsPerWeight += (double(bits) - double(cfg.scaleBits)) / g.G;
-  }
+  // The cost model assumes cfg.scaleBits-bit group scales.
+  if (!::bitmod::quant::isMXType(dtype))
+    g.spec.bitsPerWeight +=
+        (double(wTy.getScaleBits()) - double(cfg.scaleBits)) / g.G;
   return g;
 }
 
