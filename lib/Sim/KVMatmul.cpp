@@ -137,6 +137,11 @@ Expected<KVMatmulResult> sim::runKVMatmul(const arch::AccelConfig &cfg,
   opt.actBufferBytes = uint32_t(cfg.actBufferBytes);
   opt.wgtBufferBytes = uint32_t(cfg.wgtBufferBytes);
   opt.layerName = s.kind == KVKind::Key ? "attn.qk" : "attn.pv";
+  // One pass of channels per K/V block: LOAD_WGT of block i+1 overlaps the
+  // MATMUL of block i (the stream is DRAM bound in decode).
+  opt.blockChannels = lanes.channelLanes;
+  // Query rows per launch: the MATMUL m field and the activation buffer.
+  const uint64_t maxRows = 512;
 
   KVMatmulResult out;
   if (!timingOnly)
@@ -156,33 +161,38 @@ Expected<KVMatmulResult> sim::runKVMatmul(const arch::AccelConfig &cfg,
                                     int64_t(R), qc);
       if (!packed)
         return packed.takeError();
-      auto program = isa::buildLinearProgram(*packed, uint32_t(M), opt);
-      if (!program)
-        return makeError("kv_matmul: " + llvm::toString(program.takeError()));
-      llvm::StringMap<std::vector<float>> inputs;
-      if (!timingOnly) {
-        // x[(h, m), r] for the query heads h of KV head g.
-        std::vector<float> &x = inputs[opt.inputName];
-        const float *src = lhs.data() + (b * s.heads + g * rep) * s.rows * R;
-        x.assign(src, src + M * R);
+      // Rows [m0, m0 + rows) of x[(h, m), r] over the query heads h of KV
+      // head g.
+      uint64_t base = (b * s.heads + g * rep) * s.rows;
+      for (uint64_t m0 = 0; m0 < M; m0 += maxRows) {
+        uint64_t rows = std::min(maxRows, M - m0);
+        auto program = isa::buildLinearProgram(*packed, uint32_t(rows), opt);
+        if (!program)
+          return makeError("kv_matmul: " +
+                           llvm::toString(program.takeError()));
+        llvm::StringMap<std::vector<float>> inputs;
+        if (!timingOnly) {
+          const float *src = lhs.data() + (base + m0) * R;
+          inputs[opt.inputName].assign(src, src + rows * R);
+        }
+        sim::ExecOptions eo;
+        eo.timingOnly = timingOnly;
+        auto r = sim::execute(*program, cfg, inputs, eo);
+        if (!r)
+          return makeError("kv_matmul: " + llvm::toString(r.takeError()));
+        if (!timingOnly) {
+          const std::vector<float> &y = r->outputs[opt.outputName];
+          std::copy(y.begin(), y.end(),
+                    out.result.begin() + (base + m0) * N);
+        }
+        for (const isa::Instruction &inst : program->instructions)
+          if (inst.opcode == isa::Opcode::LoadWgt)
+            out.kvReadBytes += inst.loadWgt.bytes;
+        appendTiming(out.timing, r->timing, usefulPESteps,
+                     double(cfg.getNumPEs()));
+        ++out.launches;
+        out.instructions += program->instructions.size();
       }
-      sim::ExecOptions eo;
-      eo.timingOnly = timingOnly;
-      auto r = sim::execute(*program, cfg, inputs, eo);
-      if (!r)
-        return makeError("kv_matmul: " + llvm::toString(r.takeError()));
-      if (!timingOnly) {
-        const std::vector<float> &y = r->outputs[opt.outputName];
-        std::copy(y.begin(), y.end(),
-                  out.result.begin() + (b * s.heads + g * rep) * s.rows * N);
-      }
-      for (const isa::Instruction &inst : program->instructions)
-        if (inst.opcode == isa::Opcode::LoadWgt)
-          out.kvReadBytes += inst.loadWgt.bytes;
-      appendTiming(out.timing, r->timing, usefulPESteps,
-                   double(cfg.getNumPEs()));
-      ++out.launches;
-      out.instructions += program->instructions.size();
     }
   out.store = getKVStoreCost(cfg, s);
   return out;
