@@ -140,8 +140,17 @@ Expected<KVMatmulResult> sim::runKVMatmul(const arch::AccelConfig &cfg,
   // One pass of channels per K/V block: LOAD_WGT of block i+1 overlaps the
   // MATMUL of block i (the stream is DRAM bound in decode).
   opt.blockChannels = lanes.channelLanes;
-  // Query rows per launch: the MATMUL m field and the activation buffer.
-  const uint64_t maxRows = 512;
+  // Query rows per launch: the MATMUL m field, and x[rows, Kpad] (FP16) plus
+  // two FP32 output tiles must fit the activation buffer.
+  uint64_t kPad = ceilDiv(R, s.groupSize) * s.groupSize;
+  uint64_t fit = cfg.actBufferBytes / (kPad * 2 + 2 * opt.blockChannels * 4);
+  uint64_t maxRows = std::min<uint64_t>(512, fit / lanes.tokenLanes *
+                                                 lanes.tokenLanes);
+  if (maxRows == 0)
+    return makeError(llvm::formatv(
+        "kv_matmul: a reduction of {0} does not fit the {1}-byte activation "
+        "buffer",
+        R, cfg.actBufferBytes));
 
   KVMatmulResult out;
   if (!timingOnly)
