@@ -241,7 +241,7 @@ func.func @kv_matmul_value_reduction(%p: tensor<1x4x8x9xf32>, %v: tensor<1x2x8x1
 // -----
 
 func.func @kv_matmul_result(%p: tensor<1x4x8x8xf32>, %v: tensor<1x2x8x16xf32>) {
-  // expected-error @+1 {{result must be tensor<1x4x8x16xf32>, got 'tensor<1x4x8x8xf32>'}}
+  // expected-error @+1 {{result must be 'tensor<1x4x8x16xf32>', got 'tensor<1x4x8x8xf32>'}}
   %o = bitmod.kv_matmul value %p, %v {group_size = 8} : tensor<1x4x8x8xf32>, tensor<1x2x8x16xf32> -> tensor<1x4x8x8xf32>
   return
 }

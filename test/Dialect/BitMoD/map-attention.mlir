@@ -111,7 +111,7 @@ func.func @not_kv(%a: tensor<2x4x8xf32>, %b: tensor<2x8x4xf32>, %c: tensor<1x2x4
   %t = tosa.transpose %c {perms = array<i32: 1, 0, 3, 2>} : (tensor<1x2x4x8xf32>) -> tensor<2x1x8x4xf32>
   %sh = tosa.const_shape {values = dense<[2, 8, 4]> : tensor<3xindex>} : () -> !tosa.shape<3>
   %t3 = tosa.reshape %t, %sh : (tensor<2x1x8x4xf32>, !tosa.shape<3>) -> tensor<2x8x4xf32>
-  // expected-remark @+1 {{attention matmul left on the host: the second operand is transposed other than K^T (perm [0, 1, 3, 2])}}
+  // expected-remark @+1 {{attention matmul left on the host: the second operand's transpose moves the batch axis}}
   %z = tosa.matmul %a, %t3, %zp, %zp : (tensor<2x4x8xf32>, tensor<2x8x4xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<2x4x4xf32>
   return %y, %z : tensor<2x4x4xf32>, tensor<2x4x4xf32>
 }

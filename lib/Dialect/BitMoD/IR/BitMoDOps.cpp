@@ -245,9 +245,9 @@ LogicalResult KVMatmulOp::verify() {
            << reduction << ")";
   SmallVector<int64_t, 4> expected = {b, h, m, rows};
   if (result.getShape() != ArrayRef<int64_t>(expected))
-    return emitOpError("result must be tensor<")
-           << b << "x" << h << "x" << m << "x" << rows << "x"
-           << result.getElementType() << ">, got " << result;
+    return emitOpError("result must be ")
+           << RankedTensorType::get(expected, result.getElementType())
+           << ", got " << result;
   if (getGroupSize() % 8 != 0)
     return emitOpError("group_size (")
            << getGroupSize() << ") must be a multiple of 8 (the datapath's "

@@ -34,6 +34,8 @@ struct KVView {
   Value cache;
   /// Query heads H of the matmul's batch (B * H = the tosa batch).
   int64_t batch = 0, heads = 0;
+  /// When set, the cache is transpose(cache, perm) (created by the rewrite).
+  SmallVector<int32_t> perm;
 };
 
 RankedTensorType rankedType(Value v) {
@@ -92,17 +94,27 @@ FailureOr<KVView> traceKV(Value b, std::string &why) {
   kv.batch = vt.getDimSize(0);
   kv.heads = vt.getDimSize(1);
   kv.kind = KVKind::value;
-  Value source = view;
-  if (auto t = view.getDefiningOp<tosa::TransposeOp>()) {
-    if (t.getPerms() != ArrayRef<int32_t>{0, 1, 3, 2}) {
-      why = "the second operand is transposed other than K^T (perm [0, 1, "
-            "3, 2])";
-      return failure();
-    }
-    kv.kind = KVKind::key;
-    source = t.getInput1();
+  kv.cache = peelRepeatKV(view);
+  auto t = view.getDefiningOp<tosa::TransposeOp>();
+  if (!t)
+    return kv;
+  ArrayRef<int32_t> p = t.getPerms();
+  if (p[0] != 0) {
+    why = "the second operand's transpose moves the batch axis";
+    return failure();
   }
-  kv.cache = peelRepeatKV(source);
+  // The reduction axis is the source's innermost one: K^T of the K cache
+  // transpose(source, q) (split_heads and K^T folded into one transpose).
+  if (p[2] != 3)
+    return kv; // A value cache [B, H, T, D] (e.g. split_heads' transpose).
+  kv.kind = KVKind::key;
+  SmallVector<int32_t> q = {p[0], p[1], p[3], p[2]};
+  if (q == ArrayRef<int32_t>{0, 1, 2, 3}) {
+    kv.cache = peelRepeatKV(t.getInput1());
+    return kv;
+  }
+  kv.cache = t.getInput1();
+  kv.perm = q;
   return kv;
 }
 
@@ -235,8 +247,12 @@ struct BitMoDMapAttentionPass
       why = "the K/V cache is not a static [B, Hkv, T, D] tensor";
       return false;
     }
-    int64_t hkv = cache.getDimSize(1);
-    if (cache.getDimSize(0) != c.kv.batch || c.kv.heads % hkv != 0) {
+    SmallVector<int64_t> shape(cache.getShape());
+    if (!c.kv.perm.empty())
+      for (auto [i, axis] : llvm::enumerate(c.kv.perm))
+        shape[i] = cache.getDimSize(axis);
+    int64_t hkv = shape[1];
+    if (shape[0] != c.kv.batch || hkv < 1 || c.kv.heads % hkv != 0) {
       why = "the K/V heads do not divide the query heads";
       return false;
     }
@@ -254,7 +270,16 @@ struct BitMoDMapAttentionPass
     Location loc = op.getLoc();
     RankedTensorType at = rankedType(op.getA()),
                      ot = rankedType(op.getResult());
-    RankedTensorType cache = rankedType(c.kv.cache);
+    Value cacheValue = c.kv.cache;
+    if (!c.kv.perm.empty()) {
+      ArrayRef<int64_t> in = rankedType(cacheValue).getShape();
+      SmallVector<int64_t> shape;
+      for (int32_t axis : c.kv.perm)
+        shape.push_back(in[axis]);
+      cacheValue = tosa::TransposeOp::create(
+          b, loc, rankedType(cacheValue).clone(shape), cacheValue, c.kv.perm);
+    }
+    RankedTensorType cache = rankedType(cacheValue);
     int64_t m = at.getDimSize(1), r = at.getDimSize(2), n = ot.getDimSize(2);
     auto reshapeTo = [&](Value v, ArrayRef<int64_t> shape) -> Value {
       auto type = RankedTensorType::get(shape, rankedType(v).getElementType());
@@ -274,7 +299,7 @@ struct BitMoDMapAttentionPass
                                             ot.getElementType());
     auto kvm = KVMatmulOp::create(
         b, loc, resultType, KVKindAttr::get(b.getContext(), c.kv.kind), lhs,
-        c.kv.cache,
+        cacheValue,
         b.getI64IntegerAttr(pickGroupSize(groupSize, reduction)),
         StringAttr());
     op.getResult().replaceAllUsesWith(
