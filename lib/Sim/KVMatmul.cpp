@@ -20,8 +20,7 @@ using llvm::Expected;
 static uint64_t ceilDiv(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
 
 Error sim::verifyKVMatmulShape(const KVMatmulShape &s) {
-  if (!s.batch || !s.heads || !s.kvHeads || !s.rows || !s.context ||
-      !s.headDim)
+  if (!s.batch || !s.heads || !s.kvHeads || !s.rows || !s.context || !s.headDim)
     return makeError("kv_matmul: every dimension must be positive");
   if (s.heads % s.kvHeads)
     return makeError(llvm::formatv(
@@ -32,9 +31,9 @@ Error sim::verifyKVMatmulShape(const KVMatmulShape &s) {
         "kv_matmul: group size {0} is not a positive multiple of 8",
         s.groupSize));
   if (s.newPositions > s.context)
-    return makeError(llvm::formatv(
-        "kv_matmul: {0} new positions but the context holds {1}",
-        s.newPositions, s.context));
+    return makeError(
+        llvm::formatv("kv_matmul: {0} new positions but the context holds {1}",
+                      s.newPositions, s.context));
   return Error::success();
 }
 
@@ -100,9 +99,9 @@ static void appendTiming(TimingResult &into, const TimingResult &t,
   a.dramWriteBytes += t.activity.dramWriteBytes;
   into.energy += t.energy;
   usefulPESteps += t.peUtilization * numPEs * double(t.totalCycles);
-  into.peUtilization =
-      into.totalCycles ? usefulPESteps / (numPEs * double(into.totalCycles))
-                       : 0.0;
+  into.peUtilization = into.totalCycles
+                           ? usefulPESteps / (numPEs * double(into.totalCycles))
+                           : 0.0;
 }
 
 Expected<KVMatmulResult> sim::runKVMatmul(const arch::AccelConfig &cfg,
@@ -144,8 +143,8 @@ Expected<KVMatmulResult> sim::runKVMatmul(const arch::AccelConfig &cfg,
   // two FP32 output tiles must fit the activation buffer.
   uint64_t kPad = ceilDiv(R, s.groupSize) * s.groupSize;
   uint64_t fit = cfg.actBufferBytes / (kPad * 2 + 2 * opt.blockChannels * 4);
-  uint64_t maxRows = std::min<uint64_t>(512, fit / lanes.tokenLanes *
-                                                 lanes.tokenLanes);
+  uint64_t maxRows =
+      std::min<uint64_t>(512, fit / lanes.tokenLanes * lanes.tokenLanes);
   if (maxRows == 0)
     return makeError(llvm::formatv(
         "kv_matmul: a reduction of {0} does not fit the {1}-byte activation "
@@ -177,8 +176,7 @@ Expected<KVMatmulResult> sim::runKVMatmul(const arch::AccelConfig &cfg,
         uint64_t rows = std::min(maxRows, M - m0);
         auto program = isa::buildLinearProgram(*packed, uint32_t(rows), opt);
         if (!program)
-          return makeError("kv_matmul: " +
-                           llvm::toString(program.takeError()));
+          return makeError("kv_matmul: " + llvm::toString(program.takeError()));
         llvm::StringMap<std::vector<float>> inputs;
         if (!timingOnly) {
           const float *src = lhs.data() + (base + m0) * R;
@@ -191,8 +189,7 @@ Expected<KVMatmulResult> sim::runKVMatmul(const arch::AccelConfig &cfg,
           return makeError("kv_matmul: " + llvm::toString(r.takeError()));
         if (!timingOnly) {
           const std::vector<float> &y = r->outputs[opt.outputName];
-          std::copy(y.begin(), y.end(),
-                    out.result.begin() + (base + m0) * N);
+          std::copy(y.begin(), y.end(), out.result.begin() + (base + m0) * N);
         }
         for (const isa::Instruction &inst : program->instructions)
           if (inst.opcode == isa::Opcode::LoadWgt)

@@ -9,11 +9,11 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "bitmod/Sim/KVMatmul.h"
 #include "bitmod/Quant/Quantizer.h"
 #include "bitmod/Sim/CostModel.h"
 #include "bitmod/Sim/Datapath.h"
 #include "bitmod/Sim/GoldenDatapath.h"
-#include "bitmod/Sim/KVMatmul.h"
 #include "bitmod/Support/Half.h"
 
 #include "gtest/gtest.h"
@@ -104,8 +104,7 @@ TEST_P(KVMatmulRef, MatchesFakeQuantReferenceAndGolden) {
   EXPECT_EQ(r->launches, s.batch * s.kvHeads);
   EXPECT_GT(r->timing.totalCycles, 0u);
 
-  uint64_t R = s.getReduction(), N = s.getQuantRows(),
-           rep = s.getHeadsPerKV();
+  uint64_t R = s.getReduction(), N = s.getQuantRows(), rep = s.getHeadsPerKV();
   quant::QuantConfig qc;
   qc.dtype = quant::DataType::int8;
   qc.groupSize = c.groupSize;
@@ -168,8 +167,7 @@ TEST(KVMatmul, Errors) {
   s.groupSize = 8;
   r = runKVMatmul(cfg, s, {1.0f}, {1.0f, 2.0f});
   ASSERT_FALSE(bool(r));
-  EXPECT_NE(llvm::toString(r.takeError()).find("elements"),
-            std::string::npos);
+  EXPECT_NE(llvm::toString(r.takeError()).find("elements"), std::string::npos);
 }
 
 /// One Llama-2-7B decoder layer's attention (32 heads, head_dim 128).
@@ -205,25 +203,26 @@ TEST(KVMatmul, Llama7BAgainstCostModel) {
         // arrangement's channel lanes) or 32 (discriminative).
         auto align16 = [](uint64_t v) { return (v + 15) / 16 * 16; };
         uint64_t chunks = r->launches / 32;
-        EXPECT_GE(r->kvReadBytes, 32 * chunks * N * (groups * 128 + groups + 4));
-        EXPECT_LE(r->kvReadBytes,
-                  32 * chunks *
-                      (N * (groups * 128 + groups + 4) + 3 * 15 * (N / 32 + 1)));
+        EXPECT_GE(r->kvReadBytes,
+                  32 * chunks * N * (groups * 128 + groups + 4));
+        EXPECT_LE(r->kvReadBytes, 32 * chunks *
+                                      (N * (groups * 128 + groups + 4) +
+                                       3 * 15 * (N / 32 + 1)));
         (void)align16;
         auto est = estimate(cfg, AcceleratorKind::BitMoD, {rows, N, R},
                             quant::DataType::int8, 128,
                             /*activationActivation=*/true);
         ASSERT_TRUE(bool(est)) << llvm::toString(est.takeError());
         double model = 32.0 * double(est->totalCycles);
-        double bound = 32.0 * double(std::max(est->computeCycles,
-                                              est->dramCycles));
+        double bound =
+            32.0 * double(std::max(est->computeCycles, est->dramCycles));
         double simCycles = double(r->timing.totalCycles);
         EXPECT_GE(simCycles, bound);
         std::printf("[ kv ] %s M=%llu T=%llu: sim %.0f model %.0f (x%.3f) "
                     "max(compute,dram) %.0f kv bytes %llu launches %llu\n",
-                    kind == KVKind::Key ? "QK" : "PV",
-                    (unsigned long long)rows, (unsigned long long)context,
-                    simCycles, model, simCycles / model, bound,
+                    kind == KVKind::Key ? "QK" : "PV", (unsigned long long)rows,
+                    (unsigned long long)context, simCycles, model,
+                    simCycles / model, bound,
                     (unsigned long long)r->kvReadBytes,
                     (unsigned long long)r->launches);
       }

@@ -55,9 +55,7 @@ struct KVMatmulShape {
   uint64_t getLhsElements() const {
     return batch * heads * rows * getReduction();
   }
-  uint64_t getKVElements() const {
-    return batch * kvHeads * context * headDim;
-  }
+  uint64_t getKVElements() const { return batch * kvHeads * context * headDim; }
   uint64_t getResultElements() const {
     return batch * heads * rows * getQuantRows();
   }
@@ -98,10 +96,11 @@ struct KVMatmulResult {
 
 /// Runs the matmul on the accelerator model (timingOnly: no data, only the
 /// timing of the same instruction streams; lhs and kv may then be empty).
-llvm::Expected<KVMatmulResult>
-runKVMatmul(const arch::AccelConfig &cfg, const KVMatmulShape &shape,
-            llvm::ArrayRef<float> lhs, llvm::ArrayRef<float> kv,
-            bool timingOnly = false);
+llvm::Expected<KVMatmulResult> runKVMatmul(const arch::AccelConfig &cfg,
+                                           const KVMatmulShape &shape,
+                                           llvm::ArrayRef<float> lhs,
+                                           llvm::ArrayRef<float> kv,
+                                           bool timingOnly = false);
 
 } // namespace sim
 } // namespace bitmod

@@ -220,8 +220,7 @@ LogicalResult KVMatmulOp::verify() {
       return emitOpError() << what << " must be 4-D [B, heads, rows, cols], "
                            << "got rank " << type.getRank();
     if (!type.hasStaticShape())
-      return emitOpError() << what << " must have a static shape, got "
-                           << type;
+      return emitOpError() << what << " must have a static shape, got " << type;
   }
   if (lhs.getElementType() != kv.getElementType() ||
       lhs.getElementType() != result.getElementType())

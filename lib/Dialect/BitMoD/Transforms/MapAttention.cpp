@@ -67,8 +67,7 @@ Value peelRepeatKV(Value v) {
   if (ts.size() != 5 || failed(tile.getConstantMultiples(multiples)))
     return v;
   if (ts[0] != shape[0] || ts[1] * ts[2] != shape[1] || ts[3] != shape[2] ||
-      ts[4] != shape[3] ||
-      multiples != ArrayRef<int64_t>{1, 1, ts[2], 1, 1})
+      ts[4] != shape[3] || multiples != ArrayRef<int64_t>{1, 1, ts[2], 1, 1})
     return v;
   Value source = reshapeSource(tile.getInput1());
   if (!source)
@@ -85,7 +84,8 @@ FailureOr<KVView> traceKV(Value b, std::string &why) {
   ArrayRef<int64_t> bs = rankedType(b).getShape();
   Value view = reshapeSource(b);
   RankedTensorType vt = view ? rankedType(view) : RankedTensorType();
-  if (!vt || vt.getRank() != 4 || vt.getDimSize(0) * vt.getDimSize(1) != bs[0]) {
+  if (!vt || vt.getRank() != 4 ||
+      vt.getDimSize(0) * vt.getDimSize(1) != bs[0]) {
     why = "the second operand is not a [B, heads, rows, cols] tensor "
           "flattened to the matmul batch";
     return failure();
@@ -193,8 +193,8 @@ struct BitMoDMapAttentionPass
       if (it == candidates.end() || it->second.kv.kind != KVKind::value)
         continue;
       llvm::SetVector<Operation *> cone = backwardCone(op.getA(), 256);
-      bool softmax = llvm::any_of(
-          cone, [](Operation *o) { return isa<tosa::ExpOp>(o); });
+      bool softmax =
+          llvm::any_of(cone, [](Operation *o) { return isa<tosa::ExpOp>(o); });
       Operation *score = nullptr;
       for (Operation *o : cone)
         if (auto mm = dyn_cast<tosa::MatMulOp>(o)) {
@@ -293,14 +293,13 @@ struct BitMoDMapAttentionPass
       return tosa::ReshapeOp::create(b, loc, type, v, s);
     };
     Value lhs = reshapeTo(op.getA(), {c.kv.batch, c.kv.heads, m, r});
-    int64_t reduction = c.kv.kind == KVKind::key ? cache.getDimSize(3)
-                                                 : cache.getDimSize(2);
+    int64_t reduction =
+        c.kv.kind == KVKind::key ? cache.getDimSize(3) : cache.getDimSize(2);
     auto resultType = RankedTensorType::get({c.kv.batch, c.kv.heads, m, n},
                                             ot.getElementType());
     auto kvm = KVMatmulOp::create(
         b, loc, resultType, KVKindAttr::get(b.getContext(), c.kv.kind), lhs,
-        cacheValue,
-        b.getI64IntegerAttr(pickGroupSize(groupSize, reduction)),
+        cacheValue, b.getI64IntegerAttr(pickGroupSize(groupSize, reduction)),
         StringAttr());
     op.getResult().replaceAllUsesWith(
         reshapeTo(kvm.getResult(), ot.getShape()));
