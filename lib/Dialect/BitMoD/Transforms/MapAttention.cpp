@@ -195,12 +195,13 @@ struct BitMoDMapAttentionPass
       llvm::SetVector<Operation *> cone = backwardCone(op.getA(), 256);
       bool softmax =
           llvm::any_of(cone, [](Operation *o) { return isa<tosa::ExpOp>(o); });
+      // The nearest score matmul (the cone is in backward DFS order).
       Operation *score = nullptr;
       for (Operation *o : cone)
         if (auto mm = dyn_cast<tosa::MatMulOp>(o)) {
           auto s = candidates.find(mm);
           if (s != candidates.end() && s->second.kv.kind == KVKind::key &&
-              !paired.count(mm))
+              !paired.count(mm) && !score)
             score = mm;
         }
       if (!score || !softmax) {
