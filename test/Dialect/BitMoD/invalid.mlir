@@ -189,3 +189,83 @@ func.func @dequantize_shape(%w: !bitmod.qweights<4x8, int8, group = 8>) {
   %f = bitmod.dequantize %w : !bitmod.qweights<4x8, int8, group = 8> -> tensor<8x4xf32>
   return
 }
+
+// -----
+
+func.func @kv_matmul_rank(%q: tensor<4x8x16xf32>, %k: tensor<1x2x8x16xf32>) {
+  // expected-error @+1 {{lhs must be 4-D [B, heads, rows, cols], got rank 3}}
+  %s = bitmod.kv_matmul key %q, %k {group_size = 16} : tensor<4x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x4x8x8xf32>
+  return
+}
+
+// -----
+
+func.func @kv_matmul_dynamic(%q: tensor<1x4x?x16xf32>, %k: tensor<1x2x8x16xf32>) {
+  // expected-error @+1 {{lhs must have a static shape, got 'tensor<1x4x?x16xf32>'}}
+  %s = bitmod.kv_matmul key %q, %k {group_size = 16} : tensor<1x4x?x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x4x8x8xf32>
+  return
+}
+
+// -----
+
+func.func @kv_matmul_heads(%q: tensor<1x3x8x16xf32>, %k: tensor<1x2x8x16xf32>) {
+  // expected-error @+1 {{query heads (3) must be a multiple of the kv heads (2)}}
+  %s = bitmod.kv_matmul key %q, %k {group_size = 16} : tensor<1x3x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x3x8x8xf32>
+  return
+}
+
+// -----
+
+func.func @kv_matmul_batch(%q: tensor<2x4x8x16xf32>, %k: tensor<1x2x8x16xf32>) {
+  // expected-error @+1 {{kv batch (1) differs from the lhs batch (2)}}
+  %s = bitmod.kv_matmul key %q, %k {group_size = 16} : tensor<2x4x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<2x4x8x8xf32>
+  return
+}
+
+// -----
+
+func.func @kv_matmul_key_reduction(%q: tensor<1x4x8x32xf32>, %k: tensor<1x2x8x16xf32>) {
+  // expected-error @+1 {{lhs reduction dimension (32) does not match the key's head dimension (16)}}
+  %s = bitmod.kv_matmul key %q, %k {group_size = 16} : tensor<1x4x8x32xf32>, tensor<1x2x8x16xf32> -> tensor<1x4x8x8xf32>
+  return
+}
+
+// -----
+
+func.func @kv_matmul_value_reduction(%p: tensor<1x4x8x9xf32>, %v: tensor<1x2x8x16xf32>) {
+  // expected-error @+1 {{lhs reduction dimension (9) does not match the value's context length (8)}}
+  %o = bitmod.kv_matmul value %p, %v {group_size = 8} : tensor<1x4x8x9xf32>, tensor<1x2x8x16xf32> -> tensor<1x4x8x16xf32>
+  return
+}
+
+// -----
+
+func.func @kv_matmul_result(%p: tensor<1x4x8x8xf32>, %v: tensor<1x2x8x16xf32>) {
+  // expected-error @+1 {{result must be 'tensor<1x4x8x16xf32>', got 'tensor<1x4x8x8xf32>'}}
+  %o = bitmod.kv_matmul value %p, %v {group_size = 8} : tensor<1x4x8x8xf32>, tensor<1x2x8x16xf32> -> tensor<1x4x8x8xf32>
+  return
+}
+
+// -----
+
+func.func @kv_matmul_group(%q: tensor<1x4x8x16xf32>, %k: tensor<1x2x8x16xf32>) {
+  // expected-error @+1 {{group_size (12) must be a multiple of 8}}
+  %s = bitmod.kv_matmul key %q, %k {group_size = 12} : tensor<1x4x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x4x8x8xf32>
+  return
+}
+
+// -----
+
+func.func @kv_matmul_group_zero(%q: tensor<1x4x8x16xf32>, %k: tensor<1x2x8x16xf32>) {
+  // expected-error @+1 {{attribute 'group_size' failed to satisfy constraint}}
+  %s = bitmod.kv_matmul key %q, %k {group_size = 0} : tensor<1x4x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x4x8x8xf32>
+  return
+}
+
+// -----
+
+func.func @kv_matmul_elem(%q: tensor<1x4x8x16xf16>, %k: tensor<1x2x8x16xf32>) {
+  // expected-error @+1 {{lhs, kv and result must have one element type, got 'f16', 'f32', 'f32'}}
+  %s = bitmod.kv_matmul key %q, %k {group_size = 16} : tensor<1x4x8x16xf16>, tensor<1x2x8x16xf32> -> tensor<1x4x8x8xf32>
+  return
+}

@@ -78,3 +78,12 @@ func.func @resource() -> !bitmod.qweights<1x8, int4, group = 8> {
     }
   }
 #-}
+
+// CHECK-LABEL: func @kv_matmul
+// CHECK: bitmod.kv_matmul key %{{.*}}, %{{.*}} {group_size = 16 : i64} : tensor<1x4x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x4x8x8xf32>
+// CHECK: bitmod.kv_matmul value %{{.*}}, %{{.*}} {group_size = 8 : i64, name = "pv"} : tensor<1x4x8x8xf32>, tensor<1x2x8x16xf32> -> tensor<1x4x8x16xf32>
+func.func @kv_matmul(%q: tensor<1x4x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x16xf32>) -> tensor<1x4x8x16xf32> {
+  %s = bitmod.kv_matmul key %q, %k {group_size = 16} : tensor<1x4x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x4x8x8xf32>
+  %o = bitmod.kv_matmul value %s, %v {group_size = 8, name = "pv"} : tensor<1x4x8x8xf32>, tensor<1x2x8x16xf32> -> tensor<1x4x8x16xf32>
+  return %o : tensor<1x4x8x16xf32>
+}

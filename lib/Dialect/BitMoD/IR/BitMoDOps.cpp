@@ -191,3 +191,65 @@ LogicalResult DequantizeOp::verify() {
            << " like the quantized weights, got " << result;
   return success();
 }
+
+//===----------------------------------------------------------------------===//
+// KVMatmulOp
+//===----------------------------------------------------------------------===//
+
+int64_t KVMatmulOp::getHeadsPerKV() {
+  return getLhs().getType().getDimSize(1) / getKv().getType().getDimSize(1);
+}
+
+int64_t KVMatmulOp::getNumRows() {
+  RankedTensorType kv = getKv().getType();
+  return getKind() == KVKind::key ? kv.getDimSize(2) : kv.getDimSize(3);
+}
+
+int64_t KVMatmulOp::getReduction() {
+  RankedTensorType kv = getKv().getType();
+  return getKind() == KVKind::key ? kv.getDimSize(3) : kv.getDimSize(2);
+}
+
+LogicalResult KVMatmulOp::verify() {
+  RankedTensorType lhs = getLhs().getType(), kv = getKv().getType(),
+                   result = getResult().getType();
+  for (auto [what, type] : {std::pair<StringRef, RankedTensorType>("lhs", lhs),
+                            {"kv", kv},
+                            {"result", result}}) {
+    if (type.getRank() != 4)
+      return emitOpError() << what << " must be 4-D [B, heads, rows, cols], "
+                           << "got rank " << type.getRank();
+    if (!type.hasStaticShape())
+      return emitOpError() << what << " must have a static shape, got " << type;
+  }
+  if (lhs.getElementType() != kv.getElementType() ||
+      lhs.getElementType() != result.getElementType())
+    return emitOpError("lhs, kv and result must have one element type, got ")
+           << lhs.getElementType() << ", " << kv.getElementType() << ", "
+           << result.getElementType();
+  int64_t b = lhs.getDimSize(0), h = lhs.getDimSize(1), m = lhs.getDimSize(2);
+  if (kv.getDimSize(0) != b)
+    return emitOpError("kv batch (")
+           << kv.getDimSize(0) << ") differs from the lhs batch (" << b << ")";
+  int64_t hkv = kv.getDimSize(1);
+  if (hkv < 1 || h % hkv != 0)
+    return emitOpError("query heads (")
+           << h << ") must be a multiple of the kv heads (" << hkv << ")";
+  bool key = getKind() == KVKind::key;
+  int64_t reduction = getReduction(), rows = getNumRows();
+  if (lhs.getDimSize(3) != reduction)
+    return emitOpError("lhs reduction dimension (")
+           << lhs.getDimSize(3) << ") does not match the "
+           << (key ? "key's head dimension" : "value's context length") << " ("
+           << reduction << ")";
+  SmallVector<int64_t, 4> expected = {b, h, m, rows};
+  if (result.getShape() != ArrayRef<int64_t>(expected))
+    return emitOpError("result must be ")
+           << RankedTensorType::get(expected, result.getElementType())
+           << ", got " << result;
+  if (getGroupSize() % 8 != 0)
+    return emitOpError("group_size (")
+           << getGroupSize() << ") must be a multiple of 8 (the datapath's "
+           << "group granularity)";
+  return success();
+}

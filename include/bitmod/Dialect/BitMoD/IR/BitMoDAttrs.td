@@ -50,4 +50,12 @@ def BitMoD_DTypeAttr : EnumAttr<BitMoD_Dialect, BitMoD_DType, "dtype"> {
   let assemblyFormat = "`<` $value `>`";
 }
 
+// Which attention matmul a bitmod.kv_matmul is (docs/attention.md).
+def BitMoD_KVKind : I32EnumAttr<"KVKind", "attention matmul kind", [
+    I32EnumAttrCase<"key", 0>,
+    I32EnumAttrCase<"value", 1>
+  ]> {
+  let cppNamespace = "::mlir::bitmod";
+}
+
 #endif // BITMOD_DIALECT_BITMOD_IR_BITMODATTRS_TD

@@ -142,4 +142,61 @@ def BitMoD_DequantizeOp : BitMoD_Op<"dequantize", [Pure]> {
   let hasVerifier = 1;
 }
 
+//===----------------------------------------------------------------------===//
+// KVMatmulOp
+//===----------------------------------------------------------------------===//
+
+def BitMoD_KVMatmulOp : BitMoD_Op<"kv_matmul", [Pure]> {
+  let summary = "attention matmul against a runtime INT8 per-group K or V";
+  let description = [{
+    An activation x activation matmul of attention whose second operand, the
+    key or value cache `kv` `[B, Hkv, T, D]` (T context positions, D the head
+    dimension), is quantized at run time to INT8 per group of `group_size`
+    values along the reduction axis, with the weight path's scale hierarchy
+    (docs/numerics.md: int8 group-scale codes times one float32 scale per
+    row of the quantized matrix). Query head `h` of `H` reads KV head
+    `h / (H / Hkv)` (grouped-query attention: `H` is a multiple of `Hkv`).
+
+    * `key` (scores, `Q K^T`): `lhs` `[B, H, M, D]`, result `[B, H, M, T]`,
+      `y[b,h,m,t] = sum_d lhs[b,h,m,d] * q8(K[b,h/r,t,:])[d]`: every
+      context position is one row, grouped along D.
+    * `value` (`P V`): `lhs` `[B, H, M, T]` (the probabilities), result
+      `[B, H, M, D]`, `y[b,h,m,d] = sum_t lhs[b,h,m,t] * q8(V[b,h/r,:,d])[t]`:
+      every head-dimension channel is one row, grouped along T (the last
+      group zero padded).
+
+    This is `bitmod.grouped_matmul` with the matrix `[rows, reduction]`
+    named above as the INT8 weights, so the accelerator runs it on the same
+    PE datapath (Booth INT8, four terms). `--bitmod-map-attention` creates
+    it from imported attention graphs; `sim::runKVMatmul`
+    (bitmod/Sim/KVMatmul.h) is its accelerator execution (quantization of
+    the K/V heads, instruction stream, bit-exact result, timing).
+
+    ```mlir
+    %s = bitmod.kv_matmul key %q, %k {group_size = 16}
+        : tensor<1x4x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x4x8x8xf32>
+    %o = bitmod.kv_matmul value %p, %v {group_size = 128}
+        : tensor<1x4x8x8xf32>, tensor<1x2x8x16xf32> -> tensor<1x4x8x16xf32>
+    ```
+  }];
+  let arguments = (ins BitMoD_KVKind:$kind, BitMoD_FloatTensor:$lhs,
+                       BitMoD_FloatTensor:$kv,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$group_size,
+                       OptionalAttr<StrAttr>:$name);
+  let results = (outs BitMoD_FloatTensor:$result);
+  let assemblyFormat = [{
+    $kind $lhs `,` $kv attr-dict `:` type($lhs) `,` type($kv) `->`
+    type($result)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// Query heads per KV head (H / Hkv).
+    int64_t getHeadsPerKV();
+    /// The quantized matrix [rows, reduction] of one KV head: [T, D] for a
+    /// key, [D, T] for a value.
+    int64_t getNumRows();
+    int64_t getReduction();
+  }];
+}
+
 #endif // BITMOD_DIALECT_BITMOD_IR_BITMODOPS_TD

@@ -66,4 +66,42 @@ def BitMoDLowerToHost : Pass<"bitmod-lower-to-host"> {
                            "::mlir::tensor::TensorDialect"];
 }
 
+def BitMoDMapAttention : Pass<"bitmod-map-attention"> {
+  let summary = "Map the attention matmuls of imported graphs to bitmod.kv_matmul";
+  let description = [{
+    Finds the two activation x activation matmuls of attention in the IR
+    `--bitmod-onnx-to-tosa` produces (docs/attention.md): the score
+    `tosa.matmul` of `Q` and `K^T`, whose result reaches the value
+    `tosa.matmul` through the host ops of scaling, masking and Softmax
+    (`tosa.exp` on the way), and the value matmul of the probabilities and
+    `V`. Their second operands are traced through the views the importer
+    builds: the batch-flattening `tosa.reshape`, the `K^T` `tosa.transpose`
+    (perm [0, 1, 3, 2]) and the grouped-query broadcast of `repeat_kv`
+    (reshape to `[B, Hkv, 1, T, D]`, `tosa.tile` by the query heads per KV
+    head, reshape to `[B, H, T, D]`), down to the K or V cache `[B, Hkv, T,
+    D]` (the Concat of past and new K/V, or the projection itself). Both
+    matmuls become `bitmod.kv_matmul` (key, value) on that tensor, so a KV
+    head is stored and read once for all the query heads sharing it.
+
+    The quantization group is `group-size` along the reduction axis, capped
+    at the reduction length rounded up to a multiple of 8 (head_dim for the
+    scores, the context length for the values).
+
+    A matmul that is not mapped stays a host `tosa.matmul`; with
+    `report-missed` it gets a remark saying why (not part of a
+    score-Softmax-value chain, a second operand that is not a K/V view,
+    shapes the datapath cannot take).
+  }];
+  let dependentDialects = ["::mlir::bitmod::BitMoDDialect",
+                           "::mlir::tosa::TosaDialect"];
+  let options = [
+    Option<"groupSize", "group-size", "unsigned", /*default=*/"128",
+           "K/V values per INT8 quantization group along the reduction axis "
+           "(a multiple of 8)">,
+    Option<"reportMissed", "report-missed", "bool", /*default=*/"false",
+           "Remark every activation x activation matmul left on the host "
+           "and why">,
+  ];
+}
+
 #endif // BITMOD_DIALECT_BITMOD_TRANSFORMS_PASSES_TD
