@@ -1,6 +1,6 @@
 //===- CalibStats.cpp - Calibration statistics and their file format ------===//
 
-#include "bitmod/Quant/Calibration.h"
+#include "CalibrationInternal.h"
 #include "bitmod/Support/Error.h"
 #include "bitmod/Support/Npy.h"
 
@@ -23,6 +23,23 @@ using llvm::StringRef;
 static constexpr const char *kFormatName = "bitmod-calib-stats";
 static constexpr int64_t kFormatVersion = 1;
 
+/// g[i..K) += sum over the nr rows r of x_r[i] * x_r[i..K), for every i.
+BITMOD_CALIB_MULTIVERSION
+static void rankUpdate(double *gram, const double *xd, int64_t nr, int64_t K,
+                       int64_t i0, int64_t i1) {
+  for (int64_t i = i0; i < i1; ++i) {
+    double *g = &gram[i * K];
+    for (int64_t r = 0; r < nr; ++r) {
+      double xi = xd[r * K + i];
+      if (xi == 0)
+        continue;
+      const double *xr = &xd[r * K];
+      for (int64_t j = i; j < K; ++j)
+        g[j] += xi * xr[j];
+    }
+  }
+}
+
 LayerStats::LayerStats(std::string name, int64_t K)
     : name(std::move(name)), K(K), sumAbs(K, 0.0), gram(K * K, 0.0) {}
 
@@ -39,25 +56,34 @@ Error LayerStats::accumulate(llvm::ArrayRef<float> x, int64_t rows) {
                          llvm::Twine(count + r) + ", channel " +
                          llvm::Twine(k));
   // Rank-1 updates of the upper triangle in double, mirrored at the end of
-  // every call (rows of 8 at a time keep the Gram rows in cache).
-  std::vector<double> xd(8 * K);
-  for (int64_t r0 = 0; r0 < rows; r0 += 8) {
-    int64_t nr = std::min<int64_t>(8, rows - r0);
+  // every call (batches of rows reuse each Gram row).
+  constexpr int64_t kBatch = 32;
+  std::vector<double> xd(kBatch * K);
+  for (int64_t r0 = 0; r0 < rows; r0 += kBatch) {
+    int64_t nr = std::min<int64_t>(kBatch, rows - r0);
     for (int64_t r = 0; r < nr; ++r)
       for (int64_t k = 0; k < K; ++k) {
         xd[r * K + k] = x[(r0 + r) * K + k];
         sumAbs[k] += std::fabs(xd[r * K + k]);
       }
-    for (int64_t i = 0; i < K; ++i) {
-      double *g = &gram[i * K];
-      for (int64_t r = 0; r < nr; ++r) {
-        double xi = xd[r * K + i];
-        if (xi == 0)
-          continue;
-        const double *xr = &xd[r * K];
-        for (int64_t j = i; j < K; ++j)
-          g[j] += xi * xr[j];
+    // Rows of the Gram matrix are independent: split them (the triangle
+    // shrinks, so chunks are balanced by work, not by count).
+    if (K >= 256) {
+      int64_t parts = 16;
+      std::vector<int64_t> bounds{0};
+      double total = 0.5 * double(K) * double(K + 1), acc = 0;
+      for (int64_t i = 0; i < K; ++i) {
+        acc += double(K - i);
+        if (acc >= total * double(bounds.size()) / parts && i + 1 < K)
+          bounds.push_back(i + 1);
       }
+      bounds.push_back(K);
+      detail::parallelChunks(bounds.size() - 1, 1, [&](int64_t b, int64_t e) {
+        for (int64_t p = b; p < e; ++p)
+          rankUpdate(gram.data(), xd.data(), nr, K, bounds[p], bounds[p + 1]);
+      });
+    } else {
+      rankUpdate(gram.data(), xd.data(), nr, K, 0, K);
     }
   }
   for (int64_t i = 0; i < K; ++i)
