@@ -106,8 +106,8 @@ LogicalResult ModelCompiler::checkOptions() {
   if (options.isHostOnly() && !options.accel.dtypeConfig.empty())
     return emitError(loc) << "--dtype=none and --dtype-config are exclusive";
   if (options.isHostOnly() && options.accel.method != "rtn")
-    return emitError(loc) << "--dtype=none and --method=" << options.accel.method
-                          << " are exclusive";
+    return emitError(loc) << "--dtype=none and --method="
+                          << options.accel.method << " are exclusive";
   if (options.isHostOnly() &&
       (options.emit == CompileEmit::ISA || options.emit == CompileEmit::Asm))
     return emitError(loc) << "--dtype=none produces no accelerator program "

@@ -47,11 +47,11 @@ static cl::opt<std::string>
     dtypeConfig("dtype-config",
                 cl::desc("Per-layer data types (JSON, see --bitmod-quantize)"),
                 cl::value_desc("file.json"), cl::cat(cat));
-static cl::opt<std::string> method(
-    "method",
-    cl::desc("Quantization method: rtn (default), awq or gptq (awq/gptq "
-             "need --calib-stats; docs/numerics.md)"),
-    cl::init(mb::AccelPipelineOptions().method), cl::cat(cat));
+static cl::opt<std::string>
+    method("method",
+           cl::desc("Quantization method: rtn (default), awq or gptq (awq/gptq "
+                    "need --calib-stats; docs/numerics.md)"),
+           cl::init(mb::AccelPipelineOptions().method), cl::cat(cat));
 static cl::opt<std::string>
     calibStats("calib-stats",
                cl::desc("Calibration statistics directory (one entry per "

@@ -974,7 +974,7 @@ int main(int argc, char **argv) {
       "r.json]\n");
   Expected<QuantConfig> cfg = parseConfig();
   bool npy = looksLikeNpy(inputPath);
-  Error err = !cfg ? cfg.takeError()
+  Error err = !cfg  ? cfg.takeError()
               : npy ? runNpy(*cfg)
               : isCalibrationRequested()
                   ? makeError("--method/--calib-* apply to the .npy mode; "

@@ -314,8 +314,7 @@ struct BitMoDQuantizePass
     AffineMap id = AffineMap::getMultiDimIdentityMap(rank, ctx);
     AffineMap last =
         AffineMap::get(rank, 0, getAffineDimExpr(rank - 1, ctx), ctx);
-    SmallVector<utils::IteratorType> iters(rank,
-                                           utils::IteratorType::parallel);
+    SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
     auto generic = linalg::GenericOp::create(
         builder, loc, type, ValueRange{input, scale}, ValueRange{init},
         ArrayRef<AffineMap>{id, last, id}, iters,
