@@ -104,28 +104,20 @@ Expected<CalibratedWeights> quant::quantizeAWQ(llvm::ArrayRef<float> weights,
   Expected<PackedWeights> rtn = quantize(weights, N, K, config);
   if (!rtn)
     return rtn.takeError();
+  // Every error is evaluated on (a stride of) the rows, scaled to N.
   std::vector<float> ones(K, 1.0f);
-  std::vector<int64_t> allRows(N);
-  for (int64_t n = 0; n < N; ++n)
-    allRows[n] = n;
+  std::vector<int64_t> searchRows = detail::strideRows(N, options.searchRows);
+  const std::vector<int64_t> &evalRows = searchRows;
+  double rowScale = double(N) / searchRows.size();
   std::vector<float> rtnDeq = dequantize(*rtn);
-  double rtnError = scaledError(weights, rtnDeq, ones, K, allRows, G, true);
+  double rtnError = scaledError(weights, rtnDeq, ones, K, evalRows, G, true);
 
-  // 1. Scale search on (a stride of) the rows.
-  std::vector<int64_t> searchRows = allRows;
-  if (options.searchRows && N > options.searchRows) {
-    searchRows.resize(options.searchRows);
-    for (unsigned i = 0; i < options.searchRows; ++i)
-      searchRows[i] = static_cast<int64_t>(i) * N / options.searchRows;
-  }
+  // 1. Scale search.
   QuantConfig searchConfig = config;
   double bestAlpha = 0;
   std::vector<float> bestScale = ones;
   if (options.searchScale && options.scaleGrid > 1) {
-    double bestSearchErr =
-        searchRows.size() == allRows.size()
-            ? rtnError
-            : scaledError(weights, rtnDeq, ones, K, searchRows, G, true);
+    double bestSearchErr = rtnError;
     for (unsigned i = 1; i < options.scaleGrid; ++i) {
       double alpha = static_cast<double>(i) / options.scaleGrid;
       std::vector<float> s = getAWQScales(meanAbs, alpha);
@@ -168,7 +160,7 @@ Expected<CalibratedWeights> quant::quantizeAWQ(llvm::ArrayRef<float> weights,
   double bestError = bestAlpha == 0
                          ? rtnError
                          : scaledError(weights, dequantize(*best), bestScale, K,
-                                       allRows, G, true);
+                                       evalRows, G, true);
 
   // 2. Clip search per group (not for per-tensor scales, fp16 or MX, whose
   // power-of-two scale a clip below 1/2 cannot move).
@@ -240,7 +232,7 @@ Expected<CalibratedWeights> quant::quantizeAWQ(llvm::ArrayRef<float> weights,
     if (!clippedPacked)
       return clippedPacked.takeError();
     double clippedError = scaledError(weights, dequantize(*clippedPacked),
-                                      bestScale, K, allRows, G, true);
+                                      bestScale, K, evalRows, G, true);
     if (clippedError < bestError) {
       bestError = clippedError;
       *best = std::move(*clippedPacked);
@@ -250,8 +242,8 @@ Expected<CalibratedWeights> quant::quantizeAWQ(llvm::ArrayRef<float> weights,
   CalibratedWeights result;
   result.packed = std::move(*best);
   result.alpha = bestAlpha;
-  result.error = bestError / count;
-  result.rtnError = rtnError / count;
+  result.error = bestError * rowScale / count;
+  result.rtnError = rtnError * rowScale / count;
   if (bestAlpha != 0) {
     result.inputScale.resize(K);
     for (int64_t k = 0; k < K; ++k)

@@ -132,6 +132,32 @@ double quant::getOutputError(llvm::ArrayRef<float> weights,
          static_cast<double>(std::max<int64_t>(1, stats.count));
 }
 
+std::vector<int64_t> detail::strideRows(int64_t N, unsigned maxRows) {
+  int64_t n = maxRows && N > maxRows ? maxRows : N;
+  std::vector<int64_t> rows(n);
+  for (int64_t i = 0; i < n; ++i)
+    rows[i] = n == N ? i : i * N / n;
+  return rows;
+}
+
+double detail::estimateOutputError(llvm::ArrayRef<float> weights,
+                                   llvm::ArrayRef<float> estimate, int64_t N,
+                                   int64_t K, const LayerStats &stats,
+                                   unsigned maxRows) {
+  std::vector<int64_t> rows = strideRows(N, maxRows);
+  std::vector<float> E(rows.size() * K);
+  for (auto [i, n] : llvm::enumerate(rows))
+    for (int64_t k = 0; k < K; ++k)
+      E[i * K + k] = weights[n * K + k] - estimate[n * K + k];
+  std::vector<int64_t> local(rows.size());
+  for (size_t i = 0; i < rows.size(); ++i)
+    local[i] = static_cast<int64_t>(i);
+  std::vector<float> G(stats.gram.begin(), stats.gram.end());
+  double err = detail::sumQuadForms(E.data(), local, G.data(), K);
+  return err * (double(N) / rows.size()) /
+         static_cast<double>(std::max<int64_t>(1, stats.count));
+}
+
 std::vector<float> quant::getEffectiveWeights(const CalibratedWeights &r) {
   std::vector<float> w = dequantize(r.packed);
   if (!r.inputScale.empty())
@@ -152,8 +178,8 @@ Expected<CalibratedWeights> quant::quantizeRTN(llvm::ArrayRef<float> weights,
     return packed.takeError();
   CalibratedWeights r;
   r.packed = std::move(*packed);
-  r.error = r.rtnError =
-      getOutputError(weights, dequantize(r.packed), N, K, stats);
+  r.error = r.rtnError = detail::estimateOutputError(
+      weights, dequantize(r.packed), N, K, stats, detail::kErrorRows);
   return r;
 }
 

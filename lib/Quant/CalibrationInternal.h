@@ -35,6 +35,19 @@ void parallelChunks(int64_t n, int64_t chunk,
 double sumQuadForms(const float *E, llvm::ArrayRef<int64_t> rows,
                     const float *G, int64_t K);
 
+/// At most `maxRows` (0 = all) evenly strided rows of [0, N): row
+/// floor(i * N / maxRows).
+std::vector<int64_t> strideRows(int64_t N, unsigned maxRows);
+
+/// tr(E G E^T) / count over strideRows(N, maxRows), scaled by N / rows (the
+/// exact error when N <= maxRows).
+double estimateOutputError(llvm::ArrayRef<float> weights,
+                           llvm::ArrayRef<float> estimate, int64_t N, int64_t K,
+                           const LayerStats &stats, unsigned maxRows);
+
+/// Rows the reported errors of rtn and gptq are evaluated on.
+constexpr unsigned kErrorRows = 512;
+
 /// Checks the weights and the statistics of a calibrated quantization.
 llvm::Error checkCalibInputs(llvm::ArrayRef<float> weights, int64_t N,
                              int64_t K, const QuantConfig &config,

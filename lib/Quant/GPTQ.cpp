@@ -330,7 +330,8 @@ Expected<CalibratedWeights> quant::quantizeGPTQ(llvm::ArrayRef<float> weights,
   Expected<PackedWeights> rtn = quantize(W, N, K, config);
   if (!rtn)
     return rtn.takeError();
-  result.rtnError = getOutputError(weights, dequantize(*rtn), N, K, stats);
+  result.rtnError = detail::estimateOutputError(weights, dequantize(*rtn), N, K,
+                                                stats, detail::kErrorRows);
 
   std::vector<int64_t> perm(K);
   std::iota(perm.begin(), perm.end(), 0);
@@ -477,6 +478,7 @@ Expected<CalibratedWeights> quant::quantizeGPTQ(llvm::ArrayRef<float> weights,
       }
     }
   result.packed = std::move(pw);
-  result.error = getOutputError(weights, Q, N, K, stats);
+  result.error =
+      detail::estimateOutputError(weights, Q, N, K, stats, detail::kErrorRows);
   return result;
 }

@@ -69,7 +69,9 @@ def _fq(w, dtype, group_size, scale_bits):
 
 def awq_ref(w, stats, dtype, group_size=128, scale_bits=8, grid=20,
             clip_grid=20, max_shrink=0.5, search_rows=512, search_clip=True):
-    """Returns (effective weight [N, K], input scale 1/s or None, alpha)."""
+    """Returns (effective weight [N, K], input scale 1/s or None, alpha).
+    The alpha search and the clip-vs-no-clip decision use `search_rows`
+    evenly strided rows (all when N <= search_rows), as lib/Quant does."""
     w = np.asarray(w, F32)
     N, K = w.shape
     count, sum_abs, gram = stats
@@ -92,7 +94,7 @@ def awq_ref(w, stats, dtype, group_size=128, scale_bits=8, grid=20,
     inv = (F32(1) / s).astype(F32)
     ws = (w * s).astype(F32)
     best_q = _fq(ws, dtype, group_size, scale_bits)
-    best_total = output_error(w, best_q * inv, gram, count)
+    best_total = output_error(w[rows], (best_q * inv)[rows], gram, count)
     max_step = int(np.floor(max_shrink * clip_grid))
     if search_clip and max_step > 0 and dtype != "fp16":
         ng = -(-K // G)
@@ -117,7 +119,7 @@ def awq_ref(w, stats, dtype, group_size=128, scale_bits=8, grid=20,
                 best_r[better, g] = r
         m = (best_r * absmax)[:, gidx]
         q = _fq(np.clip(ws, -m, m), dtype, group_size, scale_bits)
-        err = output_error(w, q * inv, gram, count)
+        err = output_error(w[rows], (q * inv)[rows], gram, count)
         if err < best_total:
             best_q, best_total = q, err
     if alpha == 0:

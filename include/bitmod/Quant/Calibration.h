@@ -96,9 +96,10 @@ struct AWQOptions {
   double maxShrink = 0.5;
   bool searchScale = true;
   bool searchClip = true;
-  /// The alpha search evaluates the output error on at most this many
-  /// output rows, evenly strided (row floor(i * N / searchRows)); 0 = all.
-  /// The clip search and the final error always use every row.
+  /// The alpha search, the clip-vs-no-clip decision and the reported
+  /// errors use at most this many output rows, evenly strided (row
+  /// floor(i * N / searchRows), errors scaled by N / rows); 0 = all. The
+  /// per-group clip search uses every row.
   unsigned searchRows = 512;
 };
 
@@ -124,7 +125,9 @@ struct CalibratedWeights {
   std::vector<float> inputScale;
   /// The chosen alpha (AWQ).
   double alpha = 0;
-  /// Output error tr(E G E^T) / count of the result and of round-to-nearest.
+  /// Output error tr(E G E^T) / count of the result and of round-to-nearest
+  /// (exact for N <= 512 rows, else estimated on 512 strided rows; AWQ:
+  /// AWQOptions::searchRows).
   double error = 0;
   double rtnError = 0;
   /// Fallbacks taken (raised dampening, dead input channels), or "".
