@@ -109,6 +109,9 @@ LogicalResult ModelCompiler::checkOptions() {
     return emitError(loc) << "no output directory: use -o <dir>";
   if (options.isHostOnly() && !options.accel.dtypeConfig.empty())
     return emitError(loc) << "--dtype=none and --dtype-config are exclusive";
+  if (options.isHostOnly() && options.accel.method != "rtn")
+    return emitError(loc) << "--dtype=none and --method="
+                          << options.accel.method << " are exclusive";
   if (options.isHostOnly() &&
       (options.emit == CompileEmit::ISA || options.emit == CompileEmit::Asm))
     return emitError(loc) << "--dtype=none produces no accelerator program "
@@ -513,6 +516,9 @@ LogicalResult ModelCompiler::run() {
                (options.accel.dtypeConfig.empty()
                     ? Twine(options.accel.dtype)
                     : Twine(options.accel.dtypeConfig)) +
+               (options.accel.method == "rtn"
+                    ? Twine("")
+                    : " with " + Twine(options.accel.method)) +
                ", tiling and scheduling");
     if (failed(runPasses(*module, stage, [&](OpPassManager &pm) {
           return populateMappingPipeline(pm);

@@ -48,6 +48,16 @@ static cl::opt<std::string>
     dtypeConfig("dtype-config",
                 cl::desc("Per-layer data types (JSON, see --bitmod-quantize)"),
                 cl::value_desc("file.json"), cl::cat(cat));
+static cl::opt<std::string>
+    method("method",
+           cl::desc("Quantization method: rtn (default), awq or gptq (awq/gptq "
+                    "need --calib-stats; docs/numerics.md)"),
+           cl::init(mb::AccelPipelineOptions().method), cl::cat(cat));
+static cl::opt<std::string>
+    calibStats("calib-stats",
+               cl::desc("Calibration statistics directory (one entry per "
+                        "linear layer name) for --method=awq|gptq"),
+               cl::value_desc("dir"), cl::cat(cat));
 static cl::opt<unsigned>
     groupSize("group-size", cl::desc("Group size"),
               cl::init(mb::AccelPipelineOptions().groupSize), cl::cat(cat));
@@ -134,6 +144,8 @@ static mb::CompilerOptions getCompilerOptions() {
   options.outputDir = outDir;
   options.accel.dtype = dtype;
   options.accel.dtypeConfig = dtypeConfig;
+  options.accel.method = method;
+  options.accel.calibStats = calibStats;
   options.accel.groupSize = groupSize;
   options.accel.scaleBits = scaleBits;
   options.accel.accel = accel;

@@ -11,6 +11,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Calibrate.h"
+
 #include "bitmod/Quant/Quantizer.h"
 #include "bitmod/Support/Error.h"
 #include "bitmod/Support/Half.h"
@@ -199,10 +201,22 @@ Error runNpy(const QuantConfig &baseCfg) {
   std::vector<float> w = arr->toFloat32();
   QuantConfig cfg = baseCfg;
   cfg.tensorName = llvm::sys::path::filename(inputPath).str();
-  Expected<PackedWeights> packed = quantize(w, N, K, cfg);
-  if (!packed)
-    return packed.takeError();
-  std::vector<float> deq = dequantize(*packed);
+  llvm::json::Object calibReport;
+  std::vector<float> deq;
+  Expected<PackedWeights> packed = PackedWeights();
+  if (isCalibrationRequested()) {
+    Expected<CalibratedWeights> r =
+        quantizeNpyCalibrated(w, N, K, cfg, calibReport);
+    if (!r)
+      return r.takeError();
+    deq = getEffectiveWeights(*r);
+    *packed = std::move(r->packed);
+  } else {
+    packed = quantize(w, N, K, cfg);
+    if (!packed)
+      return packed.takeError();
+    deq = dequantize(*packed);
+  }
   double elapsed = seconds(start);
   if (Error e = support::writeNpy(outputPath,
                                   support::NpyArray::fromFloat32(deq, {N, K})))
@@ -220,6 +234,8 @@ Error runNpy(const QuantConfig &baseCfg) {
   for (auto &kv : statsJSON(st))
     report[kv.first] = kv.second;
   report["selector_histogram"] = histogramJSON(getSelectorHistogram(*packed));
+  for (auto &kv : calibReport)
+    report[kv.first] = kv.second;
   report["time_s"] = elapsed;
   return writeReport(std::move(report));
 }
@@ -973,7 +989,7 @@ int main(int argc, char **argv) {
   llvm::InitLLVM x(argc, argv);
   bitmod::installVersionPrinter("bitmod-quant");
   bitmod::registerMemoryLimitOption(&category);
-  llvm::cl::HideUnrelatedOptions(category);
+  llvm::cl::HideUnrelatedOptions({&category, &getCalibCategory()});
   llvm::cl::ParseCommandLineOptions(
       argc, argv,
       "bitmod-quant: quantize weights to BitMoD data types\n\n"
@@ -982,8 +998,14 @@ int main(int argc, char **argv) {
       "  bitmod-quant --dtype=T model.onnx -o model.q.onnx [--report "
       "r.json]\n");
   Expected<QuantConfig> cfg = parseConfig();
-  Error err = cfg ? (looksLikeNpy(inputPath) ? runNpy(*cfg) : runOnnx(*cfg))
-                  : cfg.takeError();
+  bool npy = looksLikeNpy(inputPath);
+  Error err = !cfg  ? cfg.takeError()
+              : npy ? runNpy(*cfg)
+              : isCalibrationRequested()
+                  ? makeError("--method/--calib-* apply to the .npy mode; "
+                              "calibrate models with bitmod-compile "
+                              "--calibrate")
+                  : runOnnx(*cfg);
   if (err) {
     llvm::errs() << "bitmod-quant: error: " << llvm::toString(std::move(err))
                  << "\n";

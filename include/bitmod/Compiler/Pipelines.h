@@ -27,6 +27,10 @@ struct AccelPipelineOptions {
   unsigned scaleBits = 8;
   /// JSON file with per-layer data types (overrides `dtype`).
   std::string dtypeConfig;
+  /// Quantization method (rtn, awq, gptq) and, for awq/gptq, the
+  /// calibration statistics directory.
+  std::string method = "rtn";
+  std::string calibStats;
   /// Accelerator description JSON (bitmod/Arch/AccelConfig.h); empty: the
   /// paper defaults.
   std::string accel;

@@ -45,6 +45,8 @@ void mlir::bitmod::populateAccelPipeline(OpPassManager &pm,
   quantize.groupSize = options.groupSize;
   quantize.scaleBits = options.scaleBits;
   quantize.dtypeConfig = options.dtypeConfig;
+  quantize.method = options.method;
+  quantize.calibStats = options.calibStats;
   pm.addPass(createBitMoDQuantize(quantize));
   BitMoDTileOptions tile;
   tile.accel = options.accel;

@@ -3,6 +3,7 @@
 #include "bitmod/Dialect/BitMoD/IR/BitMoDOps.h"
 #include "bitmod/Dialect/BitMoD/Transforms/Passes.h"
 #include "bitmod/Dialect/BitMoD/Transforms/WeightsUtils.h"
+#include "bitmod/Quant/Calibration.h"
 #include "bitmod/Quant/Quantizer.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -138,6 +139,24 @@ struct BitMoDQuantizePass
       return emitError(UnknownLoc::get(context))
              << llvm::toString(type.takeError());
     policy.defaultType = *type;
+    std::optional<quant::QuantMethod> m = quant::parseQuantMethod(method);
+    if (!m)
+      return emitError(UnknownLoc::get(context))
+             << "bitmod-quantize: unknown method '" << method
+             << "'; valid methods: rtn, awq, gptq";
+    quantMethod = *m;
+    if (quantMethod != quant::QuantMethod::RTN) {
+      if (calibStats.empty())
+        return emitError(UnknownLoc::get(context))
+               << "bitmod-quantize: method '" << method
+               << "' needs calibration statistics (calib-stats=DIR)";
+      llvm::Expected<quant::CalibStats> loaded =
+          quant::readCalibStats(calibStats);
+      if (!loaded)
+        return emitError(UnknownLoc::get(context))
+               << llvm::toString(loaded.takeError());
+      stats = std::make_shared<quant::CalibStats>(std::move(*loaded));
+    }
     if (!dtypeConfig.empty())
       if (llvm::Error err = loadPolicyFile(dtypeConfig, policy))
         return emitError(UnknownLoc::get(context))
@@ -194,8 +213,12 @@ struct BitMoDQuantizePass
     int64_t n = weightType.getDimSize(0), k = weightType.getDimSize(1);
     quant::WeightSpan weights{bytes->data(), static_cast<size_t>(n * k),
                               elementType};
+    std::vector<float> inputScale;
     llvm::Expected<quant::PackedWeights> packed =
-        quant::quantize(weights, n, k, config);
+        quantMethod == quant::QuantMethod::RTN
+            ? quant::quantize(weights, n, k, config)
+            : quantizeCalibrated(op, layerName, weights, n, k, config,
+                                 inputScale);
     if (!packed)
       return op.emitOpError("cannot quantize to ")
              << quant::getName(type) << ": "
@@ -221,6 +244,8 @@ struct BitMoDQuantizePass
       input = toF32(input);
       bias = toF32(bias);
     }
+    if (!inputScale.empty())
+      input = scaleInput(builder, loc, input, inputScale);
     auto matmul = GroupedMatmulOp::create(
         builder, loc,
         widen ? resultType.clone(builder.getF32Type()) : resultType, input,
@@ -236,7 +261,73 @@ struct BitMoDQuantizePass
     return success();
   }
 
+  /// AWQ/GPTQ of one layer with its statistics.
+  llvm::Expected<quant::PackedWeights>
+  quantizeCalibrated(LinearOp op, StringRef layerName,
+                     quant::WeightSpan weights, int64_t n, int64_t k,
+                     const quant::QuantConfig &config,
+                     std::vector<float> &inputScale) {
+    const quant::LayerStats *layerStats = stats->lookup(layerName);
+    if (!layerStats)
+      return llvm::createStringError(
+          "no calibration statistics for layer '%s' in '%s'",
+          layerName.str().c_str(), calibStats.c_str());
+    std::vector<float> w(n * k);
+    weights.widen(0, n * k, w.data());
+    quant::GPTQOptions gptq;
+    gptq.dampening = gptqDamp;
+    gptq.actOrder = gptqActOrder;
+    llvm::Expected<quant::CalibratedWeights> r = quant::quantizeCalibrated(
+        quantMethod, w, n, k, config, *layerStats, {}, gptq);
+    if (!r)
+      return r.takeError();
+    inputScale = std::move(r->inputScale);
+    return std::move(r->packed);
+  }
+
+  /// input * inputScale along the last dimension (a broadcasting
+  /// linalg.generic).
+  Value scaleInput(OpBuilder &builder, Location loc, Value input,
+                   ArrayRef<float> inputScale) {
+    auto type = cast<RankedTensorType>(input.getType());
+    auto elemType = cast<FloatType>(type.getElementType());
+    auto scaleType = RankedTensorType::get(
+        {static_cast<int64_t>(inputScale.size())}, elemType);
+    SmallVector<APFloat> values;
+    for (float v : inputScale) {
+      APFloat f(v);
+      bool lost;
+      f.convert(elemType.getFloatSemantics(), APFloat::rmNearestTiesToEven,
+                &lost);
+      values.push_back(f);
+    }
+    Value scale = arith::ConstantOp::create(
+        builder, loc, DenseElementsAttr::get(scaleType, values));
+    int64_t rank = type.getRank();
+    SmallVector<Value> dynSizes;
+    for (int64_t d = 0; d < rank; ++d)
+      if (type.isDynamicDim(d))
+        dynSizes.push_back(tensor::DimOp::create(builder, loc, input, d));
+    Value init = tensor::EmptyOp::create(builder, loc, type.getShape(),
+                                         elemType, dynSizes);
+    MLIRContext *ctx = builder.getContext();
+    AffineMap id = AffineMap::getMultiDimIdentityMap(rank, ctx);
+    AffineMap last =
+        AffineMap::get(rank, 0, getAffineDimExpr(rank - 1, ctx), ctx);
+    SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
+    auto generic = linalg::GenericOp::create(
+        builder, loc, type, ValueRange{input, scale}, ValueRange{init},
+        ArrayRef<AffineMap>{id, last, id}, iters,
+        [](OpBuilder &b, Location l, ValueRange args) {
+          Value prod = arith::MulFOp::create(b, l, args[0], args[1]);
+          linalg::YieldOp::create(b, l, prod);
+        });
+    return generic.getResult(0);
+  }
+
   DTypePolicy policy;
+  quant::QuantMethod quantMethod = quant::QuantMethod::RTN;
+  std::shared_ptr<quant::CalibStats> stats;
 };
 
 } // namespace

@@ -36,9 +36,19 @@ def BitMoDQuantize : Pass<"bitmod-quantize"> {
     `bitmod.grouped_matmul` (the datapath reads and writes FP16); bf16
     activations are widened to f32 around it with `arith.extf` and the
     result rounded back with `arith.truncf`.
+
+    `method=awq|gptq` quantizes with the calibration-aware algorithms of
+    `bitmod/Quant/Calibration.h` (docs/numerics.md) on the statistics
+    directory `calib-stats` (one entry per layer name; a layer without one
+    is an error). AWQ's activation scale 1/s is kept as an explicit host
+    multiply in front of the matmul (a `linalg.generic` multiplying the last
+    dimension by a [K] constant in the activation element type), which is exact whatever precedes the
+    linear.
   }];
   let dependentDialects = ["::mlir::bitmod::BitMoDDialect",
-                           "::mlir::arith::ArithDialect"];
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
   let options = [
     Option<"dtype", "dtype", "std::string", /*default=*/"\"bitmod3\"",
            "Weight data type (e.g. bitmod3, bitmod4, int8, int6, fp4)">,
@@ -48,6 +58,14 @@ def BitMoDQuantize : Pass<"bitmod-quantize"> {
            "Bits of the per-group scales (0 keeps float scales)">,
     Option<"dtypeConfig", "dtype-config", "std::string", /*default=*/"\"\"",
            "JSON file with per-layer data type overrides">,
+    Option<"method", "method", "std::string", /*default=*/"\"rtn\"",
+           "Quantization method: rtn, awq or gptq">,
+    Option<"calibStats", "calib-stats", "std::string", /*default=*/"\"\"",
+           "Calibration statistics directory (method=awq|gptq)">,
+    Option<"gptqDamp", "gptq-damp", "double", /*default=*/"0.01",
+           "GPTQ dampening (fraction of the mean Hessian diagonal)">,
+    Option<"gptqActOrder", "gptq-act-order", "bool", /*default=*/"false",
+           "GPTQ: quantize columns by decreasing Hessian diagonal">,
   ];
 }
 
