@@ -104,8 +104,9 @@ void tokenUse(const Instruction &inst, int pops[4], int pushes[4]) {
 }
 } // namespace
 
-Expected<TimingResult> sim::simulateTiming(const isa::Program &p,
-                                           const AccelConfig &cfg) {
+Expected<TimingResult>
+sim::simulateTiming(const isa::Program &p, const AccelConfig &cfg,
+                    ArrayArrangement initialArrangement) {
   TimingResult r;
   size_t numInsts = p.instructions.size();
   r.insts.resize(numInsts);
@@ -151,7 +152,7 @@ Expected<TimingResult> sim::simulateTiming(const isa::Program &p,
   uint64_t matmulDone = 0; // completion of every MATMUL issued so far
   uint64_t arrayBusyUntil = 0;
   uint64_t numPEs = cfg.getNumPEs();
-  ArrayArrangement arrangement = ArrayArrangement::Discriminative;
+  ArrayArrangement arrangement = initialArrangement;
   double usefulTermSteps = 0;
 
   auto layerAct = [&](size_t i) -> ActivityCounts * {
