@@ -41,6 +41,11 @@ using namespace mlir;
 using namespace mlir::bitmod;
 namespace isa = ::bitmod::isa;
 
+/// model.mlir of a model with more weight-blob bytes than this omits the
+/// resource blobs longer than kModelMlirResourceLimit hex characters.
+constexpr int64_t kModelMlirWeightLimit = int64_t(1) << 30;
+constexpr int64_t kModelMlirResourceLimit = int64_t(1) << 20;
+
 namespace {
 /// One compilation: the options, where errors go and the stage timers.
 class ModelCompiler {
@@ -527,8 +532,22 @@ LogicalResult ModelCompiler::run() {
   }
   {
     TimingScope stage = timing.nest("write model.mlir");
+    // The command line's printer options, and for a model whose weight blob
+    // exceeds kModelMlirWeightLimit (an LLM) without the large quantized
+    // weight blobs unless the IR is what was asked for: the .bmod holds
+    // them, and their hex text would be twice their size.
+    OpPrintingFlags flags;
+    auto memory = (*module)->getAttrOfType<DictionaryAttr>(hw::kMemoryAttrName);
+    auto weightBytes =
+        memory ? memory.getAs<IntegerAttr>("weight_bytes") : IntegerAttr();
+    if (options.emit != CompileEmit::MLIR && weightBytes &&
+        weightBytes.getInt() > kModelMlirWeightLimit) {
+      flags.elideLargeResourceString(kModelMlirResourceLimit);
+      progress("model.mlir: weight blobs elided (the weights are in "
+               "model.bmod; --emit=mlir keeps them)");
+    }
     if (failed(writeFile(getOutputPath("model.mlir"), [&](raw_ostream &os) {
-          module->print(os);
+          module->print(os, flags);
           return success();
         })))
       return failure();

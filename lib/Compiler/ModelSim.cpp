@@ -143,7 +143,12 @@ static std::string cString(StringRef s) {
   return r + "\"";
 }
 
-/// Embeds the instruction stream: the assembler copies the file in.
+/// Embeds the instruction stream: the assembler copies the file in. On
+/// x86-64 the image goes to the large read-only section (.lrodata, placed
+/// after .data and .bss by the linker), and the code reaches it through a
+/// 64-bit address stored next to the other data, so that a .bmod beyond
+/// 2 GiB (a 7B LLM's weights) does not overflow the 32-bit PC-relative
+/// references of the small code model.
 static void printEmbeddedProgram(raw_ostream &os, StringRef bmodPath) {
   // The path sits in a .incbin string inside a C string literal.
   std::string path;
@@ -152,17 +157,31 @@ static void printEmbeddedProgram(raw_ostream &os, StringRef bmodPath) {
       path += "\\\\\\";
     path += c;
   }
-  os << "__asm__(\".section .rodata\\n\"\n"
+  os << "#if defined(__x86_64__)\n"
+     << "#define BITMOD_BMOD_SECTION \".lrodata,\\\"al\\\",@progbits\\n\"\n"
+     << "#else\n"
+     << "#define BITMOD_BMOD_SECTION \".rodata\\n\"\n"
+     << "#endif\n"
+     << "__asm__(\".pushsection \" BITMOD_BMOD_SECTION\n"
      << "        \".balign 16\\n\"\n"
-     << "        \".globl bitmod_embedded_bmod\\n\"\n"
      << "        \"bitmod_embedded_bmod:\\n\"\n"
      << "        \".incbin \\\"" << path << "\\\"\\n\"\n"
-     << "        \".globl bitmod_embedded_bmod_end\\n\"\n"
      << "        \"bitmod_embedded_bmod_end:\\n\"\n"
      << "        \".byte 0\\n\"\n"
-     << "        \".previous\\n\");\n"
-     << "extern \"C\" const unsigned char bitmod_embedded_bmod[];\n"
-     << "extern \"C\" const unsigned char bitmod_embedded_bmod_end[];\n\n";
+     << "        \".popsection\\n\"\n"
+     << "        \".pushsection .data.rel.ro,\\\"aw\\\",@progbits\\n\"\n"
+     << "        \".balign 8\\n\"\n"
+     << "        \".globl bitmod_embedded_bmod_ref\\n\"\n"
+     << "        \"bitmod_embedded_bmod_ref:\\n\"\n"
+     << "        \".quad bitmod_embedded_bmod\\n\"\n"
+     << "        \".quad bitmod_embedded_bmod_end - bitmod_embedded_bmod\\n\"\n"
+     << "        \".popsection\\n\");\n"
+     << "struct BitmodEmbeddedProgram {\n"
+     << "  const unsigned char *data;\n"
+     << "  unsigned long long size;\n"
+     << "};\n"
+     << "extern \"C\" const BitmodEmbeddedProgram "
+        "bitmod_embedded_bmod_ref;\n\n";
 }
 
 LogicalResult mlir::bitmod::printModelSimMain(
@@ -234,9 +253,8 @@ LogicalResult mlir::bitmod::printModelSimMain(
      << "  model.numFeeds = " << feeds.size() << ";\n"
      << "  model.feeds = bitmod_feeds;\n";
   if (hasProgram)
-    os << "  model.program = bitmod_embedded_bmod;\n"
-       << "  model.programSize = uint64_t(bitmod_embedded_bmod_end - "
-          "bitmod_embedded_bmod);\n";
+    os << "  model.program = bitmod_embedded_bmod_ref.data;\n"
+       << "  model.programSize = uint64_t(bitmod_embedded_bmod_ref.size);\n";
   else
     os << "  model.program = nullptr;\n  model.programSize = 0;\n";
   os << "  return bitmod::rt::modelMain(argc, argv, model);\n}\n";

@@ -499,76 +499,101 @@ Error isa::verifyProgram(const Program &p) {
 Error isa::writeBmod(const Program &p, llvm::raw_ostream &os) {
   if (Error e = verifyProgram(p))
     return e;
-  Writer w;
-  w.raw(llvm::ArrayRef<uint8_t>(reinterpret_cast<const uint8_t *>(kMagic), 4));
-  w.u16(p.versionMajor);
-  w.u16(p.versionMinor);
-  w.u32(kHeaderBytes);
-  w.u32(kMaxSectionKind);
-  size_t fileSizeAt = w.bytes.size();
-  w.u64(0); // file size, patched
-  w.u64(p.dramSize);
-  w.u64(p.weightBase);
-  w.u32(p.actBufferBytes);
-  w.u32(p.wgtBufferBytes);
-  w.u64(0);
-  w.u64(0);
-  size_t tableAt = w.bytes.size();
+  // The image is header + section table + text in `head`, the weight blob
+  // (written straight from p.weights, not copied: it is most of a model's
+  // .bmod) and the remaining sections in `tail`, whose offset in the file
+  // is `tailOrigin`.
+  Writer head, tail;
+  head.raw(
+      llvm::ArrayRef<uint8_t>(reinterpret_cast<const uint8_t *>(kMagic), 4));
+  head.u16(p.versionMajor);
+  head.u16(p.versionMinor);
+  head.u32(kHeaderBytes);
+  head.u32(kMaxSectionKind);
+  size_t fileSizeAt = head.bytes.size();
+  head.u64(0); // file size, patched
+  head.u64(p.dramSize);
+  head.u64(p.weightBase);
+  head.u32(p.actBufferBytes);
+  head.u32(p.wgtBufferBytes);
+  head.u64(0);
+  head.u64(0);
+  size_t tableAt = head.bytes.size();
   for (uint32_t k = 1; k <= kMaxSectionKind; ++k) {
-    w.u32(k);
-    w.u32(0);
-    w.u64(0);
-    w.u64(0);
+    head.u32(k);
+    head.u32(0);
+    head.u64(0);
+    head.u64(0);
   }
-  auto section = [&](uint32_t kind, auto &&emit) {
-    w.padTo(16);
-    size_t begin = w.bytes.size();
-    emit();
+  uint64_t tailOrigin = 0;
+  // Records a section [begin, begin + bytes.size()) of the file and its
+  // CRC-32 in the table.
+  auto record = [&](uint32_t kind, uint64_t begin,
+                    llvm::ArrayRef<uint8_t> bytes) {
     size_t entry = tableAt + (kind - 1) * kSectionEntryBytes;
-    w.patch64(entry + 8, begin);
-    w.patch64(entry + 16, w.bytes.size() - begin);
+    head.patch32(entry + kEntryCrcOffset, llvm::crc32(bytes));
+    head.patch64(entry + 8, begin);
+    head.patch64(entry + 16, bytes.size());
   };
-  section(kSectText, [&] {
-    for (const Instruction &inst : p.instructions) {
-      EncodedInstruction enc = encode(inst);
-      w.raw(enc);
-    }
-  });
-  section(kSectWeights, [&] { w.raw(p.weights); });
-  section(kSectSymbols, [&] {
-    w.u32(p.symbols.size());
+  auto tailSection = [&](uint32_t kind, auto &&emit) {
+    while ((tailOrigin + tail.bytes.size()) % 16)
+      tail.u8(0);
+    size_t begin = tail.bytes.size();
+    emit();
+    record(kind, tailOrigin + begin,
+           llvm::ArrayRef<uint8_t>(tail.bytes).drop_front(begin));
+  };
+  head.padTo(16);
+  size_t textBegin = head.bytes.size();
+  for (const Instruction &inst : p.instructions) {
+    EncodedInstruction enc = encode(inst);
+    head.raw(enc);
+  }
+  record(kSectText, textBegin,
+         llvm::ArrayRef<uint8_t>(head.bytes).drop_front(textBegin));
+  head.padTo(16);
+  record(kSectWeights, head.bytes.size(), p.weights);
+  tailOrigin = head.bytes.size() + p.weights.size();
+  tailSection(kSectSymbols, [&] {
+    tail.u32(p.symbols.size());
     for (const Symbol &s : p.symbols) {
-      w.str(s.name);
-      w.u8(uint8_t(s.kind));
-      w.u8(uint8_t(s.elemType));
-      w.u8(uint8_t(s.shape.size()));
-      w.u8(0);
+      tail.str(s.name);
+      tail.u8(uint8_t(s.kind));
+      tail.u8(uint8_t(s.elemType));
+      tail.u8(uint8_t(s.shape.size()));
+      tail.u8(0);
       for (int64_t d : s.shape)
-        w.u64(uint64_t(d));
-      w.u64(s.dramAddr);
-      w.u64(s.bytes);
+        tail.u64(uint64_t(d));
+      tail.u64(s.dramAddr);
+      tail.u64(s.bytes);
     }
   });
-  section(kSectLayers, [&] {
-    w.u32(p.layers.size());
+  tailSection(kSectLayers, [&] {
+    tail.u32(p.layers.size());
     for (const LayerRange &l : p.layers) {
-      w.str(l.name);
-      w.u32(l.firstInst);
-      w.u32(l.numInsts);
-      w.u64(l.gemmM);
-      w.u64(l.gemmN);
-      w.u64(l.gemmK);
+      tail.str(l.name);
+      tail.u32(l.firstInst);
+      tail.u32(l.numInsts);
+      tail.u64(l.gemmM);
+      tail.u64(l.gemmN);
+      tail.u64(l.gemmK);
     }
   });
-  section(kSectAccel, [&] {
-    w.raw(llvm::ArrayRef<uint8_t>(
+  tailSection(kSectAccel, [&] {
+    tail.raw(llvm::ArrayRef<uint8_t>(
         reinterpret_cast<const uint8_t *>(p.accelConfig.data()),
         p.accelConfig.size()));
   });
-  w.patch64(fileSizeAt, w.bytes.size());
-  if (Error e = sealBmodChecksums(w.bytes))
-    return e;
-  os.write(reinterpret_cast<const char *>(w.bytes.data()), w.bytes.size());
+  head.patch64(fileSizeAt, tailOrigin + tail.bytes.size());
+  uint64_t tableEnd = kHeaderBytes + kMaxSectionKind * kSectionEntryBytes;
+  storeLE32(head.bytes, kTableCrcOffset,
+            llvm::crc32(llvm::ArrayRef<uint8_t>(head.bytes)
+                            .slice(kHeaderBytes, tableEnd - kHeaderBytes)));
+  storeLE32(head.bytes, kHeaderCrcOffset, getHeaderCrc(head.bytes));
+  for (llvm::ArrayRef<uint8_t> part :
+       {llvm::ArrayRef<uint8_t>(head.bytes), llvm::ArrayRef<uint8_t>(p.weights),
+        llvm::ArrayRef<uint8_t>(tail.bytes)})
+    os.write(reinterpret_cast<const char *>(part.data()), part.size());
   return Error::success();
 }
 

@@ -39,6 +39,11 @@ struct ImportCLOptions {
       llvm::cl::desc("--import-onnx: constants with more elements are "
                      "stored as dense_resource blobs"),
       llvm::cl::init(64)};
+  llvm::cl::opt<int64_t> lazyTransposeLimit{
+      "import-lazy-transpose-limit",
+      llvm::cl::desc("--import-onnx: MatMul weights with at least this many "
+                     "elements stay [K, N] behind a tosa.transpose"),
+      llvm::cl::init(int64_t(1) << 22)};
 };
 } // namespace
 
@@ -52,6 +57,7 @@ static std::optional<ONNXImportOptions> getImportOptions(MLIRContext *context) {
   ImportCLOptions &cl = getCLOptions();
   ONNXImportOptions options;
   options.denseElementLimit = cl.denseLimit;
+  options.lazyTransposeElements = cl.lazyTransposeLimit;
   for (const std::string &spec : cl.inputShapes) {
     std::string name, error;
     SmallVector<int64_t> shape;

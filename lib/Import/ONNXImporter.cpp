@@ -567,6 +567,7 @@ mlir::bitmod::importONNXModel(StringRef buffer, StringRef fileName,
   PassManager pm(context);
   BitMoDONNXToTOSAOptions lowering;
   lowering.denseElementLimit = options.denseElementLimit;
+  lowering.lazyTransposeLimit = options.lazyTransposeElements;
   pm.addPass(createBitMoDONNXToTOSA(lowering));
   if (failed(pm.run(*module)))
     return nullptr;

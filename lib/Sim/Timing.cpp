@@ -122,9 +122,10 @@ void tokenUse(const Instruction &inst, int pops[4], int pushes[4]) {
 }
 } // namespace
 
-Expected<TimingResult> sim::simulateTiming(const isa::Program &p,
-                                           const AccelConfig &cfg,
-                                           const TimingTarget &target) {
+Expected<TimingResult>
+sim::simulateTiming(const isa::Program &p, const AccelConfig &cfg,
+                    const TimingTarget &target,
+                    ArrayArrangement initialArrangement) {
   const AcceleratorKind kind = target.kind;
   const bool bitSerial = kind == AcceleratorKind::BitMoD;
   TimingResult r;
@@ -173,7 +174,7 @@ Expected<TimingResult> sim::simulateTiming(const isa::Program &p,
   uint64_t arrayBusyUntil = 0;
   uint64_t numPEs =
       bitSerial ? cfg.getNumPEs() : getBaselineSpec(kind).getNumPEs();
-  ArrayArrangement arrangement = ArrayArrangement::Discriminative;
+  ArrayArrangement arrangement = initialArrangement;
   double usefulTermSteps = 0;
 
   auto layerAct = [&](size_t i) -> ActivityCounts * {

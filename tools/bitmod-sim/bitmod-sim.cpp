@@ -2,6 +2,7 @@
 //
 //   bitmod-sim model.bmod --input x=x.npy --output-dir out [--report r.json]
 //              [--trace t.json] [--timing-only] [--compare fp16,ant,olive]
+//   bitmod-sim model.bmod --timing-only --layer-cache [--repeat N]
 //   bitmod-sim --disasm model.bmod [--no-weights]
 //   bitmod-sim --assemble in.s -o out.bmod
 //   bitmod-sim --make-linear dtype=bitmod3,m=8,k=384,n=40[,seed=1] -o f.bmod
@@ -17,6 +18,7 @@
 #include "bitmod/Sim/CostModel.h"
 #include "bitmod/Sim/DramBound.h"
 #include "bitmod/Sim/Executor.h"
+#include "bitmod/Sim/TimingCache.h"
 #include "bitmod/Sim/Trace.h"
 #include "bitmod/Support/MemoryLimit.h"
 #include "bitmod/Support/Npy.h"
@@ -56,6 +58,16 @@ static cl::opt<std::string> traceFile("trace",
 static cl::opt<bool> timingOnly("timing-only",
                                 cl::desc("Skip arithmetic; timing only"),
                                 cl::cat(cat));
+static cl::opt<bool> layerCache(
+    "layer-cache",
+    cl::desc("With --timing-only: simulate layer by layer, each distinct "
+             "layer once (sim/TimingCache.h; no --trace)"),
+    cl::cat(cat));
+static cl::opt<uint64_t>
+    repeatRuns("repeat",
+               cl::desc("With --timing-only --layer-cache: time N back-to-back "
+                        "runs of the program (e.g. decode steps)"),
+               cl::value_desc("N"), cl::init(1), cl::cat(cat));
 static cl::opt<std::string>
     compare("compare", cl::desc("Baselines to compare with: fp16,ant,olive"),
             cl::cat(cat));
@@ -234,6 +246,14 @@ static int runSim() {
     fatal("-o is for --disasm, --assemble and --make-linear; a simulation "
           "writes its outputs with --output-dir");
   arch::AccelConfig cfg = check(sim::getProgramAccelConfig(p));
+  if (layerCache && !timingOnly)
+    fatal("--layer-cache needs --timing-only");
+  if (repeatRuns != 1 && !layerCache)
+    fatal("--repeat needs --timing-only --layer-cache");
+  if (repeatRuns == 0)
+    fatal("--repeat must be at least 1");
+  if (layerCache && !traceFile.empty())
+    fatal("--trace needs the per-instruction timings: drop --layer-cache");
   std::vector<sim::AcceleratorKind> compareKinds =
       check(rt::parseCompareList(compare));
 
@@ -271,7 +291,21 @@ static int runSim() {
 
   sim::ExecOptions opts;
   opts.timingOnly = timingOnly;
-  sim::ExecResult r = check(sim::execute(p, cfg, inputValues, opts));
+  sim::ExecResult r;
+  std::vector<size_t> layerIndex;
+  if (layerCache) {
+    check(isa::verifyProgram(p));
+    sim::LayerTimingCache cache;
+    r.timing = check(sim::simulateTimingByLayer(p, cfg, cache, repeatRuns));
+    for (uint64_t run = 0; run < repeatRuns; ++run)
+      for (size_t l = 0; l < p.layers.size(); ++l)
+        layerIndex.push_back(l);
+    outs() << formatv("bitmod-sim: {0} layer runs, {1} distinct layers "
+                      "simulated\n",
+                      repeatRuns * p.layers.size(), cache.misses);
+  } else {
+    r = check(sim::execute(p, cfg, inputValues, opts));
+  }
 
   if (!outputDir.empty() && !timingOnly) {
     if (std::error_code ec = sys::fs::create_directories(outputDir))
@@ -293,8 +327,9 @@ static int runSim() {
   report.cfg = &cfg;
   report.timing = &t;
   report.programName = inputFile.getValue();
-  report.instructions = p.instructions.size();
+  report.instructions = p.instructions.size() * repeatRuns;
   report.timingOnly = timingOnly;
+  report.layerIndex = layerIndex;
   outs() << "bitmod-sim: " << rt::formatSummary(report) << "\n";
 
   if (!reportFile.empty())

@@ -40,6 +40,10 @@ struct ONNXImportOptions {
   /// Constants with more elements than this are stored as
   /// DenseResourceElementsAttr blobs; smaller ones as dense literals.
   int64_t denseElementLimit = 64;
+  /// MatMul weights with at least this many elements keep the model's
+  /// [K, N] layout behind a tosa.transpose instead of being copied into
+  /// [N, K] (--bitmod-onnx-to-tosa lazy-transpose-limit).
+  int64_t lazyTransposeElements = int64_t(1) << 22;
   /// Models older than this opset are converted to it with libonnx's version
   /// converter before import (13 is where Softmax, Squeeze/Unsqueeze, Split
   /// and ReduceSum changed); newer models (up to 17) are imported as they are.

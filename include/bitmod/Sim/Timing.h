@@ -122,10 +122,15 @@ getConfigArrangement(const arch::AccelConfig &cfg,
                      const isa::ConfigFields &config,
                      AcceleratorKind kind = AcceleratorKind::BitMoD);
 
-/// Simulates the timing of a verified program.
+/// Simulates the timing of a verified program. `initialArrangement` is the
+/// array arrangement in effect before the first CONFIG (it sets the buffer
+/// port widths, hence the energy, of the instructions that run before it;
+/// TimingCache.h passes the previous layer's).
 llvm::Expected<TimingResult>
 simulateTiming(const isa::Program &program, const arch::AccelConfig &cfg,
-               const TimingTarget &target = TimingTarget());
+               const TimingTarget &target = TimingTarget(),
+               arch::ArrayArrangement initialArrangement =
+                   arch::ArrayArrangement::Discriminative);
 
 } // namespace sim
 } // namespace bitmod

@@ -297,15 +297,27 @@ Value ONNXLowering::castTo(Value v, Type elem) {
 
 Value ONNXLowering::linear(Value x, const ConstTensor &weightNK,
                            const ConstTensor *bias, StringRef name) {
-  Shape xs = shapeOf(x);
-  int64_t n = weightNK.shape()[0];
-  Value input = x;
-  if (xs.size() == 1)
-    input = reshape(x, {1, xs[0]});
   Value w = materialize(weightNK, (name + "_weight").str());
   Value bv;
   if (bias)
     bv = materialize(*bias, (name + "_bias").str());
+  return linear(x, w, bv, name);
+}
+
+Value ONNXLowering::linearOfTransposed(Value x, const ConstTensor &weightKN,
+                                       StringRef name) {
+  // The constant keeps the file's [K, N] layout (memory-mapped external data
+  // stays a view); the quantizer reads it through the transpose.
+  Value w = transpose(materialize(weightKN, (name + "_weight").str()), {1, 0});
+  return linear(x, w, Value(), name);
+}
+
+Value ONNXLowering::linear(Value x, Value w, Value bv, StringRef name) {
+  Shape xs = shapeOf(x);
+  int64_t n = shapeOf(w)[0];
+  Value input = x;
+  if (xs.size() == 1)
+    input = reshape(x, {1, xs[0]});
   Shape outShape = shapeOf(input);
   outShape.back() = n;
   Value y = LinearOp::create(b, loc, tensorType(outShape, elemOf(x)), input, w,

@@ -42,8 +42,10 @@ LogicalResult ONNXLowering::importMatMul(const ONNXNode &n) {
     int64_t kdim = w->shape()[w->rank() - 2], ndim = w->shape().back();
     if (squeezable && xs.back() == kdim &&
         (int64_t)xs.size() >= w->rank() - 1) {
-      ConstTensor w2 = w->reshaped({kdim, ndim}).transposed({1, 0});
-      Value y = linear(x, w2, nullptr, layerName(n));
+      ConstTensor wkn = w->reshaped({kdim, ndim});
+      Value y = wkn.numElements() >= lazyTransposeLimit
+                    ? linearOfTransposed(x, wkn, layerName(n))
+                    : linear(x, wkn.transposed({1, 0}), nullptr, layerName(n));
       // Keep the rank numpy broadcasting would produce.
       Shape ys = shapeOf(y);
       if ((int64_t)ys.size() < w->rank())

@@ -435,6 +435,7 @@ struct ONNXToTOSAPass
         return signalPassFailure();
       }
       ONNXLowering lowering(func, opsetAttr.getInt(), denseElementLimit);
+      lowering.lazyTransposeLimit = lazyTransposeLimit;
       if (failed(lowering.run()))
         return signalPassFailure();
     }

@@ -242,6 +242,12 @@ public:
   Value castTo(Value v, Type elem);
   Value linear(Value x, const ConstTensor &weightNK, const ConstTensor *bias,
                StringRef name);
+  Value linear(Value x, Value weightNK, Value bias, StringRef name);
+  /// bitmod.linear on tosa.transpose of the [K, N] constant `weightKN`, so
+  /// that a large weight is not copied at import (bitmod-quantize reads it
+  /// through the transpose; kLazyTransposeElements).
+  Value linearOfTransposed(Value x, const ConstTensor &weightKN,
+                           StringRef name);
   Value hostMatMul(Value a, Value c);
   /// linalg.fill of a tensor.empty.
   Value fillTensor(ArrayRef<int64_t> shape, Type elem, TypedAttr value);
@@ -376,6 +382,8 @@ public:
   func::FuncOp func;
   int64_t opset;
   int64_t denseElementLimit;
+  /// MatMul weights with at least this many elements: linearOfTransposed.
+  int64_t lazyTransposeLimit = int64_t(1) << 22;
   Location loc;
 
   /// Reports a binder error: attribute `name` is not of kind `expected`.

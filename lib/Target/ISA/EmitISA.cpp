@@ -19,6 +19,9 @@
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/Support/xxhash.h"
+
+#include <cstring>
 
 using namespace mlir;
 using namespace mlir::bitmod;
@@ -32,37 +35,79 @@ namespace arch = ::bitmod::arch;
 /// compacted in first-use order, 16-byte aligned like the schedule's. A
 /// program without repeated blocks is left as it is.
 static void deduplicateWeightBlocks(isa::Program &p) {
-  llvm::DenseMap<std::pair<uint64_t, uint64_t>, uint64_t> newAddress;
-  llvm::StringMap<uint64_t> byContent;
-  std::vector<uint8_t> blob;
-  bool repeated = false;
-  for (isa::Instruction &inst : p.instructions) {
-    if (inst.opcode != isa::Opcode::LoadWgt)
-      continue;
-    auto key =
-        std::make_pair(inst.loadWgt.dramAddr, uint64_t(inst.loadWgt.bytes));
-    if (newAddress.count(key))
-      continue;
-    StringRef content(reinterpret_cast<const char *>(p.weights.data()) +
-                          (key.first - p.weightBase),
-                      key.second);
-    auto [it, inserted] =
-        byContent.try_emplace(content, p.weightBase + blob.size());
-    if (inserted) {
-      blob.insert(blob.end(), content.begin(), content.end());
-      blob.resize((blob.size() + 15) / 16 * 16, 0);
-    } else {
-      repeated = true;
+  // The loaded blocks (address, size), in the order of their first load.
+  struct Block {
+    uint64_t addr, bytes, newAddr;
+  };
+  std::vector<Block> blocks;
+  llvm::DenseMap<std::pair<uint64_t, uint64_t>, size_t> blockOf;
+  for (const isa::Instruction &inst : p.instructions)
+    if (inst.opcode == isa::Opcode::LoadWgt) {
+      auto key =
+          std::make_pair(inst.loadWgt.dramAddr, uint64_t(inst.loadWgt.bytes));
+      if (blockOf.try_emplace(key, blocks.size()).second)
+        blocks.push_back({key.first, key.second, 0});
     }
-    newAddress[key] = it->second;
+  auto content = [&](const Block &b) {
+    return ArrayRef<uint8_t>(p.weights.data() + (b.addr - p.weightBase),
+                             b.bytes);
+  };
+  // New addresses: the first block of each content gets the next 16-byte
+  // aligned place of the new blob; repeats point to it. Contents are
+  // compared by hash, then byte for byte (no copy of the blob).
+  llvm::DenseMap<uint64_t, SmallVector<size_t, 1>> byHash;
+  std::vector<size_t> kept;
+  uint64_t size = 0;
+  bool repeated = false, inPlace = true;
+  for (size_t i = 0; i < blocks.size(); ++i) {
+    Block &b = blocks[i];
+    ArrayRef<uint8_t> bytes = content(b);
+    SmallVector<size_t, 1> &same = byHash[llvm::xxh3_64bits(bytes)];
+    auto first = llvm::find_if(
+        same, [&](size_t j) { return content(blocks[j]) == bytes; });
+    if (first != same.end()) {
+      b.newAddr = blocks[*first].newAddr;
+      repeated = true;
+      continue;
+    }
+    same.push_back(i);
+    b.newAddr = p.weightBase + size;
+    // Moving the kept blocks down in order overwrites nothing still to be
+    // read when each one moves down and they come in address order.
+    if (b.newAddr > b.addr ||
+        (!kept.empty() &&
+         b.addr < blocks[kept.back()].addr + blocks[kept.back()].bytes))
+      inPlace = false;
+    kept.push_back(i);
+    size = (size + b.bytes + 15) / 16 * 16;
   }
-  if (!repeated || blob.size() >= p.weights.size())
+  if (!repeated || size >= p.weights.size())
     return;
+  if (inPlace) {
+    for (size_t i : kept) {
+      const Block &b = blocks[i];
+      uint8_t *dst = p.weights.data() + (b.newAddr - p.weightBase);
+      std::memmove(dst, p.weights.data() + (b.addr - p.weightBase), b.bytes);
+      uint64_t padded = (b.bytes + 15) / 16 * 16;
+      std::fill(dst + b.bytes, dst + padded, 0);
+    }
+    p.weights.resize(size);
+    p.weights.shrink_to_fit();
+  } else {
+    std::vector<uint8_t> blob(size, 0);
+    for (size_t i : kept) {
+      ArrayRef<uint8_t> bytes = content(blocks[i]);
+      std::copy(bytes.begin(), bytes.end(),
+                blob.begin() + (blocks[i].newAddr - p.weightBase));
+    }
+    p.weights = std::move(blob);
+  }
   for (isa::Instruction &inst : p.instructions)
     if (inst.opcode == isa::Opcode::LoadWgt)
-      inst.loadWgt.dramAddr = newAddress[std::make_pair(
-          inst.loadWgt.dramAddr, uint64_t(inst.loadWgt.bytes))];
-  p.weights = std::move(blob);
+      inst.loadWgt.dramAddr =
+          blocks[blockOf.lookup(std::make_pair(inst.loadWgt.dramAddr,
+                                               uint64_t(inst.loadWgt.bytes)))]
+              .newAddr;
 }
 
 FailureOr<isa::Program> mlir::bitmod::buildISAProgram(ModuleOp module) {

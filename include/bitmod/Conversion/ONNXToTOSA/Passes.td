@@ -14,7 +14,10 @@ def BitMoDONNXToTOSA : Pass<"bitmod-onnx-to-tosa", "::mlir::ModuleOp"> {
     the handler registered for its op type at the module's
     `bitmod_onnx.opset` (the newest registration whose `since` is at most
     the opset), every MatMul/Gemm with a constant weight becomes a
-    `bitmod.linear` with the weight in [N, K] layout, and shape computations
+    `bitmod.linear` with the weight in [N, K] layout (a MatMul weight with at
+    least `lazy-transpose-limit` elements stays the model's [K, N] constant
+    behind a `tosa.transpose`, not copied: bitmod-quantize reads it through
+    the transpose), and shape computations
     on constants are folded (weights reached through Transpose/Reshape/Cast
     chains stay constants). A node whose attribute has the wrong kind, that
     lacks a required operand or whose attribute values the lowering does
@@ -25,6 +28,10 @@ def BitMoDONNXToTOSA : Pass<"bitmod-onnx-to-tosa", "::mlir::ModuleOp"> {
   let options = [
     Option<"denseElementLimit", "dense-limit", "int64_t", "64",
            "Folded constants with more elements are dense_resource blobs">,
+    Option<"lazyTransposeLimit", "lazy-transpose-limit", "int64_t",
+           "4194304",
+           "MatMul weights with at least this many elements are not "
+           "transposed at import (tosa.transpose of the [K, N] constant)">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::func::FuncDialect",

@@ -13,6 +13,9 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/StringSaver.h"
 
+#include <cstring>
+#include <algorithm>
+
 namespace mlir {
 namespace bitmod {
 #define GEN_PASS_DEF_BITMODQUANTIZE
@@ -129,6 +132,52 @@ std::string getLayerName(LinearOp op) {
   return "";
 }
 
+/// Quantizes the [N, K] transpose of the row-major [K, N] weights `kn`
+/// without a full copy: blocks of rows are transposed into a small buffer
+/// (tiles of 64 columns, so each cache line of the source is read once per
+/// block) and streamed through quantize() + appendRows().
+template <typename T>
+llvm::Expected<quant::PackedWeights>
+quantizeTransposedAs(const T *kn, quant::WeightElementType type, int64_t n,
+                     int64_t k, const quant::QuantConfig &config) {
+  // About 8 MiB of source per block, a whole number of 64-row tiles.
+  int64_t rowsPerBlock = std::clamp<int64_t>(
+      (int64_t(8) << 20) / (k * int64_t(sizeof(T))) / 64 * 64, 64, 4096);
+  std::vector<T> block(static_cast<size_t>(std::min(rowsPerBlock, n) * k));
+  quant::PackedWeights result;
+  constexpr int64_t kTile = 64;
+  for (int64_t n0 = 0; n0 < n; n0 += rowsPerBlock) {
+    int64_t rows = std::min(rowsPerBlock, n - n0);
+    for (int64_t k0 = 0; k0 < k; k0 += kTile) {
+      int64_t k1 = std::min(k0 + kTile, k);
+      for (int64_t r = 0; r < rows; ++r) {
+        T *dst = block.data() + r * k;
+        const T *src = kn + n0 + r;
+        for (int64_t kk = k0; kk < k1; ++kk)
+          dst[kk] = src[kk * n];
+      }
+    }
+    quant::WeightSpan span{block.data(), static_cast<size_t>(rows * k), type};
+    llvm::Expected<quant::PackedWeights> part =
+        quant::quantize(span, rows, k, config, /*rowOffset=*/n0);
+    if (!part)
+      return part.takeError();
+    if (llvm::Error err = quant::appendRows(result, *part))
+      return std::move(err);
+  }
+  return result;
+}
+
+llvm::Expected<quant::PackedWeights>
+quantizeTransposed(ArrayRef<char> kn, quant::WeightElementType type, int64_t n,
+                   int64_t k, const quant::QuantConfig &config) {
+  if (type == quant::WeightElementType::F32)
+    return quantizeTransposedAs(reinterpret_cast<const uint32_t *>(kn.data()),
+                                type, n, k, config);
+  return quantizeTransposedAs(reinterpret_cast<const uint16_t *>(kn.data()),
+                              type, n, k, config);
+}
+
 struct BitMoDQuantizePass
     : mlir::bitmod::impl::BitMoDQuantizeBase<BitMoDQuantizePass> {
   using BitMoDQuantizeBase::BitMoDQuantizeBase;
@@ -178,10 +227,24 @@ struct BitMoDQuantizePass
     if (type == quant::DataType::fp16)
       return success(); // Kept in float on purpose.
 
+    // The weight: an [N, K] constant, or tosa.transpose {perms = [1, 0]} of
+    // a [K, N] constant (the importer keeps large MatMul weights in the
+    // model's layout, memory-mapped, instead of copying them).
+    // (Matched by name: the pass does not depend on the TOSA dialect.)
     ElementsAttr weightAttr;
+    Operation *transpose = nullptr;
     if (!matchPattern(op.getWeight(), m_Constant(&weightAttr))) {
-      op.emitRemark("weight is not a constant; layer left unquantized");
-      return success();
+      transpose = op.getWeight().getDefiningOp();
+      auto perms =
+          transpose && transpose->getName().getStringRef() == "tosa.transpose"
+              ? transpose->getAttrOfType<DenseI32ArrayAttr>("perms")
+              : DenseI32ArrayAttr();
+      if (!perms || perms.asArrayRef() != ArrayRef<int32_t>{1, 0} ||
+          transpose->getNumOperands() != 1 ||
+          !matchPattern(transpose->getOperand(0), m_Constant(&weightAttr))) {
+        op.emitRemark("weight is not a constant; layer left unquantized");
+        return success();
+      }
     }
     RankedTensorType weightType = op.getWeight().getType();
     Type weightElem = weightType.getElementType();
@@ -213,12 +276,31 @@ struct BitMoDQuantizePass
     int64_t n = weightType.getDimSize(0), k = weightType.getDimSize(1);
     quant::WeightSpan weights{bytes->data(), static_cast<size_t>(n * k),
                               elementType};
+    // The calibrated methods read whole [N, K] rows: a lazily transposed
+    // weight is copied into that layout first (calibration is for models
+    // small enough to calibrate in memory).
+    std::vector<char> transposedCopy;
+    if (transpose && quantMethod != quant::QuantMethod::RTN) {
+      size_t elemBytes = elementType == quant::WeightElementType::F32 ? 4 : 2;
+      transposedCopy.resize(bytes->size());
+      for (int64_t r = 0; r < n; ++r)
+        for (int64_t c = 0; c < k; ++c)
+          std::memcpy(&transposedCopy[(r * k + c) * elemBytes],
+                      &(*bytes)[(c * n + r) * elemBytes], elemBytes);
+      weights.data = transposedCopy.data();
+    }
     std::vector<float> inputScale;
     llvm::Expected<quant::PackedWeights> packed =
-        quantMethod == quant::QuantMethod::RTN
-            ? quant::quantize(weights, n, k, config)
-            : quantizeCalibrated(op, layerName, weights, n, k, config,
-                                 inputScale);
+        quantMethod != quant::QuantMethod::RTN
+            ? quantizeCalibrated(op, layerName, weights, n, k, config,
+                                 inputScale)
+        : transpose ? quantizeTransposed(*bytes, elementType, n, k, config)
+                    : quant::quantize(weights, n, k, config);
+    // The float weights are not read again: let the kernel drop the pages
+    // of a memory-mapped model (the contents stay valid) so that the
+    // resident set does not grow with the model.
+    if (transpose)
+      releasePages(*bytes);
     if (!packed)
       return op.emitOpError("cannot quantize to ")
              << quant::getName(type) << ": "
@@ -256,8 +338,13 @@ struct BitMoDQuantizePass
     op.replaceAllUsesWith(result);
     Operation *weightDef = op.getWeight().getDefiningOp();
     op.erase();
-    if (weightDef && weightDef->use_empty() && isPure(weightDef))
+    if (weightDef && weightDef->use_empty() && isPure(weightDef)) {
+      Operation *source =
+          transpose ? transpose->getOperand(0).getDefiningOp() : nullptr;
       weightDef->erase();
+      if (source && source->use_empty() && isPure(source))
+        source->erase();
+    }
     return success();
   }
 

@@ -11,6 +11,11 @@
 
 #include <cstring>
 
+#if defined(__linux__)
+#include <sys/mman.h>
+#include <unistd.h>
+#endif
+
 using namespace mlir;
 using namespace mlir::bitmod;
 
@@ -81,6 +86,20 @@ mlir::bitmod::getRawBytes(Operation *op, ElementsAttr attr, StringRef what) {
   if (data->data() == storage.data())
     return storage;
   return std::vector<char>(data->begin(), data->end());
+}
+
+void mlir::bitmod::releasePages(ArrayRef<char> bytes) {
+#if defined(__linux__) && defined(MADV_PAGEOUT)
+  uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  uintptr_t begin =
+      (reinterpret_cast<uintptr_t>(bytes.data()) + page - 1) & ~(page - 1);
+  uintptr_t end =
+      (reinterpret_cast<uintptr_t>(bytes.data()) + bytes.size()) & ~(page - 1);
+  if (end > begin)
+    (void)madvise(reinterpret_cast<void *>(begin), end - begin, MADV_PAGEOUT);
+#else
+  (void)bytes;
+#endif
 }
 
 /// The raw bytes of a vector of trivially copyable values.

@@ -40,6 +40,12 @@ FailureOr<ArrayRef<char>> getRawData(Operation *op, ElementsAttr attr,
 FailureOr<std::vector<char>> getRawBytes(Operation *op, ElementsAttr attr,
                                          StringRef what);
 
+/// Tells the kernel that the whole pages inside `bytes` will not be read
+/// soon (madvise MADV_PAGEOUT where available, else nothing): the pages of a
+/// memory-mapped model leave the resident set; the contents stay valid
+/// either way.
+void releasePages(ArrayRef<char> bytes);
+
 /// Builds a bitmod.weights op holding `packed`.
 WeightsOp buildWeightsOp(OpBuilder &builder, Location loc,
                          const quant::PackedWeights &packed,
