@@ -434,7 +434,7 @@ llvm::Expected<GemmCost>
 bitmod::sim::estimate(const AccelConfig &cfg, AcceleratorKind kind,
                       const GemmShape &shape, quant::DataType type,
                       unsigned groupSize, bool activationActivation,
-                      ArrayArrangement arrangement) {
+                      ArrayArrangement arrangement, bool analytic) {
   WeightSpec spec;
   if (kind == AcceleratorKind::BitMoD) {
     if (activationActivation) {
@@ -450,6 +450,8 @@ bitmod::sim::estimate(const AccelConfig &cfg, AcceleratorKind kind,
         activationActivation ? getBaselineSpec(kind).attentionOperandBits
                              : double(quant::getCodeBits(type)));
   }
+  if (analytic)
+    return estimateAnalytic(cfg, kind, shape, spec, arrangement);
   return estimate(cfg, kind, shape, spec, arrangement);
 }
 

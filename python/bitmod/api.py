@@ -98,14 +98,19 @@ def accel_config(accel=None):
 
 
 def estimate(M, N, K, dtype="bitmod3", accel=None, kind="bitmod",
-             group_size=128, attention=False, arrangement="auto"):
-    """Analytic cost of Y[M, N] = X[M, K] W[N, K]^T (CostModel.h).
+             group_size=128, attention=False, arrangement="auto",
+             analytic=False):
+    """Cost of Y[M, N] = X[M, K] W[N, K]^T (CostModel.h).
 
-    Returns a dict: total_cycles, compute/dram/fill/drain cycles, bytes,
-    energy_pj (+ breakdown) and the chosen blocking/arrangement. `kind` is
-    bitmod, fp16, ant or olive (baselines)."""
+    The planned cost (the best plan of the shared planner, simulated by the
+    timing model), or with `analytic=True` the closed-form formula (fast;
+    what the DSE's cost-model timing uses). Returns a dict: total_cycles,
+    compute/dram/fill/drain cycles, bytes, energy_pj (+ breakdown) and the
+    chosen blocking/arrangement. `kind` is bitmod, fp16, ant or olive
+    (baselines)."""
     return _core.estimate(int(M), int(N), int(K), dtype, _accel_text(accel),
-                          kind, group_size, attention, arrangement)
+                          kind, group_size, attention, arrangement,
+                          bool(analytic))
 
 
 def grouped_matmul(x, packed, output="fp32", return_stats=False):

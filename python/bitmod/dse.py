@@ -9,8 +9,10 @@ Every (model, dtype, accelerator) point is one Dask task (a LocalCluster of
 --workers processes by default, or the cluster at --scheduler). A task
 builds the model's GEMMs (one decoder layer x layers + LM head, prefill of
 --prompt tokens and one decode step at context --prompt), times and
-energies them with the cost model (bitmod.estimate, the formulas the
-timing simulator reproduces), and computes the accuracy proxy: the SQNR of
+energies them with the closed-form cost model (bitmod.estimate with
+analytic=True, fast), with --timing planned the shared planner's simulated
+plans (bitmod.estimate; slower), or with --timing sim a compile and
+timing-only simulation of the point's layers, and computes the accuracy proxy: the SQNR of
 the data type on the model's weights (--weights DIR of <layer>.npy) or, by
 default, on a seeded heavy-tailed sample of the layer shapes (no download).
 Each finished point is appended to OUT/results.csv at once, so an
@@ -225,7 +227,8 @@ def evaluate_point(point):
                                        point["group_size"], tmp)
     for phase, name, m, n, k, count in gemms:
         c = bitmod.estimate(m, n, k, dtype, accel=accel,
-                            group_size=point["group_size"])
+                            group_size=point["group_size"],
+                            analytic=timing != "planned")
         cycles, energy = c["total_cycles"], c["energy_pj"]
         if simulated is not None:
             cycles, energy = simulated[bm.launch_name(name, m)]
@@ -464,9 +467,11 @@ def main(argv=None):
     ap.add_argument("--limit", type=int,
                     help="stop after this many new points (resume later)")
     ap.add_argument("--no-plots", action="store_true")
-    ap.add_argument("--timing", choices=["cost-model", "sim"],
+    ap.add_argument("--timing", choices=["cost-model", "planned", "sim"],
                     default="cost-model",
-                    help="cost-model (default): bitmod.estimate per GEMM; "
+                    help="cost-model (default): the closed-form estimate "
+                    "per GEMM; planned: the planner's best plan through the "
+                    "timing model per GEMM (slower); "
                     "sim: compile the point's linear layers and run "
                     "bitmod-sim --timing-only on the program (seconds per "
                     "point; use a separate --out)")

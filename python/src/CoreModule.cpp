@@ -544,7 +544,7 @@ PYBIND11_MODULE(_core, m) {
       "estimate",
       [](uint64_t M, uint64_t N, uint64_t K, const std::string &dtype,
          const std::string &accel, const std::string &kind, unsigned groupSize,
-         bool attention, const std::string &arrangement) {
+         bool attention, const std::string &arrangement, bool analytic) {
         arch::AccelConfig cfg = toAccelConfig(accel);
         sim::AcceleratorKind k = toAcceleratorKind(kind);
         quant::DataType t = toDataType(dtype);
@@ -552,16 +552,17 @@ PYBIND11_MODULE(_core, m) {
         llvm::Expected<sim::GemmCost> cost = [&] {
           py::gil_scoped_release release;
           return sim::estimate(cfg, k, sim::GemmShape{M, N, K}, t, groupSize,
-                               attention, a);
+                               attention, a, analytic);
         }();
         return costToDict(check(std::move(cost)));
       },
       py::arg("M"), py::arg("N"), py::arg("K"), py::arg("dtype"),
       py::arg("accel") = "", py::arg("kind") = "bitmod",
       py::arg("group_size") = 128, py::arg("attention") = false,
-      py::arg("arrangement") = "auto",
-      "Analytic cost (cycles, traffic, energy in pJ) of Y[M,N] = X[M,K] "
-      "W[N,K]^T (CostModel.h estimate).");
+      py::arg("arrangement") = "auto", py::arg("analytic") = false,
+      "Cost (cycles, traffic, energy in pJ) of Y[M,N] = X[M,K] W[N,K]^T: "
+      "the planned, simulated cost of the best plan, or with analytic=True "
+      "the closed-form formula (CostModel.h estimate/estimateAnalytic).");
 
   //--- Functional datapath -------------------------------------------------
   m.def(

@@ -186,11 +186,14 @@ llvm::Expected<GemmCost> estimateAnalytic(
 /// for baselines the dtype's code bits as bits per weight. With
 /// activationActivation the W operand is a runtime activation (attention):
 /// BitMoD uses getBitMoDAttentionSpec, baselines their attention bits.
+/// `analytic` evaluates estimateAnalytic() instead of the planned cost (the
+/// closed form: fast enough for sweeps of many points).
 llvm::Expected<GemmCost>
 estimate(const arch::AccelConfig &cfg, AcceleratorKind kind,
          const GemmShape &shape, quant::DataType type, unsigned groupSize,
          bool activationActivation = false,
-         arch::ArrayArrangement arrangement = arch::ArrayArrangement::Auto);
+         arch::ArrayArrangement arrangement = arch::ArrayArrangement::Auto,
+         bool analytic = false);
 
 /// The arrangement estimateAnalytic() picks under Auto.
 arch::ArrayArrangement selectArrangement(const arch::AccelConfig &cfg,
