@@ -5,6 +5,8 @@
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/Twine.h"
+#include "llvm/Support/ThreadPool.h"
+#include "llvm/Support/Threading.h"
 
 #include <algorithm>
 #include <cmath>
@@ -132,38 +134,89 @@ std::optional<SVSearchMode> quant::parseSVSearchMode(llvm::StringRef text) {
   return std::nullopt;
 }
 
-/// Squared error sum of `packed` against `weights` (rows widened one at a
-/// time).
-static double sumSquaredError(const PackedWeights &packed, WeightSpan weights,
-                              int64_t N, int64_t K) {
+/// Squared error sum of `packed` (rows [0, N) of a block) against `rows`.
+static double blockSSE(const PackedWeights &packed, const float *rows,
+                       int64_t N, int64_t K) {
   std::vector<float> deq = dequantize(packed);
-  std::vector<float> row(static_cast<size_t>(K));
   double sse = 0;
-  for (int64_t n = 0; n < N; ++n) {
-    weights.widen(static_cast<size_t>(n * K), static_cast<size_t>(K),
-                  row.data());
-    const float *d = deq.data() + n * K;
-    for (int64_t k = 0; k < K; ++k) {
-      double e = static_cast<double>(row[k]) - static_cast<double>(d[k]);
-      sse += e * e;
-    }
+  for (int64_t i = 0; i < N * K; ++i) {
+    double e = static_cast<double>(rows[i]) - static_cast<double>(deq[i]);
+    sse += e * e;
   }
   return sse;
+}
+
+namespace {
+/// quantize() of a whole tensor in row blocks on `pool` (one thread per
+/// block), with the squared error of every block. Byte-identical to one
+/// quantize() call (rows are independent; per-tensor granularity gets the
+/// tensor's range).
+struct BlockedResult {
+  PackedWeights packed;
+  double sse = 0;
+};
+} // namespace
+
+static llvm::Expected<BlockedResult>
+quantizeBlocked(WeightSpan weights, int64_t N, int64_t K, QuantConfig cfg,
+                llvm::ThreadPoolInterface &pool, bool keepPacked) {
+  if (cfg.granularity == Granularity::PerTensor && !cfg.tensorRange) {
+    llvm::Expected<TensorRange> r =
+        computeTensorRange(weights, N, K, cfg.tensorName);
+    if (!r)
+      return r.takeError();
+    cfg.tensorRange = *r;
+  }
+  cfg.numThreads = 1;
+  const int64_t blockRows =
+      std::max<int64_t>(1, std::min<int64_t>(N, (int64_t(1) << 18) / K));
+  const int64_t numBlocks = (N + blockRows - 1) / blockRows;
+  std::vector<std::optional<PackedWeights>> blocks(numBlocks);
+  std::vector<double> sse(numBlocks, 0.0);
+  std::vector<std::string> errors(numBlocks);
+  llvm::ThreadPoolTaskGroup group(pool);
+  for (int64_t b = 0; b < numBlocks; ++b)
+    group.async([&, b] {
+      int64_t r0 = b * blockRows, rows = std::min(blockRows, N - r0);
+      std::vector<float> buf(static_cast<size_t>(rows * K));
+      weights.widen(static_cast<size_t>(r0 * K), buf.size(), buf.data());
+      llvm::Expected<PackedWeights> p = quantize(buf, rows, K, cfg, r0);
+      if (!p) {
+        errors[b] = llvm::toString(p.takeError());
+        return;
+      }
+      sse[b] = blockSSE(*p, buf.data(), rows, K);
+      if (keepPacked)
+        blocks[b] = std::move(*p);
+    });
+  group.wait();
+  BlockedResult out;
+  for (int64_t b = 0; b < numBlocks; ++b) {
+    if (!errors[b].empty())
+      return makeError(errors[b]);
+    out.sse += sse[b];
+    if (keepPacked)
+      if (llvm::Error e = appendRows(out.packed, *blocks[b]))
+        return std::move(e);
+  }
+  return out;
 }
 
 llvm::Expected<double> quant::getQuantizationSSE(WeightSpan weights, int64_t N,
                                                  int64_t K,
                                                  const QuantConfig &config) {
-  llvm::Expected<PackedWeights> p = quantize(weights, N, K, config);
-  if (!p)
-    return p.takeError();
-  return sumSquaredError(*p, weights, N, K);
+  llvm::DefaultThreadPool pool(llvm::hardware_concurrency(config.numThreads));
+  llvm::Expected<BlockedResult> r =
+      quantizeBlocked(weights, N, K, config, pool, /*keepPacked=*/false);
+  if (!r)
+    return r.takeError();
+  return r->sse;
 }
 
 /// Rows of the stage-1 sample of an N-row tensor: evenly spaced, at least
-/// 16 (or all), about N / 128.
+/// 16 (or all), about N / 256.
 static std::vector<int64_t> getSampleRows(int64_t N) {
-  int64_t count = std::min<int64_t>(N, std::max<int64_t>(16, N / 128));
+  int64_t count = std::min<int64_t>(N, std::max<int64_t>(16, N / 256));
   std::vector<int64_t> rows;
   for (int64_t i = 0; i < count; ++i)
     rows.push_back(i * N / count);
@@ -172,7 +225,8 @@ static std::vector<int64_t> getSampleRows(int64_t N) {
 
 llvm::Expected<SVSearchResult>
 quant::searchSpecialValues(llvm::ArrayRef<SVSearchTensor> tensors,
-                           const QuantConfig &config) {
+                           const QuantConfig &config,
+                           std::vector<PackedWeights> *packedOut) {
   if (!hasSelector(config.dtype))
     return makeError(llvm::Twine("special-value search needs bitmod3 or "
                                  "bitmod4, not '") +
@@ -181,13 +235,16 @@ quant::searchSpecialValues(llvm::ArrayRef<SVSearchTensor> tensors,
   const SpecialValueSet paper = getDefaultSpecialValues(config.dtype);
   SVSearchResult result;
   result.numCandidates = static_cast<unsigned>(cands.size());
-  if (tensors.empty()) {
-    result.sv = paper;
+  result.sv = paper;
+  if (packedOut)
+    packedOut->clear();
+  if (tensors.empty())
     return result;
-  }
+  llvm::DefaultThreadPool pool(llvm::hardware_concurrency(config.numThreads));
 
-  // Stage 1: every candidate on the row samples. Per-tensor granularity
-  // shares the tensor's range across rows: pass it so the sample sees it.
+  // Stage 1: every candidate on the row samples (one task per candidate).
+  // Per-tensor granularity shares the tensor's range across rows: pass it
+  // so that the sample sees it.
   struct Sample {
     std::vector<float> rows;
     int64_t numRows;
@@ -213,61 +270,79 @@ quant::searchSpecialValues(llvm::ArrayRef<SVSearchTensor> tensors,
     }
     samples.push_back(std::move(s));
   }
+  std::vector<double> sampleSSE(cands.size(), 0.0);
+  std::vector<std::string> errors(cands.size());
+  {
+    llvm::ThreadPoolTaskGroup group(pool);
+    for (size_t c = 0; c < cands.size(); ++c)
+      group.async([&, c] {
+        for (size_t i = 0; i < samples.size(); ++i) {
+          QuantConfig cfg = config;
+          cfg.specialValues = cands[c];
+          cfg.tensorName = tensors[i].name;
+          cfg.numThreads = 1;
+          if (samples[i].range)
+            cfg.tensorRange = samples[i].range;
+          llvm::Expected<PackedWeights> p =
+              quantize(samples[i].rows, samples[i].numRows, samples[i].K, cfg);
+          if (!p) {
+            errors[c] = llvm::toString(p.takeError());
+            return;
+          }
+          sampleSSE[c] += blockSSE(*p, samples[i].rows.data(),
+                                   samples[i].numRows, samples[i].K);
+        }
+      });
+    group.wait();
+  }
   size_t best = 0;
-  double bestSSE = std::numeric_limits<double>::infinity();
   for (size_t c = 0; c < cands.size(); ++c) {
-    double sse = 0;
-    for (size_t i = 0; i < samples.size(); ++i) {
-      QuantConfig cfg = config;
-      cfg.specialValues = cands[c];
-      cfg.tensorName = tensors[i].name;
-      // A few rows: a worker pool would cost more than it saves.
-      cfg.numThreads = 1;
-      if (samples[i].range)
-        cfg.tensorRange = samples[i].range;
-      llvm::Expected<double> e =
-          getQuantizationSSE(WeightSpan::f32(samples[i].rows),
-                             samples[i].numRows, samples[i].K, cfg);
-      if (!e)
-        return e.takeError();
-      sse += *e;
-    }
+    if (!errors[c].empty())
+      return makeError(errors[c]);
     // Ties keep the earlier candidate; the paper's set wins ties below.
-    if (sse < bestSSE) {
-      bestSSE = sse;
+    if (sampleSSE[c] < sampleSSE[best])
       best = c;
-    }
   }
 
-  // Stage 2: the full tensors with the best sampled set and the paper's.
-  auto fullSSE = [&](const SpecialValueSet &sv) -> llvm::Expected<double> {
+  // Stage 2: the full tensors with the paper's set and the best sampled one.
+  auto full = [&](const SpecialValueSet &sv,
+                  std::vector<PackedWeights> *packed) -> llvm::Expected<double> {
     double sse = 0;
     for (const SVSearchTensor &t : tensors) {
       QuantConfig cfg = config;
       cfg.specialValues = sv;
       cfg.tensorName = t.name;
-      llvm::Expected<double> e = getQuantizationSSE(t.weights, t.N, t.K, cfg);
-      if (!e)
-        return e.takeError();
-      sse += *e;
+      llvm::Expected<BlockedResult> r =
+          quantizeBlocked(t.weights, t.N, t.K, cfg, pool, packed != nullptr);
+      if (!r)
+        return r.takeError();
+      sse += r->sse;
+      if (packed)
+        packed->push_back(std::move(r->packed));
     }
     return sse;
   };
-  llvm::Expected<double> paperSSE = fullSSE(paper);
+  std::vector<PackedWeights> paperPacked, bestPacked;
+  llvm::Expected<double> paperSSE =
+      full(paper, packedOut ? &paperPacked : nullptr);
   if (!paperSSE)
     return paperSSE.takeError();
   result.paperSumSquaredError = *paperSSE;
-  result.sv = paper;
   result.sumSquaredError = *paperSSE;
+  bool useBest = false;
   if (cands[best] != paper) {
-    llvm::Expected<double> bestFull = fullSSE(cands[best]);
-    if (!bestFull)
-      return bestFull.takeError();
-    if (*bestFull < *paperSSE) {
+    llvm::Expected<double> bestSSE =
+        full(cands[best], packedOut ? &bestPacked : nullptr);
+    if (!bestSSE)
+      return bestSSE.takeError();
+    if (*bestSSE < *paperSSE) {
+      useBest = true;
       result.sv = cands[best];
-      result.sumSquaredError = *bestFull;
+      result.sumSquaredError = *bestSSE;
     }
   }
+  if (packedOut)
+    *packedOut = std::move(useBest ? bestPacked : paperPacked);
   for (const SVSearchTensor &t : tensors)
     result.count += t.N * t.K;
   return result;

@@ -859,15 +859,26 @@ TEST(SpecialValuesTest, LayerSearchNeverWorseThanPaper) {
           const int64_t N = 96, K = 256;
           auto w = searchMatrix(N, K, ++seed, heavy);
           QuantConfig cfg = makeConfig(t, G, scaleBits);
+          std::vector<PackedWeights> packed;
           auto r = searchSpecialValues(
-              {SVSearchTensor{WeightSpan::f32(w), N, K, "w"}}, cfg);
+              {SVSearchTensor{WeightSpan::f32(w), N, K, "w"}}, cfg, &packed);
           ASSERT_TRUE(bool(r)) << llvm::toString(r.takeError());
           SpecialValueSet paper = getDefaultSpecialValues(t);
-          // Independent recomputation of both errors.
+          // Independent recomputation of both errors (summed in another
+          // order: equal to rounding).
           double paperSSE = sseOf(w, N, K, cfg, paper);
           double chosenSSE = sseOf(w, N, K, cfg, r->sv);
-          EXPECT_DOUBLE_EQ(r->paperSumSquaredError, paperSSE);
-          EXPECT_DOUBLE_EQ(r->sumSquaredError, chosenSSE);
+          EXPECT_NEAR(r->paperSumSquaredError, paperSSE, 1e-9 * paperSSE);
+          EXPECT_NEAR(r->sumSquaredError, chosenSSE, 1e-9 * chosenSSE);
+          // The returned weights are quantize() with the chosen set.
+          QuantConfig chosen = cfg;
+          chosen.specialValues = r->sv;
+          auto q = quantize(w, N, K, chosen);
+          ASSERT_TRUE(bool(q) && packed.size() == 1);
+          EXPECT_EQ(packed[0].codes, q->codes);
+          EXPECT_EQ(packed[0].selectors, q->selectors);
+          EXPECT_EQ(packed[0].groupScaleCodes, q->groupScaleCodes);
+          EXPECT_EQ(packed[0].getSpecialValues(), r->sv);
           EXPECT_LE(chosenSSE, paperSSE)
               << getName(t) << " heavy=" << heavy << " G=" << G
               << " sb=" << scaleBits << " sv=" << formatSpecialValues(r->sv);
@@ -885,8 +896,8 @@ TEST(SpecialValuesTest, ModelSearchSumsLayers) {
                                cfg);
   ASSERT_TRUE(bool(r));
   SpecialValueSet paper = getDefaultSpecialValues(DataType::bitmod3);
-  EXPECT_DOUBLE_EQ(r->sumSquaredError,
-                   sseOf(a, 40, K, cfg, r->sv) + sseOf(b, 24, K, cfg, r->sv));
+  double sse = sseOf(a, 40, K, cfg, r->sv) + sseOf(b, 24, K, cfg, r->sv);
+  EXPECT_NEAR(r->sumSquaredError, sse, 1e-9 * sse);
   EXPECT_LE(r->sumSquaredError,
             sseOf(a, 40, K, cfg, paper) + sseOf(b, 24, K, cfg, paper));
   // Not a bitmod type: an error.

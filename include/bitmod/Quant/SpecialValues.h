@@ -90,16 +90,22 @@ struct SVSearchResult {
 /// weight squared error summed over `tensors` (one tensor: per-layer
 /// search; all of a model's: per-model). The per-group selector choice of
 /// the quantizer is inside every evaluation. Stage 1 ranks all candidates
-/// on a row sample of every tensor (rows are independent, so each sampled
-/// row's error is exact); stage 2 quantizes the full tensors with the best
+/// on a row sample of every tensor (max(16, N/256) evenly spaced rows; rows
+/// are independent, so each sampled row's error is exact); stage 2 quantizes the full tensors with the best
 /// ranked set and with the paper's set and keeps the better one, so the
 /// result never has a higher error than the paper's set. `config` is the
-/// quantization config (dtype bitmod3/bitmod4; specialValues is ignored).
+/// quantization config (dtype bitmod3/bitmod4; specialValues is ignored);
+/// config.numThreads workers run the candidates and the row blocks. With
+/// `packed`, the quantized tensors of the chosen set (identical to
+/// quantize() with result.sv) are returned there, one per tensor, so the
+/// caller need not quantize again.
 llvm::Expected<SVSearchResult>
 searchSpecialValues(llvm::ArrayRef<SVSearchTensor> tensors,
-                    const QuantConfig &config);
+                    const QuantConfig &config,
+                    std::vector<PackedWeights> *packed = nullptr);
 
-/// Sum of squared errors of quantize(weights, config) against the weights.
+/// Sum of squared errors of quantize(weights, config) against the weights
+/// (row blocks on config.numThreads workers).
 llvm::Expected<double> getQuantizationSSE(WeightSpan weights, int64_t N,
                                           int64_t K, const QuantConfig &config);
 
