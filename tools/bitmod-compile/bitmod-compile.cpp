@@ -47,6 +47,16 @@ static cl::opt<std::string>
     dtypeConfig("dtype-config",
                 cl::desc("Per-layer data types (JSON, see --bitmod-quantize)"),
                 cl::value_desc("file.json"), cl::cat(cat));
+static cl::opt<std::string>
+    svSet("sv",
+          cl::desc("Special-value set of the bitmod3/bitmod4/fp3_*/fp4_* "
+                   "layers (er_pos,er_neg,ea_pos,ea_neg), e.g. 3,-3,8,-8"),
+          cl::value_desc("a,b,c,d"), cl::cat(cat));
+static cl::opt<std::string>
+    svSearch("sv-search",
+             cl::desc("Choose the special-value set minimizing the weight "
+                      "MSE: none (default), layer or model"),
+             cl::init("none"), cl::cat(cat));
 static cl::opt<unsigned>
     groupSize("group-size", cl::desc("Group size"),
               cl::init(mb::AccelPipelineOptions().groupSize), cl::cat(cat));
@@ -133,6 +143,8 @@ static mb::CompilerOptions getCompilerOptions() {
   options.outputDir = outDir;
   options.accel.dtype = dtype;
   options.accel.dtypeConfig = dtypeConfig;
+  options.accel.sv = svSet;
+  options.accel.svSearch = svSearch;
   options.accel.groupSize = groupSize;
   options.accel.scaleBits = scaleBits;
   options.accel.accel = accel;

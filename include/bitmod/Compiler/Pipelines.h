@@ -27,6 +27,10 @@ struct AccelPipelineOptions {
   unsigned scaleBits = 8;
   /// JSON file with per-layer data types (overrides `dtype`).
   std::string dtypeConfig;
+  /// Special-value set ("3,-3,8,-8"; empty: the paper's) and search mode
+  /// ("none", "layer", "model") of --bitmod-quantize.
+  std::string sv;
+  std::string svSearch = "none";
   /// Accelerator description JSON (bitmod/Arch/AccelConfig.h); empty: the
   /// paper defaults.
   std::string accel;

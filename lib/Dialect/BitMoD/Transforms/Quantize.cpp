@@ -4,6 +4,7 @@
 #include "bitmod/Dialect/BitMoD/Transforms/Passes.h"
 #include "bitmod/Dialect/BitMoD/Transforms/WeightsUtils.h"
 #include "bitmod/Quant/Quantizer.h"
+#include "bitmod/Quant/SpecialValues.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/Matchers.h"
@@ -142,27 +143,142 @@ struct BitMoDQuantizePass
       if (llvm::Error err = loadPolicyFile(dtypeConfig, policy))
         return emitError(UnknownLoc::get(context))
                << llvm::toString(std::move(err));
+    std::optional<quant::SVSearchMode> mode =
+        quant::parseSVSearchMode(svSearch);
+    if (!mode)
+      return emitError(UnknownLoc::get(context))
+             << "bitmod-quantize: unknown sv-search '" << svSearch
+             << "'; valid: none, layer, model";
+    searchMode = *mode;
+    if (!sv.empty()) {
+      if (searchMode != quant::SVSearchMode::None)
+        return emitError(UnknownLoc::get(context))
+               << "bitmod-quantize: the sv and sv-search options exclude "
+                  "each other";
+      // Checked against the default type here, against each layer's type
+      // when it is quantized.
+      std::optional<quant::DataType> checkType;
+      if (quant::hasSpecialValue(policy.defaultType))
+        checkType = policy.defaultType;
+      for (const auto &rule : policy.rules)
+        if (!checkType && quant::hasSpecialValue(rule.second))
+          checkType = rule.second;
+      if (!checkType)
+        return emitError(UnknownLoc::get(context))
+               << "bitmod-quantize sv option: data type '"
+               << quant::getName(policy.defaultType)
+               << "' has no special values (only bitmod3/bitmod4 and the "
+                  "fp3_*/fp4_* extensions take a set)";
+      llvm::Expected<quant::SpecialValueSet> set =
+          quant::parseSpecialValues(*checkType, sv);
+      if (!set)
+        return emitError(UnknownLoc::get(context))
+               << "bitmod-quantize sv option: "
+               << llvm::toString(set.takeError());
+      userSet = *set;
+    }
     return success();
   }
+
+  /// A linear whose weight is quantized, before the rewrite.
+  struct Job {
+    LinearOp op;
+    std::string layerName;
+    quant::QuantConfig config;
+    quant::WeightSpan weights;
+    int64_t n = 0, k = 0;
+    std::vector<char> splatStorage;
+    /// Set by the per-layer search (its result for the chosen set).
+    std::optional<quant::PackedWeights> packed;
+  };
 
   void runOnOperation() override {
     SmallVector<LinearOp> linears;
     getOperation()->walk([&](LinearOp op) { linears.push_back(op); });
-    for (LinearOp op : linears)
-      if (failed(quantizeLinear(op)))
+    std::vector<std::unique_ptr<Job>> jobs;
+    for (LinearOp op : linears) {
+      auto job = std::make_unique<Job>();
+      FailureOr<bool> ok = prepare(op, *job);
+      if (failed(ok))
+        return signalPassFailure();
+      if (*ok)
+        jobs.push_back(std::move(job));
+    }
+    if (failed(chooseSpecialValues(jobs)))
+      return signalPassFailure();
+    for (std::unique_ptr<Job> &job : jobs)
+      if (failed(rewrite(*job)))
         return signalPassFailure();
   }
 
-  LogicalResult quantizeLinear(LinearOp op) {
+  /// Sets every job's special values: the user's set, or the searched one.
+  LogicalResult chooseSpecialValues(std::vector<std::unique_ptr<Job>> &jobs) {
+    if (userSet) {
+      for (std::unique_ptr<Job> &job : jobs)
+        if (quant::hasSpecialValue(job->config.dtype)) {
+          if (llvm::Error e =
+                  quant::checkSpecialValues(job->config.dtype, *userSet))
+            return job->op.emitOpError("sv option for layer '")
+                   << job->layerName << "': " << llvm::toString(std::move(e));
+          job->config.specialValues = userSet;
+        }
+      return success();
+    }
+    if (searchMode == quant::SVSearchMode::None)
+      return success();
+    auto tensorOf = [](const Job &job) {
+      return quant::SVSearchTensor{job.weights, job.n, job.k,
+                                   job.config.tensorName};
+    };
+    if (searchMode == quant::SVSearchMode::Layer) {
+      for (std::unique_ptr<Job> &job : jobs) {
+        if (!quant::hasSelector(job->config.dtype))
+          continue;
+        std::vector<quant::PackedWeights> packed;
+        llvm::Expected<quant::SVSearchResult> r =
+            quant::searchSpecialValues({tensorOf(*job)}, job->config, &packed);
+        if (!r)
+          return job->op.emitOpError("special-value search: ")
+                 << llvm::toString(r.takeError());
+        job->config.specialValues = r->sv;
+        job->packed = std::move(packed.front());
+      }
+      return success();
+    }
+    // Model: one set per data type over all its layers.
+    for (quant::DataType type :
+         {quant::DataType::bitmod3, quant::DataType::bitmod4}) {
+      std::vector<quant::SVSearchTensor> tensors;
+      std::vector<Job *> members;
+      for (std::unique_ptr<Job> &job : jobs)
+        if (job->config.dtype == type) {
+          tensors.push_back(tensorOf(*job));
+          members.push_back(job.get());
+        }
+      if (members.empty())
+        continue;
+      llvm::Expected<quant::SVSearchResult> r =
+          quant::searchSpecialValues(tensors, members.front()->config);
+      if (!r)
+        return members.front()->op.emitOpError("special-value search: ")
+               << llvm::toString(r.takeError());
+      for (Job *job : members)
+        job->config.specialValues = r->sv;
+    }
+    return success();
+  }
+
+  /// Fills `job` for a linear to quantize; false if it stays as it is.
+  FailureOr<bool> prepare(LinearOp op, Job &job) {
     std::string layerName = getLayerName(op);
     quant::DataType type = policy.lookup(layerName);
     if (type == quant::DataType::fp16)
-      return success(); // Kept in float on purpose.
+      return false; // Kept in float on purpose.
 
     ElementsAttr weightAttr;
     if (!matchPattern(op.getWeight(), m_Constant(&weightAttr))) {
       op.emitRemark("weight is not a constant; layer left unquantized");
-      return success();
+      return false;
     }
     RankedTensorType weightType = op.getWeight().getType();
     Type weightElem = weightType.getElementType();
@@ -178,9 +294,8 @@ struct BitMoDQuantizePass
              << weightElem;
     // A view of the constant's bytes (the memory-mapped model for external
     // data): the quantizer widens f16/bf16 rows as it goes.
-    std::vector<char> splatStorage;
     FailureOr<ArrayRef<char>> bytes =
-        getRawData(op, weightAttr, "weight", splatStorage);
+        getRawData(op, weightAttr, "weight", job.splatStorage);
     if (failed(bytes))
       return failure();
 
@@ -192,10 +307,24 @@ struct BitMoDQuantizePass
       config.groupSize = required;
     config.tensorName = layerName.empty() ? "weight" : layerName;
     int64_t n = weightType.getDimSize(0), k = weightType.getDimSize(1);
-    quant::WeightSpan weights{bytes->data(), static_cast<size_t>(n * k),
-                              elementType};
+    job.op = op;
+    job.layerName = layerName;
+    job.config = config;
+    job.weights = quant::WeightSpan{bytes->data(), static_cast<size_t>(n * k),
+                                    elementType};
+    job.n = n;
+    job.k = k;
+    return true;
+  }
+
+  LogicalResult rewrite(Job &job) {
+    LinearOp op = job.op;
+    const std::string &layerName = job.layerName;
+    quant::DataType type = job.config.dtype;
     llvm::Expected<quant::PackedWeights> packed =
-        quant::quantize(weights, n, k, config);
+        job.packed
+            ? llvm::Expected<quant::PackedWeights>(std::move(*job.packed))
+            : quant::quantize(job.weights, job.n, job.k, job.config);
     if (!packed)
       return op.emitOpError("cannot quantize to ")
              << quant::getName(type) << ": "
@@ -237,6 +366,8 @@ struct BitMoDQuantizePass
   }
 
   DTypePolicy policy;
+  quant::SVSearchMode searchMode = quant::SVSearchMode::None;
+  std::optional<quant::SpecialValueSet> userSet;
 };
 
 } // namespace

@@ -36,6 +36,15 @@ def BitMoDQuantize : Pass<"bitmod-quantize"> {
     `bitmod.grouped_matmul` (the datapath reads and writes FP16); bf16
     activations are widened to f32 around it with `arith.extf` and the
     result rounded back with `arith.truncf`.
+
+    Special values (docs/numerics.md, "Special-value sets"): `sv=3,-3,8,-8`
+    quantizes every layer of a type with special values (bitmod3/4,
+    fp3_*/fp4_*) against that set instead of the paper's; `sv-search=layer`
+    chooses per bitmod3/bitmod4 layer the candidate set with the smallest
+    weight squared error (the per-group selector choice inside),
+    `sv-search=model` one set per data type for all layers. The set becomes
+    the `sv` parameter of the `!bitmod.qweights` type and, through the
+    lowering, the SV register file of every CONFIG of that layer.
   }];
   let dependentDialects = ["::mlir::bitmod::BitMoDDialect",
                            "::mlir::arith::ArithDialect"];
@@ -48,6 +57,12 @@ def BitMoDQuantize : Pass<"bitmod-quantize"> {
            "Bits of the per-group scales (0 keeps float scales)">,
     Option<"dtypeConfig", "dtype-config", "std::string", /*default=*/"\"\"",
            "JSON file with per-layer data type overrides">,
+    Option<"sv", "sv", "std::string", /*default=*/"\"\"",
+           "Special-value set (er_pos,er_neg,ea_pos,ea_neg) for the types "
+           "with special values, e.g. 3,-3,8,-8 (default: the paper's)">,
+    Option<"svSearch", "sv-search", "std::string", /*default=*/"\"none\"",
+           "Search the special-value set minimizing the weight MSE: none, "
+           "layer (per bitmod3/4 layer) or model (one per data type)">,
   ];
 }
 
