@@ -130,7 +130,7 @@ def test_sv_decoder(decoder, tmp_path, dtype, flag):
     # Every CONFIG programs one of these sets; golden == fast bit for bit.
     listing = _run([SIM, "--disasm", "--no-weights", out / "model.bmod"]).stdout
     programmed = {tuple(int(v) for v in m.group(1).split(","))
-                  for m in re.finditer(r"^config .* sv=([-0-9,]+) ",
+                  for m in re.finditer(r"^\s*config .* sv=([-0-9,]+) ",
                                        listing, re.M)}
     assert programmed == set(sets)
     _run([SIM, out / "model.bmod", "--random-inputs", "3", "--output-dir",
