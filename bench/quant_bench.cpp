@@ -7,6 +7,10 @@
 //   quant_bench [benchmark flags]
 //   quant_bench --llama7b[=LAYERS] [--dtype=T] [--block-rows=R] [--threads=T]
 //               [--kernel=avx512|avx2|generic|reference]
+//   quant_bench --llama7b[=LAYERS] --sv-search=layer [--dtype=bitmod3|4]
+//
+// --sv-search=layer times the per-layer special-value search
+// (SpecialValues.h) against quantize() of the same whole layer.
 //
 // LAYERS (default 32, the full model) limits the number of decoder layers;
 // the LM head is always included. Weights come from a precomputed N(0, 1)
@@ -17,6 +21,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "bitmod/Quant/Quantizer.h"
+#include "bitmod/Quant/SpecialValues.h"
 
 #include "benchmark/benchmark.h"
 #include "llvm/ADT/StringRef.h"
@@ -132,8 +137,18 @@ double peakRSSMiB() {
   return ru.ru_maxrss / 1024.0; // KiB on Linux
 }
 
-int runLlama7B(int layers, DataType dtype, int64_t blockRows,
-               unsigned threads) {
+/// Wall and CPU seconds of `fn`.
+template <typename Fn> std::pair<double, double> timed(Fn &&fn) {
+  auto t0 = std::chrono::steady_clock::now();
+  double c0 = processCPUSeconds();
+  fn();
+  return {std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+              .count(),
+          processCPUSeconds() - c0};
+}
+
+int runLlama7B(int layers, DataType dtype, int64_t blockRows, unsigned threads,
+               bool svSearch) {
   struct Linear {
     const char *name;
     int64_t N, K;
@@ -162,6 +177,64 @@ int runLlama7B(int layers, DataType dtype, int64_t blockRows,
   int64_t weights = 0, packedBytes = 0;
   QuantStats stats;
   gaussianPool(); // build before timing
+  if (svSearch) {
+    // Whole layers: the search needs every row of a layer.
+    double qWall = 0, qCPU = 0, sWall = 0, sCPU = 0, paperSSE = 0,
+           chosenSSE = 0;
+    int changed = 0;
+    for (const Linear &lin : all) {
+      cfg.tensorName = lin.name;
+      block.resize(lin.N * lin.K);
+      fillFromPool(block.data(), block.size(), cursor);
+      bool ok = true;
+      auto [qw, qc] = timed([&] {
+        auto p = quantize(block, lin.N, lin.K, cfg, 0, &pool);
+        ok = bool(p);
+        if (!p)
+          llvm::consumeError(p.takeError());
+      });
+      auto [sw, sc] = timed([&] {
+        // The search returns the layer quantized with the chosen set.
+        std::vector<PackedWeights> packed;
+        auto r = searchSpecialValues(
+            {SVSearchTensor{WeightSpan::f32(block), lin.N, lin.K, lin.name}},
+            cfg, &packed);
+        if (!r) {
+          std::fprintf(stderr, "quant_bench: error: %s\n",
+                       llvm::toString(r.takeError()).c_str());
+          ok = false;
+          return;
+        }
+        paperSSE += r->paperSumSquaredError;
+        chosenSSE += r->sumSquaredError;
+        changed += r->sv != getDefaultSpecialValues(dtype);
+      });
+      if (!ok)
+        return 1;
+      qWall += qw;
+      qCPU += qc;
+      sWall += sw;
+      sCPU += sc;
+      weights += lin.N * lin.K;
+    }
+    std::printf("command: %s\n", commandLine.c_str());
+    std::printf("llama7b sv-search=layer: dtype=%s layers=%d linear_layers=%zu "
+                "weights=%lld candidates=%zu\n",
+                std::string(getName(dtype)).c_str(), layers, all.size(),
+                static_cast<long long>(weights),
+                getSearchCandidates(dtype).size());
+    std::printf("  quantize: wall %.2f s, CPU %.2f s\n", qWall, qCPU);
+    std::printf("  search (returns the quantized layer): wall %.2f s, CPU "
+                "%.2f s; search / quantize: wall %.2fx, CPU %.2fx (time added "
+                "to quantization: %.2fx / %.2fx)\n",
+                sWall, sCPU, sWall / qWall, sCPU / qCPU, sWall / qWall - 1,
+                sCPU / qCPU - 1);
+    std::printf("  layers with a set other than the paper's: %d of %zu; "
+                "weight MSE paper %.6e, searched %.6e\n",
+                changed, all.size(), paperSSE / weights, chosenSSE / weights);
+    std::printf("  peak RSS %.1f MiB\n", peakRSSMiB());
+    return 0;
+  }
   auto wallStart = std::chrono::steady_clock::now();
   for (const Linear &lin : all) {
     cfg.tensorName = lin.name;
@@ -224,6 +297,7 @@ int main(int argc, char **argv) {
   DataType dtype = DataType::bitmod3;
   int64_t blockRows = 512;
   unsigned threads = 0;
+  bool svSearch = false;
   std::vector<char *> rest;
   for (int i = 0; i < argc; ++i) {
     llvm::StringRef a(argv[i]);
@@ -256,6 +330,8 @@ int main(int argc, char **argv) {
                      a.str().c_str());
         return 1;
       }
+    } else if (a == "--sv-search=layer") {
+      svSearch = true;
     } else if (a.consume_front("--threads=")) {
       if (a.getAsInteger(10, threads)) {
         std::fprintf(stderr, "quant_bench: error: bad thread count\n");
@@ -266,7 +342,7 @@ int main(int argc, char **argv) {
     }
   }
   if (layers >= 0)
-    return runLlama7B(layers, dtype, blockRows, threads);
+    return runLlama7B(layers, dtype, blockRows, threads, svSearch);
   int n = static_cast<int>(rest.size());
   benchmark::Initialize(&n, rest.data());
   benchmark::RunSpecifiedBenchmarks();

@@ -90,13 +90,7 @@ isa::getWeightBlockLayout(const ConfigFields &config, uint32_t n,
 }
 
 std::array<int8_t, 4> isa::getDefaultSpecialValues(quant::DataType dtype) {
-  std::array<int8_t, 4> sv = {0, 0, 0, 0};
-  if (!quant::hasSpecialValue(dtype) && !quant::hasSelector(dtype))
-    return sv;
-  bool is4 = quant::isFP4Family(dtype);
-  for (unsigned i = 0; i < 4; ++i)
-    sv[i] = int8_t(quant::getSpecialValue(is4, quant::SpecialValueKind(i)));
-  return sv;
+  return quant::getDefaultSpecialValues(dtype);
 }
 
 Expected<ConfigFields>
@@ -105,7 +99,7 @@ isa::getConfigForWeights(const quant::PackedWeights &weights) {
   c.dtype = weights.dtype;
   c.groupSize = weights.getGroupSize();
   c.scaleBits = quant::isMXType(weights.dtype) ? 0 : weights.scaleBits;
-  c.sv = getDefaultSpecialValues(weights.dtype);
+  c.sv = weights.getSpecialValues();
   if (weights.dtype == quant::DataType::fp16)
     return createStringError(llvm::inconvertibleErrorCode(),
                              "fp16 weights cannot run on the BitMoD datapath");

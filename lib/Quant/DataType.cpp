@@ -178,7 +178,22 @@ double quant::getSpecialValue(bool is4Bit, SpecialValueKind kind) {
   return is4Bit ? kFP4SV[i] : kFP3SV[i];
 }
 
+SpecialValueSet quant::getDefaultSpecialValues(DataType type) {
+  SpecialValueSet sv = {0, 0, 0, 0};
+  if (!hasSpecialValue(type))
+    return sv;
+  for (unsigned i = 0; i < 4; ++i)
+    sv[i] = static_cast<int8_t>(
+        getSpecialValue(isFP4Family(type), static_cast<SpecialValueKind>(i)));
+  return sv;
+}
+
 double quant::decodeCode(DataType type, uint32_t code, unsigned selector) {
+  return decodeCode(type, code, selector, getDefaultSpecialValues(type));
+}
+
+double quant::decodeCode(DataType type, uint32_t code, unsigned selector,
+                         const SpecialValueSet &sv) {
   unsigned bits = getCodeBits(type);
   code &= bits >= 32 ? ~0u : ((1u << bits) - 1);
   if (type == DataType::fp16)
@@ -204,10 +219,9 @@ double quant::decodeCode(DataType type, uint32_t code, unsigned selector) {
   unsigned mag = code & ((1u << (bits - 1)) - 1);
   if (sign && mag == 0) {
     if (hasSelector(type))
-      return getSpecialValue(bits == 4,
-                             static_cast<SpecialValueKind>(selector & 3));
+      return sv[selector & 3];
     if (std::optional<SpecialValueKind> k = getFixedKind(type))
-      return getSpecialValue(bits == 4, *k);
+      return sv[static_cast<unsigned>(*k)];
     return 0.0;
   }
   double m = type == DataType::flint4 ? kFlint4Mag[mag]

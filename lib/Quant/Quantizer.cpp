@@ -9,6 +9,7 @@
 
 #include "QuantizerInternal.h"
 
+#include "bitmod/Quant/SpecialValues.h"
 #include "bitmod/Support/Error.h"
 #include "bitmod/Support/Half.h"
 #include "bitmod/Support/SimdLevel.h"
@@ -395,7 +396,8 @@ float PackedWeights::getValue(int64_t n, int64_t k) const {
     return static_cast<float>(static_cast<int>(code) -
                               static_cast<int>(getZeroPoint(n, g))) *
            e;
-  float v = static_cast<float>(decodeCode(dtype, code, getSelector(n, g)));
+  float v = static_cast<float>(
+      decodeCode(dtype, code, getSelector(n, g), getSpecialValues()));
   return dtype == DataType::fp16 ? v : v * e;
 }
 
@@ -466,6 +468,13 @@ Expected<PackedWeights> quantizeImpl(WeightSpan weights, int64_t N, int64_t K,
                       ? 0
                       : config.scaleBits;
   out.layout = *layoutOrErr;
+  if (config.specialValues) {
+    if (llvm::Error e = checkSpecialValues(config.dtype, *config.specialValues))
+      return makeError("tensor '" + config.tensorName +
+                       "': " + llvm::toString(std::move(e)));
+    if (*config.specialValues != getDefaultSpecialValues(config.dtype))
+      out.specialValues = config.specialValues;
+  }
   const BlobLayout &l = out.layout;
   out.codes.assign(l.codeBytes, 0);
   out.groupScaleCodes.assign(l.groupScaleCodeBytes, 0);
@@ -497,7 +506,10 @@ Expected<PackedWeights> quantizeImpl(WeightSpan weights, int64_t N, int64_t K,
     }
   }
 
-  const TypeInfo &info = getTypeInfo(config.dtype);
+  std::unique_ptr<TypeInfo> customInfo;
+  if (out.specialValues)
+    customInfo = makeTypeInfo(config.dtype, *out.specialValues);
+  const TypeInfo &info = customInfo ? *customInfo : getTypeInfo(config.dtype);
   std::atomic<int64_t> firstBad{std::numeric_limits<int64_t>::max()};
   auto recordBad = [&](int64_t flat) {
     int64_t cur = firstBad.load();
@@ -611,9 +623,10 @@ llvm::Error quant::appendRows(PackedWeights &dst, const PackedWeights &block) {
   if (dst.dtype != block.dtype || dst.cols != block.cols ||
       dst.scaleBits != block.scaleBits ||
       dst.granularity != block.granularity ||
-      dst.layout.groupSize != block.layout.groupSize)
+      dst.layout.groupSize != block.layout.groupSize ||
+      dst.getSpecialValues() != block.getSpecialValues())
     return makeError("appendRows: incompatible blocks (dtype, K, group size, "
-                     "granularity and scale bits must match)");
+                     "granularity, scale bits and special values must match)");
   auto cat = [](auto &a, const auto &b) {
     a.insert(a.end(), b.begin(), b.end());
   };
@@ -652,9 +665,10 @@ std::vector<float> quant::dequantize(const PackedWeights &p) {
   // Decode tables per selector (bits <= 8 here).
   const unsigned numCodes = 1u << bits;
   std::vector<float> table[4];
+  const SpecialValueSet sv = p.getSpecialValues();
   for (unsigned s = 0; s < 4; ++s)
     for (uint32_t c = 0; c < numCodes; ++c)
-      table[s].push_back(static_cast<float>(decodeCode(p.dtype, c, s)));
+      table[s].push_back(static_cast<float>(decodeCode(p.dtype, c, s, sv)));
   const bool asym = isAsymmetric(p.dtype);
   std::vector<uint32_t> rowCodes(l.paddedK);
   for (int64_t n = 0; n < N; ++n) {
@@ -757,7 +771,11 @@ std::vector<uint8_t> quant::serializePacked(const PackedWeights &p) {
   putLE<uint32_t>(out, p.scaleBits);
   putLE<int64_t>(out, p.layout.numGroups);
   putLE<uint32_t>(out, p.layout.codeBits);
-  putLE<uint32_t>(out, 0);
+  // The SV set (all zeros: the paper's set, as in files of older builds).
+  SpecialValueSet sv =
+      p.specialValues ? *p.specialValues : SpecialValueSet{0, 0, 0, 0};
+  for (int8_t v : sv)
+    out.push_back(static_cast<uint8_t>(v));
   putLE<uint64_t>(out, 0);
   putSection(out, p.codes);
   putSection(out, p.groupScaleCodes);
@@ -782,7 +800,8 @@ quant::deserializePacked(llvm::ArrayRef<uint8_t> bytes) {
   if (bytes.size() < 64 || std::memcmp(bytes.data(), "BMQW", 4) != 0)
     return makeError("not a packed weight file (bad magic)");
   pos = 4;
-  uint32_t version, dtype, gran, groupSize, scaleBits, codeBits, reserved;
+  uint32_t version, dtype, gran, groupSize, scaleBits, codeBits;
+  SpecialValueSet sv;
   int64_t N, K, numGroups;
   uint64_t pad;
   get(version);
@@ -794,7 +813,7 @@ quant::deserializePacked(llvm::ArrayRef<uint8_t> bytes) {
   get(scaleBits);
   get(numGroups);
   get(codeBits);
-  get(reserved);
+  get(sv);
   get(pad);
   if (version != 1)
     return makeError("unsupported packed weight version " +
@@ -818,6 +837,12 @@ quant::deserializePacked(llvm::ArrayRef<uint8_t> bytes) {
   p.cols = K;
   p.scaleBits = scaleBits;
   p.layout = *layout;
+  if (sv != SpecialValueSet{0, 0, 0, 0}) {
+    if (llvm::Error e = checkSpecialValues(p.dtype, sv))
+      return makeError("packed weight file: " + llvm::toString(std::move(e)));
+    if (sv != getDefaultSpecialValues(p.dtype))
+      p.specialValues = sv;
+  }
   auto section = [&](auto &vec, int64_t expected,
                      const char *name) -> llvm::Error {
     uint64_t len;

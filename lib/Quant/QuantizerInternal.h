@@ -15,6 +15,7 @@
 #include "bitmod/Quant/Quantizer.h"
 
 #include <cmath>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -63,6 +64,9 @@ struct TypeInfo {
 };
 
 const TypeInfo &getTypeInfo(DataType dtype);
+/// The tables of `dtype` with the special values `sv` (kernel pointers set).
+std::unique_ptr<TypeInfo> makeTypeInfo(DataType dtype,
+                                       const SpecialValueSet &sv);
 
 /// Per-row task state of the reference implementation.
 struct RowContext {

@@ -24,11 +24,12 @@ using namespace bitmod::quant::detail;
 
 namespace {
 
-ValueTable buildTable(DataType dtype, unsigned selector) {
+ValueTable buildTable(DataType dtype, unsigned selector,
+                      const SpecialValueSet &sv) {
   unsigned bits = getCodeBits(dtype);
   std::vector<std::pair<float, uint32_t>> entries;
   for (uint32_t code = 0; code < (1u << bits); ++code) {
-    float v = static_cast<float>(decodeCode(dtype, code, selector));
+    float v = static_cast<float>(decodeCode(dtype, code, selector, sv));
     bool dup = llvm::any_of(entries, [v](auto &e) { return e.first == v; });
     if (!dup)
       entries.push_back({v, code}); // First code wins: +0 is code 0.
@@ -49,7 +50,7 @@ ValueTable buildTable(DataType dtype, unsigned selector) {
   return t;
 }
 
-TypeInfo buildTypeInfo(DataType dtype) {
+TypeInfo buildTypeInfo(DataType dtype, const SpecialValueSet &sv) {
   TypeInfo info;
   info.dtype = dtype;
   info.bits = getCodeBits(dtype);
@@ -70,11 +71,11 @@ TypeInfo buildTypeInfo(DataType dtype) {
     info.qmax = {static_cast<float>(info.intMax)};
   } else if (hasSelector(dtype)) {
     for (unsigned sel = 0; sel < 4; ++sel) {
-      info.tables.push_back(buildTable(dtype, sel));
+      info.tables.push_back(buildTable(dtype, sel, sv));
       info.qmax.push_back(info.tables.back().qmax);
     }
   } else {
-    info.tables.push_back(buildTable(dtype, 0));
+    info.tables.push_back(buildTable(dtype, 0, sv));
     info.qmax.push_back(info.tables.back().qmax);
   }
   if (isMXType(dtype)) {
@@ -128,12 +129,21 @@ const TypeInfo &detail::getTypeInfo(DataType dtype) {
   static const std::vector<TypeInfo> infos = [] {
     std::vector<TypeInfo> v;
     for (unsigned i = 0; i < kNumDataTypes; ++i)
-      v.push_back(buildTypeInfo(static_cast<DataType>(i)));
+      v.push_back(
+          buildTypeInfo(static_cast<DataType>(i),
+                        getDefaultSpecialValues(static_cast<DataType>(i))));
     for (TypeInfo &info : v)
       setKernelParams(info);
     return v;
   }();
   return infos[static_cast<unsigned>(dtype)];
+}
+
+std::unique_ptr<TypeInfo> detail::makeTypeInfo(DataType dtype,
+                                               const SpecialValueSet &sv) {
+  auto info = std::make_unique<TypeInfo>(buildTypeInfo(dtype, sv));
+  setKernelParams(*info);
+  return info;
 }
 
 namespace {

@@ -4,6 +4,7 @@
 
 #include "bitmod/ISA/WeightBlock.h"
 #include "bitmod/Sim/Float16.h"
+#include "bitmod/Sim/GoldenDatapath.h"
 #include "bitmod/Support/Error.h"
 
 #include "llvm/Support/FormatVariadic.h"
@@ -47,6 +48,7 @@ public:
   Error step(size_t index, const isa::ConfigFields *config);
   std::vector<float> readSymbol(const isa::Symbol &s) const;
   DatapathStats stats;
+  bool golden = false;
 
 private:
   Error matmul(size_t index, const Instruction &inst,
@@ -226,7 +228,10 @@ Error Machine::matmul(size_t index, const Instruction &inst,
   }
   std::vector<float> y(uint64_t(mm.m) * mm.n);
   DatapathStats local;
-  if (Error e = groupedMatmul(x.data(), mm.m, view, y.data(), opts, &local))
+  if (Error e = golden ? golden::groupedMatmul(x.data(), mm.m, view, y.data(),
+                                               opts)
+                       : groupedMatmul(x.data(), mm.m, view, y.data(), opts,
+                                       &local))
     return fail(llvm::toString(std::move(e)));
   stats.termSteps += local.termSteps;
   stats.groupDequants += local.groupDequants;
@@ -281,6 +286,7 @@ sim::execute(const isa::Program &p, const AccelConfig &cfg,
     return result;
 
   Machine m(p);
+  m.golden = options.golden;
   if (Error e = m.init(inputs))
     return std::move(e);
   const isa::ConfigFields *config = nullptr;

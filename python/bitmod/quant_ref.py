@@ -211,7 +211,9 @@ def read_packed(path):
              np.int8]
     out = {"version": version, "dtype": DTYPES[dtype], "granularity": gran,
            "N": N, "K": K, "group_size": G, "scale_bits": sbits,
-           "num_groups": ng, "code_bits": cbits}
+           "num_groups": ng, "code_bits": cbits,
+           # Special-value set; all zeros: the paper's (docs/numerics.md).
+           "sv": list(struct.unpack_from("<4b", data, 52))}
     for name, t in zip(names, types):
         (n,) = struct.unpack_from("<Q", data, pos)
         pos += 8

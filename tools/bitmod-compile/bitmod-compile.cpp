@@ -58,6 +58,15 @@ static cl::opt<std::string>
                cl::desc("Calibration statistics directory (one entry per "
                         "linear layer name) for --method=awq|gptq"),
                cl::value_desc("dir"), cl::cat(cat));
+    svSet("sv",
+          cl::desc("Special-value set of the bitmod3/bitmod4/fp3_*/fp4_* "
+                   "layers (er_pos,er_neg,ea_pos,ea_neg), e.g. 3,-3,8,-8"),
+          cl::value_desc("a,b,c,d"), cl::cat(cat));
+static cl::opt<std::string>
+    svSearch("sv-search",
+             cl::desc("Choose the special-value set minimizing the weight "
+                      "MSE: none (default), layer or model"),
+             cl::init("none"), cl::cat(cat));
 static cl::opt<unsigned>
     groupSize("group-size", cl::desc("Group size"),
               cl::init(mb::AccelPipelineOptions().groupSize), cl::cat(cat));
@@ -146,6 +155,8 @@ static mb::CompilerOptions getCompilerOptions() {
   options.accel.dtypeConfig = dtypeConfig;
   options.accel.method = method;
   options.accel.calibStats = calibStats;
+  options.accel.sv = svSet;
+  options.accel.svSearch = svSearch;
   options.accel.groupSize = groupSize;
   options.accel.scaleBits = scaleBits;
   options.accel.accel = accel;

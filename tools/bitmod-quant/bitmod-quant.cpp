@@ -3,6 +3,7 @@
 //   bitmod-quant --dtype=T [--group-size=G] [--scale-bits=S] in.npy -o out.npy
 //       [--report r.json] [--packed p.bmqw]
 //   bitmod-quant --dtype=T model.onnx -o model.q.onnx [--report r.json]
+//   SV types: [--sv=3,-3,6,-6] or [--sv-search=layer|model] (bitmod3/4).
 //
 // The .npy mode fake-quantizes a float32/float16 [N, K] matrix (rows are
 // output channels, groups run along K) and writes the dequantized float32
@@ -14,6 +15,7 @@
 #include "Calibrate.h"
 
 #include "bitmod/Quant/Quantizer.h"
+#include "bitmod/Quant/SpecialValues.h"
 #include "bitmod/Support/Error.h"
 #include "bitmod/Support/Half.h"
 #include "bitmod/Support/MemoryLimit.h"
@@ -89,6 +91,20 @@ llvm::cl::opt<unsigned> threadsOpt("num-threads",
                                    llvm::cl::desc("Worker threads (0 = all)"),
                                    llvm::cl::init(0), llvm::cl::cat(category));
 
+llvm::cl::opt<std::string> svOpt(
+    "sv",
+    llvm::cl::desc("Special-value set of a bitmod3/bitmod4/fp3_*/fp4_* type, "
+                   "4 integers (er_pos,er_neg,ea_pos,ea_neg), e.g. 3,-3,6,-6"),
+    llvm::cl::init(""), llvm::cl::cat(category));
+llvm::cl::opt<std::string> svSearchOpt(
+    "sv-search",
+    llvm::cl::desc("Search the special-value set (bitmod3/bitmod4) "
+                   "minimizing the weight MSE: layer (one set per weight) or "
+                   "model (one set for all); none (default)"),
+    llvm::cl::init("none"), llvm::cl::cat(category));
+
+SVSearchMode svSearch = SVSearchMode::None;
+
 double seconds(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
       .count();
@@ -125,6 +141,22 @@ Expected<QuantConfig> parseConfig() {
                      "'; valid: per-group, per-channel, per-tensor");
   cfg.granularity = *gran;
   cfg.numThreads = threadsOpt;
+  std::optional<SVSearchMode> mode = parseSVSearchMode(svSearchOpt);
+  if (!mode)
+    return makeError("unknown --sv-search '" + svSearchOpt +
+                     "'; valid: none, layer, model");
+  svSearch = *mode;
+  if (!svOpt.empty()) {
+    if (svSearch != SVSearchMode::None)
+      return makeError("--sv and --sv-search exclude each other");
+    Expected<SpecialValueSet> sv = parseSpecialValues(cfg.dtype, svOpt);
+    if (!sv)
+      return makeError("--sv: " + llvm::toString(sv.takeError()));
+    cfg.specialValues = *sv;
+  }
+  if (svSearch != SVSearchMode::None && !hasSelector(cfg.dtype))
+    return makeError("--sv-search needs bitmod3 or bitmod4, not '" +
+                     std::string(getName(cfg.dtype)) + "'");
   return cfg;
 }
 
@@ -175,7 +207,29 @@ llvm::json::Object configJSON(const QuantConfig &cfg, unsigned effectiveG) {
   o["group_size"] = effectiveG;
   o["scale_bits"] = cfg.scaleBits;
   o["granularity"] = std::string(getGranularityName(cfg.granularity));
+  if (hasSpecialValue(cfg.dtype)) {
+    SpecialValueSet sv = cfg.specialValues ? *cfg.specialValues
+                                           : getDefaultSpecialValues(cfg.dtype);
+    o["sv"] = llvm::json::Array{sv[0], sv[1], sv[2], sv[3]};
+    o["sv_search"] = svSearchOpt.getValue();
+  }
   return o;
+}
+
+/// Runs the search on `tensors` and stores the set in `cfg`.
+Error applySearch(QuantConfig &cfg, llvm::ArrayRef<SVSearchTensor> tensors,
+                  llvm::json::Object *report) {
+  Expected<SVSearchResult> r = searchSpecialValues(tensors, cfg);
+  if (!r)
+    return r.takeError();
+  cfg.specialValues = r->sv;
+  if (report) {
+    (*report)["sv"] = llvm::json::Array{r->sv[0], r->sv[1], r->sv[2], r->sv[3]};
+    (*report)["sv_search_mse"] = r->count ? r->sumSquaredError / r->count : 0;
+    (*report)["sv_paper_mse"] =
+        r->count ? r->paperSumSquaredError / r->count : 0;
+  }
+  return Error::success();
 }
 
 //===----------------------------------------------------------------------===//
@@ -201,6 +255,13 @@ Error runNpy(const QuantConfig &baseCfg) {
   std::vector<float> w = arr->toFloat32();
   QuantConfig cfg = baseCfg;
   cfg.tensorName = llvm::sys::path::filename(inputPath).str();
+  // One matrix: the per-layer and per-model searches are the same.
+  llvm::json::Object searchReport;
+  if (svSearch != SVSearchMode::None)
+    if (Error e = applySearch(
+            cfg, {SVSearchTensor{WeightSpan::f32(w), N, K, cfg.tensorName}},
+            &searchReport))
+      return e;
   llvm::json::Object calibReport;
   std::vector<float> deq;
   Expected<PackedWeights> packed = PackedWeights();
@@ -235,6 +296,8 @@ Error runNpy(const QuantConfig &baseCfg) {
     report[kv.first] = kv.second;
   report["selector_histogram"] = histogramJSON(getSelectorHistogram(*packed));
   for (auto &kv : calibReport)
+    report[kv.first] = kv.second;
+  for (auto &kv : searchReport)
     report[kv.first] = kv.second;
   report["time_s"] = elapsed;
   return writeReport(std::move(report));
@@ -628,6 +691,16 @@ struct OnnxRewriter {
     WeightSpan span{payload->data, static_cast<size_t>(N * K), type};
     QuantConfig c = cfg;
     c.tensorName = t.name();
+    llvm::json::Object searchReport;
+    if (svSearch == SVSearchMode::Layer) {
+      Expected<std::vector<float>> nk = getRowsNK(t, orient);
+      if (!nk)
+        return nk.takeError();
+      if (Error e = applySearch(
+              c, {SVSearchTensor{WeightSpan::f32(*nk), N, K, t.name()}},
+              &searchReport))
+        return std::move(e);
+    }
     if (c.granularity == Granularity::PerTensor) {
       Expected<TensorRange> range = computeTensorRange(span, d0, d1, t.name());
       if (!range)
@@ -715,9 +788,55 @@ struct OnnxRewriter {
     rep["orientation"] = orient == Orient::NK ? "NK" : "KN";
     rep["consumers"] = std::move(consumers);
     rep["selector_histogram"] = histogramJSON(hist);
+    for (auto &kv : searchReport)
+      rep[kv.first] = kv.second;
     weightReports.push_back(std::move(rep));
     return out;
   }
+
+  /// The weight as a float32 [N, K] matrix (the search reads whole rows).
+  Expected<std::vector<float>> getRowsNK(const onnx::TensorProto &t,
+                                         Orient orient) {
+    WeightElementType type = *getWeightType(t.data_type());
+    Expected<Payload> payload = getPayload(t, *files);
+    if (!payload)
+      return payload.takeError();
+    int64_t d0 = t.dims(0), d1 = t.dims(1);
+    int64_t N = orient == Orient::NK ? d0 : d1;
+    int64_t K = orient == Orient::NK ? d1 : d0;
+    WeightSpan span{payload->data, static_cast<size_t>(N * K), type};
+    std::vector<float> nk(static_cast<size_t>(N * K));
+    if (orient == Orient::NK) {
+      span.widen(0, N * K, nk.data());
+      return nk;
+    }
+    std::vector<float> row(static_cast<size_t>(N));
+    for (int64_t k = 0; k < K; ++k) {
+      span.widen(k * N, N, row.data());
+      for (int64_t n = 0; n < N; ++n)
+        nk[n * K + k] = row[n];
+    }
+    return nk;
+  }
+
+  /// --sv-search=model: one set for every weight that will be quantized
+  /// (all of them held as float32 [N, K] during the search).
+  Error searchModel(
+      const std::vector<std::pair<onnx::TensorProto *, Orient>> &weights) {
+    std::vector<std::vector<float>> mats;
+    std::vector<SVSearchTensor> tensors;
+    for (auto &[t, orient] : weights) {
+      Expected<std::vector<float>> nk = getRowsNK(*t, orient);
+      if (!nk)
+        return nk.takeError();
+      mats.push_back(std::move(*nk));
+      int64_t N = orient == Orient::NK ? t->dims(0) : t->dims(1);
+      int64_t K = orient == Orient::NK ? t->dims(1) : t->dims(0);
+      tensors.push_back({WeightSpan::f32(mats.back()), N, K, t->name()});
+    }
+    return applySearch(cfg, tensors, &modelSearchReport);
+  }
+  llvm::json::Object modelSearchReport;
 
   /// Every tensor of the top-level graph: initializers and Constant values.
   std::vector<onnx::TensorProto *> getGraphTensors() {
@@ -835,6 +954,33 @@ struct OnnxRewriter {
     for (const onnx::ValueInfoProto &v : graph.input())
       usedNames.insert(v.name());
 
+    if (svSearch == SVSearchMode::Model) {
+      // The weights the loop below quantizes (same checks, no errors here).
+      std::vector<std::pair<onnx::TensorProto *, Orient>> weights;
+      for (auto &[name, uses] : linearUses) {
+        onnx::TensorProto *tensor = nullptr;
+        auto ii = initIndex.find(name);
+        auto ci = constIndex.find(name);
+        if (ii != initIndex.end())
+          tensor = graph.mutable_initializer(ii->second);
+        else if (ci != constIndex.end())
+          for (onnx::AttributeProto &a :
+               *graph.mutable_node(ci->second)->mutable_attribute())
+            if (a.name() == "value")
+              tensor = a.mutable_t();
+        if (!tensor || !getWeightType(tensor->data_type()) ||
+            tensor->dims_size() != 2 || tensor->dims(0) <= 0 ||
+            tensor->dims(1) <= 0)
+          continue;
+        std::set<Orient> orients;
+        for (const WeightUse &u : uses)
+          orients.insert(u.orient);
+        for (Orient o : orients)
+          weights.push_back({tensor, o});
+      }
+      if (Error e = searchModel(weights))
+        return e;
+    }
     for (auto &[name, uses] : linearUses) {
       onnx::TensorProto *tensor = nullptr;
       auto ii = initIndex.find(name);
@@ -968,6 +1114,8 @@ Error runOnnx(const QuantConfig &cfg) {
   for (auto &kv : statsJSON(rw.total))
     report[kv.first] = kv.second;
   report["selector_histogram"] = histogramJSON(rw.totalHist);
+  for (auto &kv : rw.modelSearchReport)
+    report[kv.first] = kv.second;
   report["weights"] = std::move(rw.weightReports);
   report["skipped"] = std::move(rw.skipped);
   report["time_s"] = seconds(start);

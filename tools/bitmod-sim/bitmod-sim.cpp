@@ -13,6 +13,7 @@
 #include "bitmod/ISA/LinearProgram.h"
 #include "bitmod/ISA/Program.h"
 #include "bitmod/Quant/Quantizer.h"
+#include "bitmod/Quant/SpecialValues.h"
 #include "bitmod/Runtime/Report.h"
 #include "bitmod/Sim/Baselines.h"
 #include "bitmod/Sim/CostModel.h"
@@ -35,6 +36,7 @@
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
 
+#include <algorithm>
 #include <map>
 #include <random>
 
@@ -55,6 +57,11 @@ static cl::opt<std::string> reportFile("report", cl::desc("Write JSON report"),
 static cl::opt<std::string> traceFile("trace",
                                       cl::desc("Write Chrome trace JSON"),
                                       cl::value_desc("file"), cl::cat(cat));
+static cl::opt<bool>
+    goldenOpt("golden",
+              cl::desc("Compute every MATMUL with the golden datapath model "
+                       "(bit-identical to the fast one, slower)"),
+              cl::cat(cat));
 static cl::opt<bool> timingOnly("timing-only",
                                 cl::desc("Skip arithmetic; timing only"),
                                 cl::cat(cat));
@@ -82,7 +89,8 @@ static cl::opt<bool> assemble("assemble",
 static cl::opt<std::string>
     makeLinear("make-linear",
                cl::desc("Build a one-layer example program from random "
-                        "weights: dtype=..,m=..,k=..,n=..[,seed=..]"),
+                        "weights: dtype=..,m=..,k=..,n=..[,seed=..]"
+                        "[,sv=a:b:c:d]"),
                cl::cat(cat));
 static cl::opt<std::string> outputFile("o", cl::desc("Output file"),
                                        cl::value_desc("file"), cl::cat(cat));
@@ -167,8 +175,14 @@ static int runMakeLinear() {
   std::string dtypeName = "bitmod3";
   uint64_t m = 8, k = 384, n = 40, seed = 1, group = 128;
   std::string out = "f32";
+  std::string svText;
   for (StringRef part : parts) {
     auto [key, value] = part.split('=');
+    if (key == "sv") {
+      svText = value.str(); // a:b:c:d
+      std::replace(svText.begin(), svText.end(), ':', ',');
+      continue;
+    }
     uint64_t *num = StringSwitch<uint64_t *>(key)
                         .Case("m", &m)
                         .Case("k", &k)
@@ -199,6 +213,12 @@ static int runMakeLinear() {
   qc.dtype = *dtype;
   qc.groupSize = quant::isMXType(*dtype) ? 32 : unsigned(group);
   qc.tensorName = "w";
+  if (!svText.empty()) {
+    auto sv = quant::parseSpecialValues(*dtype, svText);
+    if (!sv)
+      fatal("--make-linear: sv: " + toString(sv.takeError()));
+    qc.specialValues = *sv;
+  }
   auto packed = check(quant::quantize(w, int64_t(n), int64_t(k), qc));
   isa::LinearProgramOptions opt;
   if (out == "f16")
@@ -291,6 +311,7 @@ static int runSim() {
 
   sim::ExecOptions opts;
   opts.timingOnly = timingOnly;
+  opts.golden = goldenOpt;
   sim::ExecResult r;
   std::vector<size_t> layerIndex;
   if (layerCache) {

@@ -8,6 +8,7 @@
 
 #include "bitmod/Quant/Quantizer.h"
 #include "bitmod/Quant/DataType.h"
+#include "bitmod/Quant/SpecialValues.h"
 
 #include "llvm/Support/ThreadPool.h"
 #include "gtest/gtest.h"
@@ -143,8 +144,10 @@ struct RefResult {
   std::vector<unsigned> selectors; // [N][numGroups]
 };
 
-RefResult referenceQuantize(const std::vector<float> &w, int64_t N, int64_t K,
-                            DataType t, unsigned G, unsigned scaleBits) {
+RefResult referenceQuantize(
+    const std::vector<float> &w, int64_t N, int64_t K, DataType t, unsigned G,
+    unsigned scaleBits,
+    const std::vector<std::vector<double>> *candidateSets = nullptr) {
   bool mx = isMXType(t);
   if (mx)
     G = 32;
@@ -156,7 +159,7 @@ RefResult referenceQuantize(const std::vector<float> &w, int64_t N, int64_t K,
       scaleBits ? static_cast<float>((1 << (scaleBits - 1)) - 1) : 0.0f;
   bool asym = isAsymmetric(t);
   int L = asym ? (1 << getCodeBits(t)) - 1 : 0;
-  auto cands = refCandidates(t);
+  auto cands = candidateSets ? *candidateSets : refCandidates(t);
   std::vector<float> qmax;
   for (auto &c : cands) {
     double m = 0;
@@ -681,6 +684,226 @@ TEST_F(Acceptance, EightBitScalesCostAtMostOnePercent) {
     double f = mse(t, 0), q = mse(t, 8);
     EXPECT_LE(q, f * 1.01) << getName(t) << " float " << f << " int8 " << q;
   }
+}
+
+//===----------------------------------------------------------------------===//
+// Programmable special values (SpecialValues.h)
+//===----------------------------------------------------------------------===//
+
+/// Candidate value sets of an SV type under the set `sv`, in selector order.
+std::vector<std::vector<double>> refCandidatesWith(DataType t,
+                                                   const SpecialValueSet &sv) {
+  const std::vector<double> &basic = isFP4Family(t) ? kFP4 : kFP3;
+  if (hasSelector(t))
+    return {withSV(basic, sv[0]), withSV(basic, sv[1]), withSV(basic, sv[2]),
+            withSV(basic, sv[3])};
+  // Fixed extensions read their own entry: er_pos 0, er_neg 1, ea_pos 2, ...
+  unsigned first = static_cast<unsigned>(isFP4Family(t) ? DataType::fp4_er_pos
+                                                        : DataType::fp3_er_pos);
+  return {withSV(basic, sv[static_cast<unsigned>(t) - first])};
+}
+
+TEST(SpecialValuesTest, CustomSetMatchesBruteForce) {
+  struct Case {
+    DataType t;
+    SpecialValueSet sv;
+  };
+  for (Case c : {Case{DataType::bitmod3, {3, -3, 8, -8}},
+                 Case{DataType::bitmod3, {-17, 12, 24, 5}},
+                 Case{DataType::bitmod4, {5, -5, 24, -24}},
+                 Case{DataType::bitmod4, {9, -18, 17, -20}},
+                 Case{DataType::fp3_ea_pos, {3, -3, 5, -6}},
+                 Case{DataType::fp4_er_neg, {10, -9, 16, -16}}}) {
+    ASSERT_FALSE(bool(checkSpecialValues(c.t, c.sv)));
+    for (unsigned scaleBits : {0u, 8u}) {
+      const int64_t N = 6, K = 300;
+      auto w = randomMatrix(N, K, 77 + scaleBits);
+      QuantConfig cfg = makeConfig(c.t, 64, scaleBits);
+      cfg.specialValues = c.sv;
+      auto p = quantize(w, N, K, cfg);
+      ASSERT_TRUE(bool(p)) << llvm::toString(p.takeError());
+      EXPECT_EQ(p->getSpecialValues(), c.sv);
+      auto deq = dequantize(*p);
+      auto cands = refCandidatesWith(c.t, c.sv);
+      RefResult ref = referenceQuantize(w, N, K, c.t, 64, scaleBits, &cands);
+      for (int64_t i = 0; i < N * K; ++i)
+        ASSERT_EQ(deq[i], ref.deq[i])
+            << getName(c.t) << " " << formatSpecialValues(c.sv) << " at " << i;
+      if (hasSelector(c.t)) {
+        for (int64_t n = 0; n < N; ++n)
+          for (int64_t g = 0; g < p->getNumGroups(); ++g)
+            EXPECT_EQ(p->getSelector(n, g),
+                      ref.selectors[n * p->getNumGroups() + g]);
+      }
+      // The scalar reference path agrees bit for bit.
+      auto r = quantizeReference(w, N, K, cfg);
+      ASSERT_TRUE(bool(r));
+      EXPECT_EQ(r->codes, p->codes);
+      EXPECT_EQ(r->selectors, p->selectors);
+      // The paper's set given explicitly is the default.
+      QuantConfig paper = makeConfig(c.t, 64, scaleBits);
+      paper.specialValues = getDefaultSpecialValues(c.t);
+      auto pp = quantize(w, N, K, paper);
+      ASSERT_TRUE(bool(pp));
+      EXPECT_FALSE(pp->specialValues.has_value());
+    }
+  }
+}
+
+TEST(SpecialValuesTest, SerializeRoundTripAndErrors) {
+  auto w = randomMatrix(3, 64, 5);
+  QuantConfig cfg = makeConfig(DataType::bitmod3, 32, 8);
+  cfg.specialValues = SpecialValueSet{3, -3, 8, -8};
+  auto p = quantize(w, 3, 64, cfg);
+  ASSERT_TRUE(bool(p));
+  std::vector<uint8_t> bytes = serializePacked(*p);
+  auto back = deserializePacked(bytes);
+  ASSERT_TRUE(bool(back)) << llvm::toString(back.takeError());
+  EXPECT_EQ(back->getSpecialValues(), (SpecialValueSet{3, -3, 8, -8}));
+  EXPECT_EQ(dequantize(*back), dequantize(*p));
+  // The SV set sits at header bytes 52..55; a 3-term value is refused.
+  bytes[54] = 7;
+  auto bad = deserializePacked(bytes);
+  ASSERT_FALSE(bool(bad));
+  EXPECT_NE(llvm::toString(bad.takeError()).find("special value 7 (entry 2)"),
+            std::string::npos);
+  // Blocks quantized with different sets cannot be appended.
+  QuantConfig other = cfg;
+  other.specialValues.reset();
+  auto q = quantize(w, 3, 64, other);
+  ASSERT_TRUE(bool(q));
+  PackedWeights dst = *p;
+  llvm::Error e = appendRows(dst, *q);
+  EXPECT_TRUE(bool(e));
+  llvm::consumeError(std::move(e));
+  // A set for a type without special values is an error.
+  QuantConfig intCfg = makeConfig(DataType::int4, 32, 8);
+  intCfg.specialValues = SpecialValueSet{3, -3, 6, -6};
+  auto i4 = quantize(w, 3, 64, intCfg);
+  ASSERT_FALSE(bool(i4));
+  EXPECT_NE(llvm::toString(i4.takeError()).find("has no special values"),
+            std::string::npos);
+}
+
+TEST(SpecialValuesTest, CheckAndParse) {
+  auto msg = [](llvm::Error e) { return llvm::toString(std::move(e)); };
+  EXPECT_FALSE(bool(
+      checkSpecialValues(DataType::bitmod3, SpecialValueSet{3, -3, 6, -6})));
+  EXPECT_NE(
+      msg(checkSpecialValues(DataType::bitmod3, SpecialValueSet{3, -3, 7, -6}))
+          .find("not representable by the term encoder"),
+      std::string::npos);
+  EXPECT_NE(msg(checkSpecialValues(DataType::bitmod4,
+                                   SpecialValueSet{10, 10, 16, -16}))
+                .find("appears twice"),
+            std::string::npos);
+  EXPECT_NE(msg(checkSpecialValues(DataType::bitmod4,
+                                   SpecialValueSet{12, -10, 16, -16}))
+                .find("basic fp4 set"),
+            std::string::npos);
+  int64_t five[5] = {3, -3, 6, -6, 5};
+  EXPECT_NE(
+      msg(checkSpecialValues(DataType::bitmod3, llvm::ArrayRef<int64_t>(five)))
+          .find("has 5 entries, expected 4"),
+      std::string::npos);
+  auto sv = parseSpecialValues(DataType::bitmod3, " [3, -3, 24, -24] ");
+  ASSERT_TRUE(bool(sv));
+  EXPECT_EQ(*sv, (SpecialValueSet{3, -3, 24, -24}));
+  EXPECT_EQ(formatSpecialValues(*sv), "3,-3,24,-24");
+  // Encodable: at most two one-bits below 32.
+  EXPECT_TRUE(isEncodableSpecialValue(-24));
+  EXPECT_FALSE(isEncodableSpecialValue(7));
+  EXPECT_FALSE(isEncodableSpecialValue(0));
+  EXPECT_FALSE(isEncodableSpecialValue(-32));
+  // Search space: {+a,-a,+b,-b}, a < b, among 12 fp3 / 8 fp4 magnitudes.
+  auto c3 = getSearchCandidates(DataType::bitmod3);
+  auto c4 = getSearchCandidates(DataType::bitmod4);
+  EXPECT_EQ(c3.size(), 66u);
+  EXPECT_EQ(c4.size(), 28u);
+  EXPECT_TRUE(
+      llvm::is_contained(c3, getDefaultSpecialValues(DataType::bitmod3)));
+  EXPECT_TRUE(
+      llvm::is_contained(c4, getDefaultSpecialValues(DataType::bitmod4)));
+  for (const SpecialValueSet &s : c3)
+    EXPECT_FALSE(bool(checkSpecialValues(DataType::bitmod3, s)));
+  for (const SpecialValueSet &s : c4)
+    EXPECT_FALSE(bool(checkSpecialValues(DataType::bitmod4, s)));
+}
+
+/// Seeded layers: Gaussian rows, and heavy-tailed (Student-t, 3 dof) ones.
+std::vector<float> searchMatrix(int64_t N, int64_t K, unsigned seed,
+                                bool heavy) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> normal(0.0f, 0.02f);
+  std::student_t_distribution<float> student(3.0f);
+  std::vector<float> w(N * K);
+  for (float &v : w)
+    v = heavy ? 0.02f * student(rng) : normal(rng);
+  return w;
+}
+
+double sseOf(const std::vector<float> &w, int64_t N, int64_t K, QuantConfig cfg,
+             const SpecialValueSet &sv) {
+  cfg.specialValues = sv;
+  auto p = quantize(w, N, K, cfg);
+  EXPECT_TRUE(bool(p));
+  return computeStats(w, dequantize(*p)).sumSquaredError;
+}
+
+TEST(SpecialValuesTest, LayerSearchNeverWorseThanPaper) {
+  unsigned seed = 2026;
+  for (DataType t : {DataType::bitmod3, DataType::bitmod4})
+    for (bool heavy : {false, true})
+      for (unsigned G : {32u, 128u})
+        for (unsigned scaleBits : {0u, 8u}) {
+          const int64_t N = 96, K = 256;
+          auto w = searchMatrix(N, K, ++seed, heavy);
+          QuantConfig cfg = makeConfig(t, G, scaleBits);
+          std::vector<PackedWeights> packed;
+          auto r = searchSpecialValues(
+              {SVSearchTensor{WeightSpan::f32(w), N, K, "w"}}, cfg, &packed);
+          ASSERT_TRUE(bool(r)) << llvm::toString(r.takeError());
+          SpecialValueSet paper = getDefaultSpecialValues(t);
+          // Independent recomputation of both errors (summed in another
+          // order: equal to rounding).
+          double paperSSE = sseOf(w, N, K, cfg, paper);
+          double chosenSSE = sseOf(w, N, K, cfg, r->sv);
+          EXPECT_NEAR(r->paperSumSquaredError, paperSSE, 1e-9 * paperSSE);
+          EXPECT_NEAR(r->sumSquaredError, chosenSSE, 1e-9 * chosenSSE);
+          // The returned weights are quantize() with the chosen set.
+          QuantConfig chosen = cfg;
+          chosen.specialValues = r->sv;
+          auto q = quantize(w, N, K, chosen);
+          ASSERT_TRUE(bool(q) && packed.size() == 1);
+          EXPECT_EQ(packed[0].codes, q->codes);
+          EXPECT_EQ(packed[0].selectors, q->selectors);
+          EXPECT_EQ(packed[0].groupScaleCodes, q->groupScaleCodes);
+          EXPECT_EQ(packed[0].getSpecialValues(), r->sv);
+          EXPECT_LE(chosenSSE, paperSSE)
+              << getName(t) << " heavy=" << heavy << " G=" << G
+              << " sb=" << scaleBits << " sv=" << formatSpecialValues(r->sv);
+          EXPECT_EQ(r->count, N * K);
+        }
+}
+
+TEST(SpecialValuesTest, ModelSearchSumsLayers) {
+  const int64_t K = 128;
+  auto a = searchMatrix(40, K, 1, false);
+  auto b = searchMatrix(24, K, 2, true);
+  QuantConfig cfg = makeConfig(DataType::bitmod3, 128, 8);
+  auto r = searchSpecialValues({SVSearchTensor{WeightSpan::f32(a), 40, K, "a"},
+                                SVSearchTensor{WeightSpan::f32(b), 24, K, "b"}},
+                               cfg);
+  ASSERT_TRUE(bool(r));
+  SpecialValueSet paper = getDefaultSpecialValues(DataType::bitmod3);
+  double sse = sseOf(a, 40, K, cfg, r->sv) + sseOf(b, 24, K, cfg, r->sv);
+  EXPECT_NEAR(r->sumSquaredError, sse, 1e-9 * sse);
+  EXPECT_LE(r->sumSquaredError,
+            sseOf(a, 40, K, cfg, paper) + sseOf(b, 24, K, cfg, paper));
+  // Not a bitmod type: an error.
+  auto bad = searchSpecialValues({}, makeConfig(DataType::fp3_er_pos, 32, 8));
+  ASSERT_FALSE(bool(bad));
+  llvm::consumeError(bad.takeError());
 }
 
 } // namespace

@@ -5,6 +5,7 @@
 #include "bitmod/Sim/Datapath.h"
 #include "bitmod/Sim/Executor.h"
 #include "bitmod/Sim/Float16.h"
+#include "bitmod/Sim/GoldenDatapath.h"
 
 #include <cmath>
 
@@ -90,6 +91,83 @@ TEST(Executor, OtherTypesBitExact) {
         quant::DataType::mxfp4, quant::DataType::fp3_er_pos,
         quant::DataType::int6})
     runCase({dt, 8, 384, 40, {}}, true, 1e-4);
+}
+
+/// Weights quantized against a custom special-value set: the program's
+/// CONFIG programs the SV register with it, and the executor is bit-exact
+/// against the fast and the golden datapath given the same SV file (and
+/// differs from a run with the paper's file, so the register is used).
+TEST(Executor, CustomSpecialValuesBitExact) {
+  struct SVCase {
+    quant::DataType dtype;
+    quant::SpecialValueSet sv;
+  };
+  for (SVCase c : {SVCase{quant::DataType::bitmod3, {3, -3, 8, -8}},
+                   SVCase{quant::DataType::bitmod3, {5, -5, 24, -24}},
+                   SVCase{quant::DataType::bitmod4, {9, -9, 24, -24}},
+                   SVCase{quant::DataType::fp4_ea_neg, {10, -10, 16, -20}}}) {
+    const uint32_t M = 8;
+    const int64_t K = 384, N = 40;
+    auto w = randomMatrix(31, N * K, 0.02f);
+    w[5] = 0.3f; // an outlier so that the far special values get used
+    w[K + 9] = -0.3f;
+    quant::QuantConfig cfg;
+    cfg.dtype = c.dtype;
+    cfg.groupSize = 128;
+    cfg.numThreads = 1;
+    cfg.specialValues = c.sv;
+    auto pw = quant::quantize(w, N, K, cfg);
+    ASSERT_TRUE(bool(pw)) << llvm::toString(pw.takeError());
+    auto prog = buildLinearProgram(*pw, M, {});
+    ASSERT_TRUE(bool(prog)) << llvm::toString(prog.takeError());
+    bool sawConfig = false;
+    for (const Instruction &inst : prog->instructions)
+      if (inst.opcode == Opcode::Config) {
+        EXPECT_EQ(inst.config.sv, c.sv);
+        sawConfig = true;
+      }
+    EXPECT_TRUE(sawConfig);
+    auto x = randomMatrix(23, uint64_t(M) * K, 1.0f);
+    llvm::StringMap<std::vector<float>> inputs;
+    inputs["x"] = x;
+    auto res = sim::execute(*prog, arch::AccelConfig(), inputs);
+    ASSERT_TRUE(bool(res)) << llvm::toString(res.takeError());
+    const std::vector<float> &y = res->outputs["y"];
+
+    std::vector<uint16_t> xh(x.size());
+    for (size_t i = 0; i < x.size(); ++i)
+      xh[i] = sim::floatToHalf(x[i]);
+    auto unpacked = sim::unpackWeights(*pw);
+    ASSERT_TRUE(bool(unpacked)) << llvm::toString(unpacked.takeError());
+    sim::DatapathOptions dopt;
+    sim::SpecialValueFile file;
+    for (unsigned i = 0; i < 4; ++i)
+      file.values[i] = c.sv[i];
+    dopt.specialValues = file;
+    std::vector<float> fast(M * N), gold(M * N), paper(M * N);
+    ASSERT_FALSE(bool(sim::groupedMatmul(xh.data(), M, (*unpacked)->view,
+                                         fast.data(), dopt)));
+    ASSERT_FALSE(bool(sim::golden::groupedMatmul(
+        xh.data(), M, (*unpacked)->view, gold.data(), dopt)));
+    ASSERT_FALSE(bool(sim::groupedMatmul(xh.data(), M, (*unpacked)->view,
+                                         paper.data(), {})));
+    bool differs = false;
+    std::vector<float> dq = quant::dequantize(*pw);
+    double maxErr = 0, maxRef = 0;
+    for (uint32_t m = 0; m < M; ++m)
+      for (int64_t n = 0; n < N; ++n) {
+        ASSERT_EQ(y[m * N + n], fast[m * N + n]) << m << "," << n;
+        ASSERT_EQ(y[m * N + n], gold[m * N + n]) << m << "," << n;
+        differs |= y[m * N + n] != paper[m * N + n];
+        double acc = 0;
+        for (int64_t k = 0; k < K; ++k)
+          acc += double(sim::halfToFloat(xh[m * K + k])) * dq[n * K + k];
+        maxErr = std::max(maxErr, std::abs(acc - y[m * N + n]));
+        maxRef = std::max(maxRef, std::abs(acc));
+      }
+    EXPECT_TRUE(differs) << quant::getName(c.dtype);
+    EXPECT_LE(maxErr, 1e-4 * maxRef) << quant::getName(c.dtype);
+  }
 }
 
 TEST(Executor, TiledAccumulateAcrossK) {

@@ -31,6 +31,10 @@ struct AccelPipelineOptions {
   /// calibration statistics directory.
   std::string method = "rtn";
   std::string calibStats;
+  /// Special-value set ("3,-3,8,-8"; empty: the paper's) and search mode
+  /// ("none", "layer", "model") of --bitmod-quantize.
+  std::string sv;
+  std::string svSearch = "none";
   /// Accelerator description JSON (bitmod/Arch/AccelConfig.h); empty: the
   /// paper defaults.
   std::string accel;

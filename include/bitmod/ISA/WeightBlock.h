@@ -66,7 +66,7 @@ getWeightBlockLayout(const ConfigFields &config, uint32_t n, uint32_t kGroups);
 /// without special values).
 std::array<int8_t, 4> getDefaultSpecialValues(quant::DataType dtype);
 
-/// A CONFIG matching packed weights (dtype, G, scaleBits, default SV file);
+/// A CONFIG matching packed weights (dtype, G, scaleBits, their SV set);
 /// array shape left at its defaults. Fails for fp16 and non-per-group
 /// granularities with G not a multiple of 8.
 llvm::Expected<ConfigFields>

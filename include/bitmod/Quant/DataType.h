@@ -27,6 +27,7 @@
 #ifndef BITMOD_QUANT_DATATYPE_H
 #define BITMOD_QUANT_DATATYPE_H
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -101,6 +102,15 @@ unsigned getRequiredGroupSize(DataType type);
 /// Special value of the fp3 (is4Bit=false) or fp4 family for a selector.
 double getSpecialValue(bool is4Bit, SpecialValueKind kind);
 
+/// A special-value set: the 4-entry SV register file in selector order
+/// (er_pos, er_neg, ea_pos, ea_neg), integer scaling. bitmod3/bitmod4 select
+/// an entry per group; a fixed extension (fp3_er_pos, ...) always reads its
+/// own entry. Checks and the search: bitmod/Quant/SpecialValues.h.
+using SpecialValueSet = std::array<int8_t, 4>;
+/// The paper's set of the type's family (fp3 {3,-3,6,-6}, fp4
+/// {10,-10,16,-16}); all zeros for types without special values.
+SpecialValueSet getDefaultSpecialValues(DataType type);
+
 /// The distinct representable values in ascending order. Fixed extensions
 /// (fp3_er_pos, ...) include their special value; bitmod3/bitmod4 return the
 /// basic fp3/fp4 values (the quantizer adds each candidate's special value);
@@ -114,6 +124,9 @@ double getQMax(DataType type);
 /// Decodes one code to its value in the integer scaling. `selector` is used
 /// by bitmod3/bitmod4 only. Asymmetric types return the unsigned code.
 double decodeCode(DataType type, uint32_t code, unsigned selector = 0);
+/// As above with the special values of `sv` instead of the paper's.
+double decodeCode(DataType type, uint32_t code, unsigned selector,
+                  const SpecialValueSet &sv);
 
 } // namespace quant
 } // namespace bitmod

@@ -107,6 +107,10 @@ struct QuantConfig {
   std::optional<TensorRange> tensorRange;
   /// Worker threads: 0 = all hardware threads, 1 = run on the caller.
   unsigned numThreads = 0;
+  /// Types with special values: the SV set to quantize against (checked by
+  /// checkSpecialValues, bitmod/Quant/SpecialValues.h); unset = the paper's.
+  /// Setting it for a type without special values is an error.
+  std::optional<SpecialValueSet> specialValues;
 };
 
 /// Storage sizes implied by (N, K, config) without quantizing.
@@ -156,8 +160,14 @@ struct PackedWeights {
   std::vector<uint8_t> selectors;
   std::vector<uint8_t> zeroPoints;
   std::vector<int8_t> sharedExponents;
+  /// The SV set the codes were quantized against; unset = the paper's.
+  std::optional<SpecialValueSet> specialValues;
 
   unsigned getGroupSize() const { return layout.groupSize; }
+  /// specialValues or the paper's set of the type (zeros without SVs).
+  SpecialValueSet getSpecialValues() const {
+    return specialValues ? *specialValues : getDefaultSpecialValues(dtype);
+  }
   int64_t getNumGroups() const { return layout.numGroups; }
   /// Raw code of element (n, k); k may index padding (k < paddedK).
   uint32_t getCode(int64_t n, int64_t k) const;
@@ -280,7 +290,8 @@ QuantStats computeStats(llvm::ArrayRef<float> original,
 /// a 64-byte little-endian header
 ///   char magic[4] = "BMQW"; uint32 version = 1; uint32 dtype; uint32
 ///   granularity; int64 N; int64 K; uint32 groupSize; uint32 scaleBits;
-///   int64 numGroups; uint32 codeBits; uint32 reserved = 0; 8 bytes zero
+///   int64 numGroups; uint32 codeBits; int8 sv[4] (all 0 = the paper's
+///   set); 8 bytes zero
 /// followed by the sections codes, groupScaleCodes, groupScales,
 /// channelScales, selectors, zeroPoints, sharedExponents, each as uint64
 /// byte length + bytes.

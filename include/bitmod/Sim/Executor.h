@@ -33,6 +33,10 @@ struct ExecOptions {
   /// Skip all data movement and arithmetic; only the timing model runs
   /// (inputs are not needed).
   bool timingOnly = false;
+  /// Run every MATMUL through the golden datapath (GoldenDatapath.h)
+  /// instead of the fast one: same results bit for bit, much slower; for
+  /// end-to-end checks of the fast model.
+  bool golden = false;
 };
 
 struct ExecResult {

@@ -47,6 +47,8 @@ void mlir::bitmod::populateAccelPipeline(OpPassManager &pm,
   quantize.dtypeConfig = options.dtypeConfig;
   quantize.method = options.method;
   quantize.calibStats = options.calibStats;
+  quantize.sv = options.sv;
+  quantize.svSearch = options.svSearch;
   pm.addPass(createBitMoDQuantize(quantize));
   BitMoDTileOptions tile;
   tile.accel = options.accel;
@@ -137,6 +139,12 @@ struct AccelPipelineCLOptions
   Option<std::string> dtypeConfig{
       *this, "dtype-config",
       llvm::cl::desc("JSON file with per-layer data types")};
+  Option<std::string> sv{*this, "sv",
+                         llvm::cl::desc("Special-value set, e.g. 3,-3,8,-8")};
+  Option<std::string> svSearch{
+      *this, "sv-search",
+      llvm::cl::desc("Special-value search: none, layer or model"),
+      llvm::cl::init("none")};
   Option<std::string> accel{*this, "accel",
                             llvm::cl::desc("Accelerator description JSON")};
 };
@@ -162,6 +170,8 @@ void mlir::bitmod::registerBitMoDPipelines() {
         options.groupSize = cl.groupSize;
         options.scaleBits = cl.scaleBits;
         options.dtypeConfig = cl.dtypeConfig;
+        options.sv = cl.sv;
+        options.svSearch = cl.svSearch;
         options.accel = cl.accel;
         populateAccelPipeline(pm, options);
       });

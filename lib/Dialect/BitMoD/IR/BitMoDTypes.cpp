@@ -1,6 +1,7 @@
 //===- BitMoDTypes.cpp - BitMoD types ---------------------------*- C++ -*-===//
 
 #include "bitmod/Dialect/BitMoD/IR/BitMoDOps.h"
+#include "bitmod/Quant/SpecialValues.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
@@ -23,7 +24,9 @@ void BitMoDDialect::registerTypes() {
 }
 
 /// qweights ::= `<` N `x` K `,` dtype `,` `group` `=` G
-///              (`,` `scale_bits` `=` S)? `>`
+///              (`,` `scale_bits` `=` S)? (`,` `sv` `=` `[` v (`,` v)* `]`)?
+///              `>`
+/// A set equal to the paper's is stored as the empty (default) parameter.
 Type QWeightsType::parse(AsmParser &parser) {
   SmallVector<int64_t, 2> dims;
   std::string dtypeName;
@@ -51,15 +54,56 @@ Type QWeightsType::parse(AsmParser &parser) {
   if (parser.parseComma() || parser.parseKeyword("group") ||
       parser.parseEqual() || parser.parseInteger(groupSize))
     return {};
-  if (succeeded(parser.parseOptionalComma())) {
-    if (parser.parseKeyword("scale_bits") || parser.parseEqual() ||
-        parser.parseInteger(scaleBits))
+  SmallVector<int64_t, 4> sv;
+  bool hasSV = false;
+  while (succeeded(parser.parseOptionalComma())) {
+    SMLoc keyLoc = parser.getCurrentLocation();
+    StringRef key;
+    if (parser.parseKeyword(&key) || parser.parseEqual())
       return {};
+    if (key == "scale_bits") {
+      if (parser.parseInteger(scaleBits))
+        return {};
+    } else if (key == "sv" && !hasSV) {
+      hasSV = true;
+      if (parser.parseCommaSeparatedList(AsmParser::Delimiter::Square,
+                                         [&]() -> ParseResult {
+                                           int64_t v;
+                                           if (parser.parseInteger(v))
+                                             return failure();
+                                           sv.push_back(v);
+                                           return success();
+                                         }))
+        return {};
+    } else {
+      parser.emitError(keyLoc, "expected 'scale_bits' or 'sv' (once), got '")
+          << key << "'";
+      return {};
+    }
   }
   if (parser.parseGreater())
     return {};
+  // Values beyond int8 cannot be special values: check them before the
+  // narrowing (the verifier checks the rest).
+  quant::DataType qtype = toQuantType(*dtype);
+  SmallVector<int8_t, 4> sv8;
+  if (hasSV) {
+    for (int64_t v : sv)
+      if (v < INT8_MIN || v > INT8_MAX) {
+        if (llvm::Error e = quant::checkSpecialValues(qtype, sv)) {
+          parser.emitError(dtypeLoc) << llvm::toString(std::move(e));
+          return {};
+        }
+      }
+    for (int64_t v : sv)
+      sv8.push_back(int8_t(v));
+    quant::SpecialValueSet paper = quant::getDefaultSpecialValues(qtype);
+    if (quant::hasSpecialValue(qtype) && sv8.size() == 4 &&
+        std::equal(sv8.begin(), sv8.end(), paper.begin()))
+      sv8.clear();
+  }
   return parser.getChecked<QWeightsType>(parser.getContext(), dims[0], dims[1],
-                                         *dtype, groupSize, scaleBits);
+                                         *dtype, groupSize, scaleBits, sv8);
 }
 
 void QWeightsType::print(AsmPrinter &printer) const {
@@ -67,27 +111,46 @@ void QWeightsType::print(AsmPrinter &printer) const {
           << stringifyDType(getDtype()) << ", group = " << getGroupSize();
   if (getScaleBits() != kDefaultScaleBits)
     printer << ", scale_bits = " << getScaleBits();
+  ArrayRef<int8_t> sv = getSpecialValues();
+  quant::SpecialValueSet paper =
+      quant::getDefaultSpecialValues(toQuantType(getDtype()));
+  if (!sv.empty() &&
+      !(sv.size() == 4 && quant::hasSpecialValue(toQuantType(getDtype())) &&
+        std::equal(sv.begin(), sv.end(), paper.begin()))) {
+    printer << ", sv = [";
+    llvm::interleaveComma(sv, printer, [&](int8_t v) { printer << int(v); });
+    printer << ']';
+  }
   printer << '>';
 }
 
 /// The quantization config of a (rows, cols, dtype, group, scale bits)
 /// tuple; shared by the verifier and the accessors.
 static quant::QuantConfig makeQuantConfig(DType dtype, unsigned groupSize,
-                                          unsigned scaleBits) {
+                                          unsigned scaleBits,
+                                          ArrayRef<int8_t> sv = {}) {
   quant::QuantConfig config;
   config.dtype = toQuantType(dtype);
   config.groupSize = groupSize;
   config.scaleBits = scaleBits;
+  if (sv.size() == 4)
+    config.specialValues = quant::SpecialValueSet{sv[0], sv[1], sv[2], sv[3]};
   return config;
 }
 
 LogicalResult QWeightsType::verify(function_ref<InFlightDiagnostic()> emitError,
                                    int64_t rows, int64_t cols, DType dtype,
-                                   unsigned groupSize, unsigned scaleBits) {
+                                   unsigned groupSize, unsigned scaleBits,
+                                   ArrayRef<int8_t> specialValues) {
   if (dtype == DType::fp16)
     return emitError() << "'fp16' is the unquantized type; quantized weights "
                           "need a quantized data type";
   quant::DataType qtype = toQuantType(dtype);
+  if (!specialValues.empty()) {
+    SmallVector<int64_t, 4> sv(specialValues.begin(), specialValues.end());
+    if (llvm::Error e = quant::checkSpecialValues(qtype, sv))
+      return emitError() << llvm::toString(std::move(e));
+  }
   if (unsigned required = quant::getRequiredGroupSize(qtype))
     if (groupSize != required)
       return emitError() << "data type '" << stringifyDType(dtype)
@@ -123,7 +186,15 @@ LogicalResult QWeightsType::verify(function_ref<InFlightDiagnostic()> emitError,
 }
 
 quant::QuantConfig QWeightsType::getQuantConfig() const {
-  return makeQuantConfig(getDtype(), getGroupSize(), getScaleBits());
+  return makeQuantConfig(getDtype(), getGroupSize(), getScaleBits(),
+                         getSpecialValues());
+}
+
+quant::SpecialValueSet QWeightsType::getSpecialValueSet() const {
+  ArrayRef<int8_t> sv = getSpecialValues();
+  if (sv.size() == 4)
+    return {sv[0], sv[1], sv[2], sv[3]};
+  return quant::getDefaultSpecialValues(toQuantType(getDtype()));
 }
 
 quant::BlobLayout QWeightsType::getLayout() const {

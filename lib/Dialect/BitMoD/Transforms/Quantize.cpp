@@ -5,6 +5,7 @@
 #include "bitmod/Dialect/BitMoD/Transforms/WeightsUtils.h"
 #include "bitmod/Quant/Calibration.h"
 #include "bitmod/Quant/Quantizer.h"
+#include "bitmod/Quant/SpecialValues.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/Matchers.h"
@@ -210,22 +211,146 @@ struct BitMoDQuantizePass
       if (llvm::Error err = loadPolicyFile(dtypeConfig, policy))
         return emitError(UnknownLoc::get(context))
                << llvm::toString(std::move(err));
+    std::optional<quant::SVSearchMode> mode =
+        quant::parseSVSearchMode(svSearch);
+    if (!mode)
+      return emitError(UnknownLoc::get(context))
+             << "bitmod-quantize: unknown sv-search '" << svSearch
+             << "'; valid: none, layer, model";
+    searchMode = *mode;
+    if (!sv.empty()) {
+      if (searchMode != quant::SVSearchMode::None)
+        return emitError(UnknownLoc::get(context))
+               << "bitmod-quantize: the sv and sv-search options exclude "
+                  "each other";
+      // Checked against the default type here, against each layer's type
+      // when it is quantized.
+      std::optional<quant::DataType> checkType;
+      if (quant::hasSpecialValue(policy.defaultType))
+        checkType = policy.defaultType;
+      for (const auto &rule : policy.rules)
+        if (!checkType && quant::hasSpecialValue(rule.second))
+          checkType = rule.second;
+      if (!checkType)
+        return emitError(UnknownLoc::get(context))
+               << "bitmod-quantize sv option: data type '"
+               << quant::getName(policy.defaultType)
+               << "' has no special values (only bitmod3/bitmod4 and the "
+                  "fp3_*/fp4_* extensions take a set)";
+      llvm::Expected<quant::SpecialValueSet> set =
+          quant::parseSpecialValues(*checkType, sv);
+      if (!set)
+        return emitError(UnknownLoc::get(context))
+               << "bitmod-quantize sv option: "
+               << llvm::toString(set.takeError());
+      userSet = *set;
+    }
     return success();
   }
+
+  /// A linear whose weight is quantized, before the rewrite.
+  struct Job {
+    LinearOp op;
+    std::string layerName;
+    quant::QuantConfig config;
+    quant::WeightSpan weights;
+    int64_t n = 0, k = 0;
+    std::vector<char> splatStorage;
+    /// Set by the per-layer search (its result for the chosen set).
+    std::optional<quant::PackedWeights> packed;
+    /// The tosa.transpose of a [K, N] constant the weight comes from, if
+    /// any; `bytes` are that constant's. RTN without a search quantizes it
+    /// in transposed row blocks (lazyTranspose); the search and the
+    /// calibrated methods read [N, K] rows from `transposedCopy`.
+    Operation *transpose = nullptr;
+    ArrayRef<char> bytes;
+    quant::WeightElementType elementType = quant::WeightElementType::F32;
+    bool lazyTranspose = false;
+    std::vector<char> transposedCopy;
+  };
 
   void runOnOperation() override {
     SmallVector<LinearOp> linears;
     getOperation()->walk([&](LinearOp op) { linears.push_back(op); });
-    for (LinearOp op : linears)
-      if (failed(quantizeLinear(op)))
+    std::vector<std::unique_ptr<Job>> jobs;
+    for (LinearOp op : linears) {
+      auto job = std::make_unique<Job>();
+      FailureOr<bool> ok = prepare(op, *job);
+      if (failed(ok))
+        return signalPassFailure();
+      if (*ok)
+        jobs.push_back(std::move(job));
+    }
+    if (failed(chooseSpecialValues(jobs)))
+      return signalPassFailure();
+    for (std::unique_ptr<Job> &job : jobs)
+      if (failed(rewrite(*job)))
         return signalPassFailure();
   }
 
-  LogicalResult quantizeLinear(LinearOp op) {
+  /// Sets every job's special values: the user's set, or the searched one.
+  LogicalResult chooseSpecialValues(std::vector<std::unique_ptr<Job>> &jobs) {
+    if (userSet) {
+      for (std::unique_ptr<Job> &job : jobs)
+        if (quant::hasSpecialValue(job->config.dtype)) {
+          if (llvm::Error e =
+                  quant::checkSpecialValues(job->config.dtype, *userSet))
+            return job->op.emitOpError("sv option for layer '")
+                   << job->layerName << "': " << llvm::toString(std::move(e));
+          job->config.specialValues = userSet;
+        }
+      return success();
+    }
+    if (searchMode == quant::SVSearchMode::None)
+      return success();
+    auto tensorOf = [](const Job &job) {
+      return quant::SVSearchTensor{job.weights, job.n, job.k,
+                                   job.config.tensorName};
+    };
+    if (searchMode == quant::SVSearchMode::Layer) {
+      for (std::unique_ptr<Job> &job : jobs) {
+        if (!quant::hasSelector(job->config.dtype))
+          continue;
+        std::vector<quant::PackedWeights> packed;
+        llvm::Expected<quant::SVSearchResult> r =
+            quant::searchSpecialValues({tensorOf(*job)}, job->config, &packed);
+        if (!r)
+          return job->op.emitOpError("special-value search: ")
+                 << llvm::toString(r.takeError());
+        job->config.specialValues = r->sv;
+        job->packed = std::move(packed.front());
+      }
+      return success();
+    }
+    // Model: one set per data type over all its layers.
+    for (quant::DataType type :
+         {quant::DataType::bitmod3, quant::DataType::bitmod4}) {
+      std::vector<quant::SVSearchTensor> tensors;
+      std::vector<Job *> members;
+      for (std::unique_ptr<Job> &job : jobs)
+        if (job->config.dtype == type) {
+          tensors.push_back(tensorOf(*job));
+          members.push_back(job.get());
+        }
+      if (members.empty())
+        continue;
+      llvm::Expected<quant::SVSearchResult> r =
+          quant::searchSpecialValues(tensors, members.front()->config);
+      if (!r)
+        return members.front()->op.emitOpError("special-value search: ")
+               << llvm::toString(r.takeError());
+      for (Job *job : members)
+        job->config.specialValues = r->sv;
+    }
+    return success();
+  }
+
+  /// Fills `job` for a linear to quantize; false if it stays as it is.
+  FailureOr<bool> prepare(LinearOp op, Job &job) {
     std::string layerName = getLayerName(op);
     quant::DataType type = policy.lookup(layerName);
     if (type == quant::DataType::fp16)
-      return success(); // Kept in float on purpose.
+      return false; // Kept in float on purpose.
 
     // The weight: an [N, K] constant, or tosa.transpose {perms = [1, 0]} of
     // a [K, N] constant (the importer keeps large MatMul weights in the
@@ -243,7 +368,7 @@ struct BitMoDQuantizePass
           transpose->getNumOperands() != 1 ||
           !matchPattern(transpose->getOperand(0), m_Constant(&weightAttr))) {
         op.emitRemark("weight is not a constant; layer left unquantized");
-        return success();
+        return false;
       }
     }
     RankedTensorType weightType = op.getWeight().getType();
@@ -260,9 +385,8 @@ struct BitMoDQuantizePass
              << weightElem;
     // A view of the constant's bytes (the memory-mapped model for external
     // data): the quantizer widens f16/bf16 rows as it goes.
-    std::vector<char> splatStorage;
     FailureOr<ArrayRef<char>> bytes =
-        getRawData(op, weightAttr, "weight", splatStorage);
+        getRawData(op, weightAttr, "weight", job.splatStorage);
     if (failed(bytes))
       return failure();
 
@@ -274,33 +398,58 @@ struct BitMoDQuantizePass
       config.groupSize = required;
     config.tensorName = layerName.empty() ? "weight" : layerName;
     int64_t n = weightType.getDimSize(0), k = weightType.getDimSize(1);
-    quant::WeightSpan weights{bytes->data(), static_cast<size_t>(n * k),
-                              elementType};
-    // The calibrated methods read whole [N, K] rows: a lazily transposed
-    // weight is copied into that layout first (calibration is for models
-    // small enough to calibrate in memory).
-    std::vector<char> transposedCopy;
-    if (transpose && quantMethod != quant::QuantMethod::RTN) {
-      size_t elemBytes = elementType == quant::WeightElementType::F32 ? 4 : 2;
-      transposedCopy.resize(bytes->size());
-      for (int64_t r = 0; r < n; ++r)
-        for (int64_t c = 0; c < k; ++c)
-          std::memcpy(&transposedCopy[(r * k + c) * elemBytes],
-                      &(*bytes)[(c * n + r) * elemBytes], elemBytes);
-      weights.data = transposedCopy.data();
+    job.op = op;
+    job.layerName = layerName;
+    job.config = config;
+    job.weights = quant::WeightSpan{bytes->data(), static_cast<size_t>(n * k),
+                                    elementType};
+    job.n = n;
+    job.k = k;
+    job.transpose = transpose;
+    job.bytes = *bytes;
+    job.elementType = elementType;
+    if (transpose) {
+      if (quantMethod == quant::QuantMethod::RTN &&
+          searchMode == quant::SVSearchMode::None) {
+        job.lazyTranspose = true;
+      } else {
+        size_t elemBytes =
+            elementType == quant::WeightElementType::F32 ? 4 : 2;
+        job.transposedCopy.resize(bytes->size());
+        for (int64_t r = 0; r < n; ++r)
+          for (int64_t c = 0; c < k; ++c)
+            std::memcpy(&job.transposedCopy[(r * k + c) * elemBytes],
+                        &(*bytes)[(c * n + r) * elemBytes], elemBytes);
+        job.weights.data = job.transposedCopy.data();
+      }
     }
+    return true;
+  }
+
+  LogicalResult rewrite(Job &job) {
+    LinearOp op = job.op;
+    const std::string &layerName = job.layerName;
+    quant::DataType type = job.config.dtype;
+    Operation *transpose = job.transpose;
+    // The search's packed result is round-to-nearest: the calibrated
+    // methods quantize again with the chosen set.
     std::vector<float> inputScale;
     llvm::Expected<quant::PackedWeights> packed =
-        quantMethod != quant::QuantMethod::RTN
-            ? quantizeCalibrated(op, layerName, weights, n, k, config,
-                                 inputScale)
-        : transpose ? quantizeTransposed(*bytes, elementType, n, k, config)
-                    : quant::quantize(weights, n, k, config);
+        job.packed && quantMethod == quant::QuantMethod::RTN
+            ? llvm::Expected<quant::PackedWeights>(std::move(*job.packed))
+        : quantMethod != quant::QuantMethod::RTN
+            ? quantizeCalibrated(op, layerName, job.weights, job.n, job.k,
+                                 job.config, inputScale)
+        : job.lazyTranspose ? quantizeTransposed(job.bytes, job.elementType,
+                                                 job.n, job.k, job.config)
+                            : quant::quantize(job.weights, job.n, job.k,
+                                              job.config);
+    job.transposedCopy = {};
     // The float weights are not read again: let the kernel drop the pages
     // of a memory-mapped model (the contents stay valid) so that the
     // resident set does not grow with the model.
     if (transpose)
-      releasePages(*bytes);
+      releasePages(job.bytes);
     if (!packed)
       return op.emitOpError("cannot quantize to ")
              << quant::getName(type) << ": "
@@ -415,6 +564,8 @@ struct BitMoDQuantizePass
   DTypePolicy policy;
   quant::QuantMethod quantMethod = quant::QuantMethod::RTN;
   std::shared_ptr<quant::CalibStats> stats;
+  quant::SVSearchMode searchMode = quant::SVSearchMode::None;
+  std::optional<quant::SpecialValueSet> userSet;
 };
 
 } // namespace

@@ -117,9 +117,12 @@ WeightsOp mlir::bitmod::buildWeightsOp(OpBuilder &builder, Location loc,
   // states the 8-bit width of the shared exponents instead.
   unsigned typeScaleBits =
       quant::isMXType(packed.dtype) ? 8u : packed.scaleBits;
+  SmallVector<int8_t, 4> sv;
+  if (packed.specialValues)
+    sv.assign(packed.specialValues->begin(), packed.specialValues->end());
   auto type = QWeightsType::get(ctx, packed.rows, packed.cols,
                                 fromQuantType(packed.dtype), layout.groupSize,
-                                typeScaleBits);
+                                typeScaleBits, sv);
   std::string prefix = layerName.empty() ? "weights" : layerName.str();
   Type u8 = IntegerType::get(ctx, 8, IntegerType::Unsigned);
   Type i8 = IntegerType::get(ctx, 8);
@@ -175,6 +178,8 @@ FailureOr<quant::PackedWeights> mlir::bitmod::getPackedWeights(WeightsOp op) {
   packed.cols = type.getCols();
   packed.scaleBits = type.isMX() ? 0 : type.getScaleBits();
   packed.layout = type.getLayout();
+  if (!type.getSpecialValues().empty())
+    packed.specialValues = type.getSpecialValueSet();
 
   auto read = [&](std::optional<ElementsAttr> attr, StringRef what,
                   auto &dst) -> LogicalResult {

@@ -56,7 +56,7 @@ llvm::Expected<GemmInfo> hw::getGemmInfo(GroupedMatmulOp op, StringRef name,
   g.config.dtype = dtype;
   g.config.groupSize = g.G;
   g.config.scaleBits = wTy.getScaleBits();
-  g.config.sv = isa::getDefaultSpecialValues(dtype);
+  g.config.sv = wTy.getSpecialValueSet();
   auto spec = sim::getBitMoDWeightSpec(cfg, dtype, g.G);
   if (!spec)
     return spec.takeError();

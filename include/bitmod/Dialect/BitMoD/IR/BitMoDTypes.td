@@ -18,10 +18,26 @@ def BitMoD_QWeightsType : BitMoD_Type<"QWeights", "qweights"> {
     !bitmod.qweights<40x384, int8, group = 128, scale_bits = 0>
     ```
     `scale_bits` is printed only when it differs from the default 8.
+
+    Types with special values (bitmod3/bitmod4 and the fp3_*/fp4_*
+    extensions) carry their special-value set, the 4-entry SV register file
+    in selector order (er_pos, er_neg, ea_pos, ea_neg), integer scaling of
+    docs/numerics.md. It is printed only when it differs from the paper's
+    set (fp3 [3, -3, 6, -6], fp4 [10, -10, 16, -16]); an empty
+    `specialValues` parameter stands for the paper's set:
+
+    ```mlir
+    !bitmod.qweights<64x256, bitmod3, group = 128, sv = [3, -3, 8, -8]>
+    ```
+    The verifier requires 4 distinct values the term encoder decodes in two
+    terms (0 < |v| < 32, at most two one-bits), none in the basic set.
   }];
   let parameters = (ins "int64_t":$rows, "int64_t":$cols,
                         EnumParameter<BitMoD_DType>:$dtype,
-                        "unsigned":$groupSize, "unsigned":$scaleBits);
+                        "unsigned":$groupSize, "unsigned":$scaleBits,
+                        OptionalArrayRefParameter<"int8_t",
+                          "special values (empty: the paper's set)">
+                          :$specialValues);
   let hasCustomAssemblyFormat = 1;
   let genVerifyDecl = 1;
   let extraClassDeclaration = [{
@@ -38,6 +54,9 @@ def BitMoD_QWeightsType : BitMoD_Type<"QWeights", "qweights"> {
     bool isMX() const;
     /// Per-channel float scales are stored (integer group scales, not MX).
     bool hasChannelScales() const;
+    /// The special-value set (the paper's when the parameter is empty;
+    /// zeros for types without special values).
+    ::bitmod::quant::SpecialValueSet getSpecialValueSet() const;
   }];
 }
 

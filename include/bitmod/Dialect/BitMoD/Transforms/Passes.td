@@ -44,6 +44,14 @@ def BitMoDQuantize : Pass<"bitmod-quantize"> {
     multiply in front of the matmul (a `linalg.generic` multiplying the last
     dimension by a [K] constant in the activation element type), which is exact whatever precedes the
     linear.
+    Special values (docs/numerics.md, "Special-value sets"): `sv=3,-3,8,-8`
+    quantizes every layer of a type with special values (bitmod3/4,
+    fp3_*/fp4_*) against that set instead of the paper's; `sv-search=layer`
+    chooses per bitmod3/bitmod4 layer the candidate set with the smallest
+    weight squared error (the per-group selector choice inside),
+    `sv-search=model` one set per data type for all layers. The set becomes
+    the `sv` parameter of the `!bitmod.qweights` type and, through the
+    lowering, the SV register file of every CONFIG of that layer.
   }];
   let dependentDialects = ["::mlir::bitmod::BitMoDDialect",
                            "::mlir::arith::ArithDialect",
@@ -66,6 +74,12 @@ def BitMoDQuantize : Pass<"bitmod-quantize"> {
            "GPTQ dampening (fraction of the mean Hessian diagonal)">,
     Option<"gptqActOrder", "gptq-act-order", "bool", /*default=*/"false",
            "GPTQ: quantize columns by decreasing Hessian diagonal">,
+    Option<"sv", "sv", "std::string", /*default=*/"\"\"",
+           "Special-value set (er_pos,er_neg,ea_pos,ea_neg) for the types "
+           "with special values, e.g. 3,-3,8,-8 (default: the paper's)">,
+    Option<"svSearch", "sv-search", "std::string", /*default=*/"\"none\"",
+           "Search the special-value set minimizing the weight MSE: none, "
+           "layer (per bitmod3/4 layer) or model (one per data type)">,
   ];
 }
 
