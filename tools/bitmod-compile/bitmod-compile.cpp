@@ -58,6 +58,7 @@ static cl::opt<std::string>
                cl::desc("Calibration statistics directory (one entry per "
                         "linear layer name) for --method=awq|gptq"),
                cl::value_desc("dir"), cl::cat(cat));
+static cl::opt<std::string>
     svSet("sv",
           cl::desc("Special-value set of the bitmod3/bitmod4/fp3_*/fp4_* "
                    "layers (er_pos,er_neg,ea_pos,ea_neg), e.g. 3,-3,8,-8"),
