@@ -74,7 +74,11 @@ cmd=$("$prefix/bin/bitmod-compile" "$scratch/mlp.onnx" -o "$scratch/sim" \
         --quiet --cxx=/bin/false 2>&1 || true)
 grep -q -- "-I$prefix/include " <<< "$cmd" || { echo "$cmd"; exit 1; }
 grep -q -- " $prefix/lib/libBitMoDRuntime.a " <<< "$cmd" || { echo "$cmd"; exit 1; }
-if grep -q -- "$build" <<< "$cmd"; then echo "$cmd"; exit 1; fi
+# (The prefix may lie inside the build tree: look for the build tree's own
+# library and header directories.)
+if grep -qE -- "($build/lib/|-I$(cd "$src/../.." && pwd)/include )" <<< "$cmd"; then
+  echo "$cmd"; exit 1
+fi
 "$prefix/bin/bitmod-compile" "$scratch/mlp.onnx" -o "$scratch/sim" --quiet \
   --cxx-flags=-O0
 "$scratch/sim/model.sim" --input "x=$scratch/x.npy" \
