@@ -580,6 +580,14 @@ PYBIND11_MODULE(_core, m) {
           opts.output = sim::OutputRounding::FP16;
         else if (output != "fp32")
           throw BitMoDError("grouped_matmul: output must be fp32 or fp16");
+        // The SV register file holds the set the codes were quantized
+        // against (the paper's when unset).
+        if (w.specialValues) {
+          sim::SpecialValueFile sv;
+          for (unsigned i = 0; i < 4; ++i)
+            sv.values[i] = (*w.specialValues)[i];
+          opts.specialValues = sv;
+        }
         unsigned M = unsigned(x.shape(0));
         size_t n = size_t(x.size());
         std::vector<uint16_t> xh(n);
