@@ -91,8 +91,9 @@ echo "== unit tests (ctest)"
 ctest_exclude='^(lit|pytest)$'
 if (( sanitize )); then
   # Not here: the install test (it installs the Python extension, which is
-  # not built here).
-  ctest_exclude='^(lit|pytest|bitmod-install)$'
+  # not built here) and the RTL co-simulation (Verilator, not instrumented).
+
+  ctest_exclude='^(lit|pytest|bitmod-install|rtl-cosim)$'
 fi
 (cd "$build" && ctest --output-on-failure -j "$jobs" -E "$ctest_exclude") 2>&1 |
   tee "$logs/ctest.txt"
