@@ -6,6 +6,7 @@
 #include "bitmod/Sim/Float16.h"
 #include "bitmod/Sim/GoldenDatapath.h"
 #include "bitmod/Support/Error.h"
+#include "bitmod/Support/MemoryLimit.h"
 
 #include "llvm/Support/FormatVariadic.h"
 
@@ -59,11 +60,20 @@ private:
 };
 
 Error Machine::init(const llvm::StringMap<std::vector<float>> &inputs) {
+  // The DMA address field reaches 16 GiB; beyond that the program cannot
+  // be right. Below it, the image is allocated only if it fits the
+  // process's memory limit (--max-memory), like every input-sized buffer.
   if (p.dramSize > (uint64_t(1) << 34))
     return makeError(llvm::formatv("DRAM image of {0} bytes is too large "
                                    "for functional simulation (use "
                                    "--timing-only)",
                                    p.dramSize));
+  uint64_t onChipBytes = uint64_t(p.actBufferBytes) + p.wgtBufferBytes;
+  if (Error err = checkMemory("the program's DRAM image and on-chip buffers "
+                              "(functional simulation; --timing-only needs "
+                              "none)",
+                              p.dramSize + onChipBytes))
+    return err;
   dram.assign(p.dramSize, 0);
   std::memcpy(dram.data() + p.weightBase, p.weights.data(), p.weights.size());
   act.assign(p.actBufferBytes, 0);
