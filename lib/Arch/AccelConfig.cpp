@@ -42,6 +42,20 @@ bitmod::arch::parseArrangement(llvm::StringRef name) {
   return std::nullopt;
 }
 
+llvm::StringRef bitmod::arch::getBaselineSizingName(BaselineSizing s) {
+  return s == BaselineSizing::IsoArea ? "iso_area" : "paper";
+}
+
+std::optional<BaselineSizing>
+bitmod::arch::parseBaselineSizing(llvm::StringRef name) {
+  std::string n = name.lower();
+  if (n == "paper")
+    return BaselineSizing::Paper;
+  if (n == "iso_area" || n == "iso-area")
+    return BaselineSizing::IsoArea;
+  return std::nullopt;
+}
+
 const std::vector<SramEnergyEntry> &bitmod::arch::getPaperSramTable() {
   // REFERENCE.md "Memory": CACTI 7, 28 nm, 512 KB, 8 banks.
   static const std::vector<SramEnergyEntry> table = {
@@ -95,7 +109,7 @@ bool AccelConfig::operator==(const AccelConfig &o) const {
          dramLatencyCycles == o.dramLatencyCycles &&
          pePJPerCycle == o.pePJPerCycle && peAreaUM2 == o.peAreaUM2 &&
          placeRouteFactor == o.placeRouteFactor &&
-         dramPJPerBit == o.dramPJPerBit;
+         baselineSizing == o.baselineSizing && dramPJPerBit == o.dramPJPerBit;
 }
 
 //===----------------------------------------------------------------------===//
@@ -107,10 +121,13 @@ using UnsignedField = unsigned AccelConfig::*;
 using U64Field = uint64_t AccelConfig::*;
 using DoubleField = double AccelConfig::*;
 struct ArrangementTag {};
+struct BaselineSizingTag {};
 
 struct FieldDesc {
   const char *key;
-  std::variant<UnsignedField, U64Field, DoubleField, ArrangementTag> member;
+  std::variant<UnsignedField, U64Field, DoubleField, ArrangementTag,
+               BaselineSizingTag>
+      member;
   /// Smallest accepted value (numbers).
   double minValue;
   double maxValue;
@@ -144,7 +161,14 @@ const FieldDesc kFields[] = {
     {"pe_area_um2", &AccelConfig::peAreaUM2, 1e-3, 1e9},
     {"place_route_factor", &AccelConfig::placeRouteFactor, 0, 1e3},
     {"dram_pj_per_bit", &AccelConfig::dramPJPerBit, 0, 1e6},
+    {"baseline_sizing", BaselineSizingTag{}, 0, 0},
 };
+
+/// The fields whose value is a name rather than a number.
+bool isNamedField(const FieldDesc &f) {
+  return std::holds_alternative<ArrangementTag>(f.member) ||
+         std::holds_alternative<BaselineSizingTag>(f.member);
+}
 
 const FieldDesc *findField(llvm::StringRef key) {
   for (const FieldDesc &f : kFields)
@@ -194,11 +218,23 @@ llvm::Error setArrangement(AccelConfig &cfg, llvm::StringRef key,
   cfg.arrangement = *a;
   return llvm::Error::success();
 }
+
+llvm::Error setNamedField(AccelConfig &cfg, const FieldDesc &f,
+                          llvm::StringRef key, llvm::StringRef s) {
+  if (std::holds_alternative<ArrangementTag>(f.member))
+    return setArrangement(cfg, key, s);
+  auto sizing = parseBaselineSizing(s);
+  if (!sizing)
+    return badValue(key, "unknown baseline sizing '" + s +
+                             "' (expected paper or iso_area)");
+  cfg.baselineSizing = *sizing;
+  return llvm::Error::success();
+}
 } // namespace
 
 llvm::Error AccelConfig::validate() const {
   for (const FieldDesc &f : kFields) {
-    if (std::holds_alternative<ArrangementTag>(f.member))
+    if (isNamedField(f))
       continue;
     double v = 0;
     if (auto *m = std::get_if<DoubleField>(&f.member))
@@ -251,6 +287,8 @@ llvm::json::Value bitmod::arch::toJSON(const AccelConfig &cfg) {
   for (const FieldDesc &f : kFields) {
     if (std::holds_alternative<ArrangementTag>(f.member))
       obj[f.key] = getArrangementName(cfg.arrangement).str();
+    else if (std::holds_alternative<BaselineSizingTag>(f.member))
+      obj[f.key] = getBaselineSizingName(cfg.baselineSizing).str();
     else if (auto *m = std::get_if<DoubleField>(&f.member))
       obj[f.key] = cfg.*(*m);
     else if (auto *m = std::get_if<UnsignedField>(&f.member))
@@ -339,11 +377,11 @@ bitmod::arch::accelConfigFromJSON(const llvm::json::Value &v) {
     const FieldDesc *f = findField(key);
     if (!f)
       return badValue(key, "unknown key");
-    if (std::holds_alternative<ArrangementTag>(f->member)) {
+    if (isNamedField(*f)) {
       std::optional<llvm::StringRef> s = val.getAsString();
       if (!s)
         return badValue(key, "expected a string");
-      if (llvm::Error e = setArrangement(cfg, key, *s))
+      if (llvm::Error e = setNamedField(cfg, *f, key, *s))
         return std::move(e);
       continue;
     }
@@ -453,8 +491,8 @@ llvm::Error bitmod::arch::applyKeyValueOptions(AccelConfig &cfg,
     const FieldDesc *f = findField(key);
     if (!f)
       return badValue(key, "unknown key");
-    if (std::holds_alternative<ArrangementTag>(f->member)) {
-      if (llvm::Error e = setArrangement(next, key, val))
+    if (isNamedField(*f)) {
+      if (llvm::Error e = setNamedField(next, *f, key, val))
         return e;
       continue;
     }

@@ -4,6 +4,7 @@
 
 #include "llvm/ADT/StringExtras.h"
 
+#include <algorithm>
 #include <cassert>
 
 using namespace bitmod::arch;
@@ -78,8 +79,24 @@ ArrayShape bitmod::sim::getAcceleratorShape(const AccelConfig &cfg,
   bool gen = arrangement == ArrayArrangement::Generative;
   shape.tokenLanes = gen ? s.genTokenLanes : s.discTokenLanes;
   shape.channelLanes = gen ? s.genChannelLanes : s.discChannelLanes;
+  if (cfg.baselineSizing == BaselineSizing::IsoArea) {
+    // Keep the paper's channel lanes (the width weights stream into) and
+    // give the array as many token rows as the iso-area PE count fills.
+    uint64_t pes = getIsoAreaNumPEs(cfg, kind);
+    shape.tokenLanes =
+        unsigned(std::max<uint64_t>(1, pes / shape.channelLanes));
+  }
   // Bit-parallel arrays are modelled as one monolithic systolic grid.
   shape.gridRows = 1;
   shape.gridCols = 1;
   return shape;
+}
+
+uint64_t bitmod::sim::getAcceleratorNumPEs(const AccelConfig &cfg,
+                                           AcceleratorKind kind) {
+  if (kind == AcceleratorKind::BitMoD)
+    return cfg.getNumPEs();
+  ArrayShape s =
+      getAcceleratorShape(cfg, kind, ArrayArrangement::Discriminative);
+  return uint64_t(s.tokenLanes) * s.channelLanes;
 }

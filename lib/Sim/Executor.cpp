@@ -238,10 +238,9 @@ Error Machine::matmul(size_t index, const Instruction &inst,
   }
   std::vector<float> y(uint64_t(mm.m) * mm.n);
   DatapathStats local;
-  if (Error e = golden ? golden::groupedMatmul(x.data(), mm.m, view, y.data(),
-                                               opts)
-                       : groupedMatmul(x.data(), mm.m, view, y.data(), opts,
-                                       &local))
+  if (Error e =
+          golden ? golden::groupedMatmul(x.data(), mm.m, view, y.data(), opts)
+                 : groupedMatmul(x.data(), mm.m, view, y.data(), opts, &local))
     return fail(llvm::toString(std::move(e)));
   stats.termSteps += local.termSteps;
   stats.groupDequants += local.groupDequants;

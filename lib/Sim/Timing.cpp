@@ -172,8 +172,7 @@ sim::simulateTiming(const isa::Program &p, const AccelConfig &cfg,
   uint64_t dramFree = 0;
   uint64_t matmulDone = 0; // completion of every MATMUL issued so far
   uint64_t arrayBusyUntil = 0;
-  uint64_t numPEs =
-      bitSerial ? cfg.getNumPEs() : getBaselineSpec(kind).getNumPEs();
+  uint64_t numPEs = getAcceleratorNumPEs(cfg, kind);
   ArrayArrangement arrangement = initialArrangement;
   double usefulTermSteps = 0;
 

@@ -17,7 +17,8 @@ the data type on the model's weights (--weights DIR of <layer>.npy) or, by
 default, on a seeded heavy-tailed sample of the layer shapes (no download).
 Each finished point is appended to OUT/results.csv at once, so an
 interrupted sweep resumes with the missing points only. OUT/pareto_*.png
-plot SQNR against EDP and against the area proxy (PE count) per model.
+plot SQNR against EDP and against the area proxy (PEs x pe_area_um2, the
+accelerator description's PE area) per model.
 
 Models are paper names (bench_models.PAPER_MODELS, Tiny-GQA) or Hugging
 Face config.json files (hidden_size, num_hidden_layers, num_attention_heads,
@@ -45,7 +46,7 @@ FIELDS = ["model", "dtype", "accel", "prefill_cycles", "decode_cycles",
           "prefill_energy_pj", "decode_energy_pj", "cycles", "energy_pj",
           "edp", "bits_per_weight", "weight_bytes", "sqnr_db",
           "sqnr_db_gaussian", "sqnr_db_heavy_tailed", "num_pes",
-          "buffer_kib", "accel_config", "timing"]
+          "compute_area_mm2", "buffer_kib", "accel_config", "timing"]
 
 #: Fig. 9's data types (bench/paper/run.py PARETO_DTYPES).
 PAPER_PRESET_DTYPES = [
@@ -252,6 +253,9 @@ def evaluate_point(point):
         row["sqnr_db"] = _sqnr(bitmod, _proxy_weights(model), dtype, g)
     cfg = bitmod.accel_config(accel)
     row["num_pes"] = cfg["num_tiles"] * cfg["tile_rows"] * cfg["tile_cols"]
+    # The area proxy: PEs x the description's PE area (the paper's, or the
+    # Yosys-derived hw/synth/accel-rtl-area.json), before place and route.
+    row["compute_area_mm2"] = row["num_pes"] * cfg["pe_area_um2"] / 1e6
     row["buffer_kib"] = (cfg["act_buffer_bytes"] + cfg["wgt_buffer_bytes"]) // 1024
     row["accel_config"] = json.dumps(accel, sort_keys=True)
     return row
@@ -272,6 +276,14 @@ def read_table(path):
 
 def append_row(path, row):
     new = not os.path.isfile(path) or os.path.getsize(path) == 0
+    if not new:
+        with open(path, newline="") as f:
+            header = next(csv.reader(f), [])
+        if header != FIELDS:
+            raise ValueError(
+                f"{path}: the table has other columns than this version "
+                f"writes ({', '.join(sorted(set(FIELDS) ^ set(header)))}); "
+                "use another --out")
     with open(path, "a", newline="") as f:
         w = csv.DictWriter(f, fieldnames=FIELDS)
         if new:
@@ -305,7 +317,8 @@ def plot_pareto(rows, out_dir):
         fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
         for ax, xkey, xlabel, logx in (
                 (axes[0], "edp", "energy-delay product (pJ x cycles)", True),
-                (axes[1], "num_pes", "area proxy (PEs)", False)):
+                (axes[1], "compute_area_mm2",
+                 "compute area (mm2: PEs x pe_area_um2)", False)):
             pts = [(float(r[xkey]), float(r["sqnr_db"])) for r in mrows]
             for dtype in sorted({r["dtype"] for r in mrows}):
                 sel = [p for p, r in zip(pts, mrows) if r["dtype"] == dtype]

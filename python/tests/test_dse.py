@@ -146,6 +146,23 @@ def test_unknown_dtype_fails_before_the_cluster(tmp_path):
     assert r.returncode != 0 and "unknown data type 'int7'" in r.stderr
 
 
+def test_table_of_another_version_is_refused(tmp_path):
+    table = tmp_path / "results.csv"
+    table.write_text("model,dtype,num_pes\nTiny-GQA,int8,1024\n")
+    row = {k: "" for k in dse.FIELDS}
+    with pytest.raises(ValueError, match="compute_area_mm2"):
+        dse.append_row(str(table), row)
+
+
+def test_area_proxy_is_the_pe_area_of_the_description():
+    point = {"model_shape": dse.resolve_model("Tiny-GQA"), "dtype": "int8",
+             "accel": "rtl", "accel_config": {"pe_area_um2": 2646.9},
+             "prompt": 16, "group_size": 128}
+    row = dse.evaluate_point(point)
+    assert row["num_pes"] == 1024
+    assert row["compute_area_mm2"] == pytest.approx(1024 * 2646.9 / 1e6)
+
+
 def test_pareto_front():
     pts = [(1, 10), (2, 5), (3, 20), (4, 15), (0.5, 1)]
     assert sorted(dse.pareto_front(pts)) == [0, 2, 4]

@@ -1,6 +1,7 @@
 //===- EnergyTest.cpp -----------------------------------------------------===//
 
 #include "bitmod/Sim/Energy.h"
+#include "bitmod/Sim/Baselines.h"
 
 #include "gtest/gtest.h"
 
@@ -34,6 +35,58 @@ TEST(Energy, PEAreaAndIsoAreaCount) {
   ASSERT_FALSE(bool(bad));
   EXPECT_NE(llvm::toString(bad.takeError()).find("pe_area_um2"),
             std::string::npos);
+}
+
+// baseline_sizing = iso_area re-sizes the baselines from the PE areas; the
+// paper's table stays the default.
+TEST(Energy, IsoAreaBaselineSizing) {
+  auto shape = [](const AccelConfig &cfg, AcceleratorKind k, bool gen) {
+    ArrayShape s = getAcceleratorShape(cfg, k,
+                                       gen ? ArrayArrangement::Generative
+                                           : ArrayArrangement::Discriminative);
+    return std::make_pair(s.tokenLanes, s.channelLanes);
+  };
+  AccelConfig paper;
+  EXPECT_EQ(shape(paper, AcceleratorKind::FP16, false),
+            std::make_pair(24u, 32u));
+  EXPECT_EQ(shape(paper, AcceleratorKind::ANT, true), std::make_pair(16u, 64u));
+  EXPECT_EQ(getAcceleratorNumPEs(paper, AcceleratorKind::OliVe), 1152u);
+  EXPECT_EQ(getAcceleratorNumPEs(paper, AcceleratorKind::BitMoD), 1024u);
+
+  auto iso = parseAccelConfigJSON(R"({"baseline_sizing": "iso_area"})");
+  ASSERT_TRUE(bool(iso)) << llvm::toString(iso.takeError());
+  // FP16 (784 PEs fit) and OliVe (1170) keep the paper's arrays: those are
+  // iso-area. ANT's 1024 are not: 1170 of its PEs fit, 36 token rows.
+  EXPECT_EQ(shape(*iso, AcceleratorKind::FP16, false),
+            std::make_pair(24u, 32u));
+  EXPECT_EQ(shape(*iso, AcceleratorKind::FP16, true), std::make_pair(12u, 64u));
+  EXPECT_EQ(shape(*iso, AcceleratorKind::OliVe, false),
+            std::make_pair(32u, 36u));
+  EXPECT_EQ(shape(*iso, AcceleratorKind::ANT, false), std::make_pair(36u, 32u));
+  EXPECT_EQ(shape(*iso, AcceleratorKind::ANT, true), std::make_pair(18u, 64u));
+  EXPECT_EQ(getAcceleratorNumPEs(*iso, AcceleratorKind::ANT), 1152u);
+
+  // The Yosys-derived PE area (hw/synth/accel-rtl-area.json): 1376 FP16 PEs.
+  auto rtl = fromKeyValue("pe_area_um2=2646.9,baseline_sizing=iso_area");
+  ASSERT_TRUE(bool(rtl)) << llvm::toString(rtl.takeError());
+  EXPECT_EQ(shape(*rtl, AcceleratorKind::FP16, false),
+            std::make_pair(43u, 32u));
+  EXPECT_EQ(getAcceleratorNumPEs(*rtl, AcceleratorKind::FP16), 1376u);
+  EXPECT_NE(toJSONString(*rtl).find(R"("baseline_sizing": "iso_area")"),
+            std::string::npos);
+  auto back = parseAccelConfigJSON(toJSONString(*rtl));
+  ASSERT_TRUE(bool(back));
+  EXPECT_EQ(*back, *rtl);
+
+  auto bad = parseAccelConfigJSON(R"({"baseline_sizing": "bigger"})");
+  ASSERT_FALSE(bool(bad));
+  EXPECT_EQ(llvm::toString(bad.takeError()),
+            "accelerator config key 'baseline_sizing': unknown baseline "
+            "sizing 'bigger' (expected paper or iso_area)");
+  auto notString = parseAccelConfigJSON(R"({"baseline_sizing": 1})");
+  ASSERT_FALSE(bool(notString));
+  EXPECT_EQ(llvm::toString(notString.takeError()),
+            "accelerator config key 'baseline_sizing': expected a string");
 }
 
 TEST(Energy, SramLookupNextWider) {

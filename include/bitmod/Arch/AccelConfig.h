@@ -39,6 +39,16 @@ enum class ArrayArrangement : uint8_t { Discriminative = 0, Generative, Auto };
 llvm::StringRef getArrangementName(ArrayArrangement a); // "disc"/"gen"/"auto"
 std::optional<ArrayArrangement> parseArrangement(llvm::StringRef name);
 
+/// How the baseline accelerators (FP16, ANT, OliVe) of a comparison are
+/// sized. Paper: the REFERENCE.md arrays (768 / 1024 / 1152 PEs). IsoArea:
+/// as many PEs as fit the compute area of this BitMoD array (num PEs x
+/// pe_area_um2) at each baseline's PE area, so a synthesized pe_area_um2
+/// (hw/synth/accel-rtl-area.json) re-sizes the baselines.
+enum class BaselineSizing : uint8_t { Paper = 0, IsoArea };
+
+llvm::StringRef getBaselineSizingName(BaselineSizing s); // "paper"/"iso_area"
+std::optional<BaselineSizing> parseBaselineSizing(llvm::StringRef name);
+
 /// Concrete lanes of one arrangement.
 struct ArrayShape {
   unsigned gridRows = 0;     // tiles along the token dimension
@@ -98,7 +108,9 @@ struct AccelConfig {
   /// the project's Yosys figure (hw/synth/accel-rtl-area.json, docs/rtl.md).
   double peAreaUM2 = 1507.7;
   double placeRouteFactor = 1.5; // authors scale PE energy/area by 1.5
-  double dramPJPerBit = 18.75;   // 1200 pJ / 64 bit, read and write
+  /// Array sizes of the baselines compared against (Baselines.h).
+  BaselineSizing baselineSizing = BaselineSizing::Paper;
+  double dramPJPerBit = 18.75; // 1200 pJ / 64 bit, read and write
   std::vector<SramEnergyEntry> sramTable = getPaperSramTable();
 
   //--- Derived -------------------------------------------------------------

@@ -6,7 +6,9 @@
 //   ANT  : 1024 PEs, 32x32 / 64x16, 5.5 bits/weight disc (per-model gen)
 //   OliVe: 1152 PEs, 36x32 / 72x16, 4.5 bits/weight disc (per-model gen)
 // All bit-parallel: 1 MAC per PE per cycle, per-channel weights (no group
-// scales). BitMoD's own row is built from AccelConfig.
+// scales). BitMoD's own row is built from AccelConfig. With
+// AccelConfig::baselineSizing = IsoArea the token lanes are re-derived from
+// the iso-area PE count (getIsoAreaNumPEs) and the channel lanes kept.
 //
 //===----------------------------------------------------------------------===//
 
@@ -62,10 +64,15 @@ const BaselineSpec &getBaselineSpec(AcceleratorKind kind);
 double getBaselineBitsPerWeight(AcceleratorKind kind, bool generative,
                                 std::optional<PaperModel> model);
 
-/// Array shape of any accelerator for an arrangement. BitMoD: from cfg.
+/// Array shape of any accelerator for an arrangement. BitMoD: from cfg;
+/// baselines: the table above, or iso-area sized (cfg.baselineSizing).
 arch::ArrayShape getAcceleratorShape(const arch::AccelConfig &cfg,
                                      AcceleratorKind kind,
                                      arch::ArrayArrangement arrangement);
+
+/// PEs of an accelerator (baselines: its discriminative array).
+uint64_t getAcceleratorNumPEs(const arch::AccelConfig &cfg,
+                              AcceleratorKind kind);
 
 } // namespace sim
 } // namespace bitmod
