@@ -658,15 +658,42 @@ void LaunchSchedule::build(uint64_t wBase, uint64_t x, uint64_t y) {
   assignTokens();
 }
 
+namespace {
+/// Lends this thread's instruction list to a schedule for the scope. A plan
+/// search builds ~100 candidates of similar length, each of up to 1e5
+/// instructions: reusing one buffer keeps its pages mapped, where a fresh
+/// vector per candidate spent more time in page faults (and in copying
+/// PlannedInst as it grew) than the timing model spent simulating.
+class BorrowedInsts {
+public:
+  explicit BorrowedInsts(LaunchSchedule &s) : s(s) {
+    s.insts.swap(buffer());
+    s.insts.clear();
+  }
+  ~BorrowedInsts() { buffer().swap(s.insts); }
+  BorrowedInsts(const BorrowedInsts &) = delete;
+  BorrowedInsts &operator=(const BorrowedInsts &) = delete;
+
+private:
+  static std::vector<PlannedInst> &buffer() {
+    static thread_local std::vector<PlannedInst> insts;
+    return insts;
+  }
+  LaunchSchedule &s;
+};
+} // namespace
+
 llvm::Expected<PlanCost> sim::simulatePlan(const PlanGemm &g,
                                            const PlanBlocking &b,
                                            const BufferPlan &p,
                                            const arch::AccelConfig &cfg) {
+  static thread_local isa::Program prog; // see BorrowedInsts
   LaunchSchedule s(g, b, p, cfg);
+  BorrowedInsts borrowed(s);
   uint64_t xAddr = (s.getBlobBytes() + 63) / 64 * 64;
   uint64_t yAddr = (xAddr + g.M * g.K * 2 + 63) / 64 * 64;
   s.build(0, xAddr, yAddr);
-  isa::Program prog;
+  prog.instructions.clear();
   prog.instructions.reserve(s.insts.size() + 1);
   for (const PlannedInst &si : s.insts)
     prog.instructions.push_back(si.inst);
@@ -1008,6 +1035,7 @@ sim::searchPlans(const PlanGemm &g, ArrayRef<ArrayArrangement> arrangements,
     // can be neither the fastest nor within its window).
     for (Todo &t : todo) {
       LaunchSchedule ls(g, t.b, t.p, cfg);
+      BorrowedInsts borrowed(ls);
       ls.build(0, 0, 0);
       uint64_t mm = 0, bytes = 0;
       for (const PlannedInst &pi : ls.insts) {
