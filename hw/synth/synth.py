@@ -11,7 +11,10 @@ docs/rtl.md and the PE area the accelerator description can take
 (AccelConfig "pe_area_um2", see docs/rtl.md "Area feed").
 
 Usage: hw/synth/synth.py [--units a,b] [--out hw/synth/area.json] [--logs DIR]
-                         [--reuse]
+                         [--reuse] [--merge]
+
+--merge keeps the units of an existing --out that this run does not
+synthesize (the tile alone takes ~15 minutes of wall time).
 """
 import argparse
 import json
@@ -97,6 +100,8 @@ def main():
     ap.add_argument("--reuse", action="store_true",
                     help="take a unit's figures from an earlier run's "
                     "LOGS/<unit>.stat instead of running yosys again")
+    ap.add_argument("--merge", action="store_true",
+                    help="keep the other units of an existing --out")
     args = ap.parse_args()
     os.makedirs(args.logs, exist_ok=True)
     names = args.units.split(",")
@@ -104,6 +109,9 @@ def main():
         if n not in UNITS:
             sys.exit("unknown unit '%s' (known: %s)" % (n, ", ".join(UNITS)))
     res = {}
+    if args.merge and os.path.isfile(args.out):
+        with open(args.out) as f:
+            res = json.load(f)["units"]
     for n in names:
         res[n] = run_unit(n, args.logs, args.reuse)
         res[n]["description"] = UNITS[n][4]
@@ -130,6 +138,13 @@ def main():
             arr = 64 * t("bitmod_pe") + 8 * (t("colacc") or 0)
             out["ratios"]["encoders (32 lanes) / tile PE array"] = \
                 32 * t("term_encoder") / arr
+        if t("tile") and t("term_encoder") and t("colacc"):
+            parts = (64 * t("bitmod_pe") + 8 * t("colacc") +
+                     32 * t("term_encoder"))
+            out["ratios"]["tile / (64 PEs + 8 colaccs + 32 encoder lanes)"] \
+                = t("tile") / parts
+            out["ratios"]["encoders (32 lanes) / tile"] = \
+                32 * t("term_encoder") / t("tile")
         # The paper's FP16 PE is 1968.7 um2 (REFERENCE.md): scale by the
         # measured ratio for the accelerator description.
         out["pe_area_um2"] = 1968.7 * t("bitmod_pe") / t("fp16_mac_pe")
