@@ -545,9 +545,11 @@ static int runEstimate() {
   }
   json::Object total;
   for (size_t ki = 0; ki < kinds.size(); ++ki)
-    total[sim::getAcceleratorName(kinds[ki])] =
-        json::Object{{"cycles", int64_t(totalC[ki])},
-                     {"energy_pj", rt::energyToJSON(totalE[ki])}};
+    total[sim::getAcceleratorName(kinds[ki])] = json::Object{
+        {"cycles", int64_t(totalC[ki])},
+        {"energy_pj", rt::energyToJSON(totalE[ki])},
+        // The array the figures are for (baseline_sizing re-sizes it).
+        {"num_pes", int64_t(sim::getAcceleratorNumPEs(cfg, kinds[ki]))}};
   std::string s = rt::formatJSON(
       json::Object{{"gemms", std::move(out)}, {"total", std::move(total)}});
   if (!reportFile.empty())
