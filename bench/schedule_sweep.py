@@ -18,6 +18,10 @@ lower bound = the DRAM lower bound for the buffer capacities
 usage: schedule_sweep.py [--preset issue|ci|full] [--models a,b]
                          [--dtypes a,b] [--ms 1,16] [--tools DIR] [--json F]
                          [--check] [--regret N] [--accelerators fp16,ant,olive]
+                         [--jobs N] [--log F.jsonl]
+--jobs runs N cases at once (default 1). --log appends every finished case
+to F.jsonl as it completes and skips the cases already in it, so a long
+sweep (the full preset is 1,056 cases) resumes where it stopped.
 --accelerators plans the distinct (M, N, K) of the cases on the baselines
 instead (bitmod-sim --estimate: sim::estimate, the same planner and timing
 model under the baseline's lanes, 1 MAC/PE/cycle, widths and per-channel
@@ -35,6 +39,7 @@ is within 1.25x of the lower bound.
 chosen plan is more than 2% slower than any of them.
 """
 import argparse
+import concurrent.futures
 import json
 import os
 import re
@@ -202,7 +207,12 @@ def main():
     ap.add_argument("--check", action="store_true")
     ap.add_argument("--regret", type=int, default=0)
     ap.add_argument("--accelerators")
+    ap.add_argument("--jobs", type=int, default=1)
+    ap.add_argument("--log", help="JSON-lines file of finished cases "
+                    "(appended; its cases are not run again)")
     a = ap.parse_args()
+    if a.jobs < 1:
+        ap.error("--jobs must be >= 1")
     split = lambda v: v.split(",") if v else None
     if not a.tools:
         on_path = shutil.which("bitmod-opt")
@@ -219,34 +229,66 @@ def main():
                  [int(m) for m in split(a.ms)] if a.ms else None)
     if kinds:
         todo = sorted({c[:3] for c in todo}, key=lambda c: (c[1] * c[2], c))
-    with tempfile.TemporaryDirectory() as tmp:
-        for c in todo:
+    label = lambda c: ",".join(kinds) if kinds else c[3]
+    key = lambda r: (r["M"], r["N"], r["K"], r["dtype"])
+    done = {}
+    if a.log and os.path.isfile(a.log):
+        with open(a.log) as f:
+            for line in f:
+                if line.strip():
+                    r = json.loads(line)
+                    done.setdefault(key(r)[:3] + (
+                        r.get("case_dtype", r["dtype"]),), []).append(r)
+    log = open(a.log, "a") if a.log else None
+
+    def run_case(c):
+        # Each case in its own directory, removed afterwards: the programs of
+        # big layers are large.
+        with tempfile.TemporaryDirectory() as tmp:
             try:
                 rs = baseline_case(a.tools, tmp, *c, kinds) if kinds else \
                     [one(a.tools, tmp, *c, regret=a.regret)]
             except RuntimeError as e:
+                return [dict(M=c[0], N=c[1], K=c[2], dtype=label(c),
+                             error=str(e))]
+        return rs
+
+    def report(c, rs):
+        for r in rs:
+            rows.append(r)
+            if "error" in r:
                 print("FAIL M=%d N=%d K=%d %s: %s" % (
-                    c[:3] + (",".join(kinds) if kinds else c[3], e)))
-                rows.append(dict(M=c[0], N=c[1], K=c[2],
-                                 dtype=",".join(kinds) if kinds else c[3],
-                                 error=str(e)))
+                    r["M"], r["N"], r["K"], r["dtype"], r["error"]),
+                    flush=True)
                 continue
-            for r in rs:
-                rows.append(r)
-                print("M=%-5d N=%-6d K=%-6d %-9s cycles %10d bound %10d "
-                      "ratio %.3f est/sim %.3f dram %11d lb %11d ratio %.3f "
-                      "(%.2fx one pass)%s  %s"
-                      % (r["M"], r["N"], r["K"], r["dtype"], r["cycles"],
-                         r["bound"], r["ratio"], r["estimate"] / r["cycles"],
-                         r["dram"], r["dram_lb"], r["dram_ratio"],
-                         r["pass_ratio"],
-                         "" if r["regret"] is None else
-                         " regret %.3f" % r["regret"],
-                         re.sub(r"m = .*?block_tokens", "block_tokens",
-                                r["tiling"])), flush=True)
-            # The programs of big layers are large: keep only the current one.
-            shutil.rmtree(tmp)
-            os.mkdir(tmp)
+            print("M=%-5d N=%-6d K=%-6d %-9s cycles %10d bound %10d "
+                  "ratio %.3f est/sim %.3f dram %11d lb %11d ratio %.3f "
+                  "(%.2fx one pass)%s  %s"
+                  % (r["M"], r["N"], r["K"], r["dtype"], r["cycles"],
+                     r["bound"], r["ratio"], r["estimate"] / r["cycles"],
+                     r["dram"], r["dram_lb"], r["dram_ratio"],
+                     r["pass_ratio"],
+                     "" if r["regret"] is None else
+                     " regret %.3f" % r["regret"],
+                     re.sub(r"m = .*?block_tokens", "block_tokens",
+                            r["tiling"])), flush=True)
+
+    pending = []
+    for c in todo:
+        k = tuple(c[:3]) + (label(c),)
+        if k in done:
+            report(c, done[k])
+        else:
+            pending.append(c)
+    with concurrent.futures.ThreadPoolExecutor(a.jobs) as pool:
+        futures = {pool.submit(run_case, c): c for c in pending}
+        for f in concurrent.futures.as_completed(futures):
+            c, rs = futures[f], f.result()
+            report(c, rs)
+            if log and not any("error" in r for r in rs):
+                for r in rs:
+                    log.write(json.dumps(dict(r, case_dtype=label(c))) + "\n")
+                log.flush()
     ok = [r for r in rows if "error" not in r]
     for key in ("ratio", "dram_ratio"):
         worst = sorted(ok, key=lambda r: -r[key])[:5]
