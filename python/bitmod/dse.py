@@ -406,7 +406,7 @@ def run_sweep(models, dtypes, grid, out_dir, scheduler=None, workers=2,
 
 
 def run_paper_eval(out_dir, scheduler=None, workers=2, paper_args=(),
-                   log=sys.stderr):
+                   log=sys.stderr, command=None):
     """bench/paper/run.py's whole evaluation (the speed-up scenarios,
     energy, ablations and Fig. 9: results.json, results.md, figures) with
     its per-model compile + timing-only simulation on Dask: one task per
@@ -446,7 +446,7 @@ def run_paper_eval(out_dir, scheduler=None, workers=2, paper_args=(),
 
     try:
         return paper_run.main(["--out-dir", out_dir, *paper_args],
-                              model_map=model_map)
+                              model_map=model_map, command=command)
     finally:
         client.close()
         if cluster:
@@ -491,9 +491,11 @@ def main(argv=None):
     args = ap.parse_args(argv)
     if args.preset == "paper-eval":
         import shlex
-        results = run_paper_eval(args.out, scheduler=args.scheduler,
-                                 workers=args.workers,
-                                 paper_args=shlex.split(args.paper_args))
+        results = run_paper_eval(
+            args.out, scheduler=args.scheduler, workers=args.workers,
+            paper_args=shlex.split(args.paper_args),
+            command="python3 -m bitmod.dse " + shlex.join(
+                argv if argv is not None else sys.argv[1:]))
         print("bitmod.dse: wrote %s" % os.path.join(args.out, "results.json"),
               file=sys.stderr)
         return 0 if results else 1
