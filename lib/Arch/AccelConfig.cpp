@@ -267,11 +267,15 @@ llvm::Error AccelConfig::validate() const {
     return badValue("sram_table", "must not be empty");
   for (size_t i = 0; i < sramTable.size(); ++i) {
     const SramEnergyEntry &e = sramTable[i];
-    if (e.portBits == 0 || !(e.readPJ >= 0) || !(e.writePJ >= 0) ||
-        !(e.areaMM2 >= 0))
+    // Infinite values pass ">= 0" but do not print as JSON.
+    auto finiteNonNegative = [](double v) {
+      return std::isfinite(v) && v >= 0;
+    };
+    if (e.portBits == 0 || !finiteNonNegative(e.readPJ) ||
+        !finiteNonNegative(e.writePJ) || !finiteNonNegative(e.areaMM2))
       return badValue("sram_table", "entry " + llvm::Twine(i) +
                                         " has a zero port width or "
-                                        "a negative/NaN value");
+                                        "a negative, infinite or NaN value");
     if (i && sramTable[i - 1].portBits >= e.portBits)
       return badValue("sram_table", "port widths must be strictly ascending");
   }

@@ -75,7 +75,10 @@ Error Machine::init(const llvm::StringMap<std::vector<float>> &inputs) {
                               p.dramSize + onChipBytes))
     return err;
   dram.assign(p.dramSize, 0);
-  std::memcpy(dram.data() + p.weightBase, p.weights.data(), p.weights.size());
+  // A program without weights has a null weights.data(): memcpy must not
+  // see it (fuzzer finding, fuzz/corpus/bmod/finding-no-weights.bmod).
+  if (!p.weights.empty())
+    std::memcpy(dram.data() + p.weightBase, p.weights.data(), p.weights.size());
   act.assign(p.actBufferBytes, 0);
   wgt.assign(p.wgtBufferBytes, 0);
   for (const isa::Symbol &s : p.symbols) {

@@ -6,6 +6,7 @@
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MathExtras.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -256,9 +257,20 @@ llvm::Expected<NpyArray> support::parseNpy(llvm::ArrayRef<uint8_t> buffer,
     array.shape.push_back(v);
   }
 
-  int64_t n = array.getNumElements();
+  // The dims come from the file: their product (and its size in bytes) is
+  // checked before getNumElements() or any allocation relies on it.
+  int64_t n = 1, bytesSigned = 0;
+  for (int64_t d : array.shape)
+    if (llvm::MulOverflow(n, d, n))
+      return fileError(name, "shape (" + shapeText +
+                                 ") has more elements than a 64-bit count "
+                                 "holds");
+  if (llvm::MulOverflow(n, static_cast<int64_t>(size), bytesSigned))
+    return fileError(name, "data of " + llvm::Twine(n) + " elements of " +
+                               llvm::Twine(size) +
+                               " bytes overflows a 64-bit size");
   size_t dataStart = headerStart + headerLen;
-  size_t bytes = static_cast<size_t>(n) * size;
+  size_t bytes = static_cast<size_t>(bytesSigned);
   if (buffer.size() - dataStart < bytes)
     return fileError(name, "truncated data: expected " + llvm::Twine(bytes) +
                                " bytes, found " +

@@ -63,6 +63,15 @@ TEST(AccelConfig, JSONErrorsNameTheKey) {
   auto f = parseAccelConfigJSON("{not json");
   ASSERT_FALSE(bool(f));
   llvm::consumeError(f.takeError());
+  // Fuzzer finding: 0.21e309 parses as infinity, which passed ">= 0" and
+  // then printed as JSON that does not parse back.
+  auto g = parseAccelConfigJSON(
+      R"({"sram_table": [{"port_bits": 512, "read_pj": 10.5, )"
+      R"("write_pj": 11.0, "area_mm2": 0.21e309}]})");
+  ASSERT_FALSE(bool(g));
+  EXPECT_EQ(errorOf(g.takeError()),
+            "accelerator config key 'sram_table': entry 0 has a zero port "
+            "width or a negative, infinite or NaN value");
 }
 
 TEST(AccelConfig, KeyValue) {

@@ -107,6 +107,23 @@ TEST(NpyTest, Errors) {
   auto c = parseNpy(cplx, "c");
   ASSERT_FALSE(bool(c));
   llvm::consumeError(c.takeError());
+  // Fuzzer findings: dims whose product overflows 64 bits (signed overflow
+  // in getNumElements before), and a count whose byte size does.
+  auto huge = makeRaw("{'descr': '<f4', 'fortran_order': False, 'shape': "
+                      "(144, 100000000000000000), }\n",
+                      {0, 0, 0, 0});
+  auto h = parseNpy(huge, "h.npy");
+  ASSERT_FALSE(bool(h));
+  EXPECT_EQ(llvm::toString(h.takeError()),
+            "'h.npy': shape (144, 100000000000000000) has more elements than "
+            "a 64-bit count holds");
+  auto wide = makeRaw("{'descr': '<f8', 'fortran_order': False, 'shape': "
+                      "(2305843009213693952,), }\n",
+                      {0, 0, 0, 0});
+  auto w = parseNpy(wide, "w.npy");
+  ASSERT_FALSE(bool(w));
+  EXPECT_NE(llvm::toString(w.takeError()).find("overflows a 64-bit size"),
+            std::string::npos);
   auto d = readNpy("/nonexistent/x.npy");
   ASSERT_FALSE(bool(d));
   EXPECT_NE(llvm::toString(d.takeError()).find("/nonexistent/x.npy"),
