@@ -197,7 +197,8 @@ llvm::Error setNumber(AccelConfig &cfg, const FieldDesc &f, double v) {
                                fmtNum(f.minValue) + ", " + fmtNum(f.maxValue) +
                                "]");
   if (auto *m = std::get_if<DoubleField>(&f.member)) {
-    cfg.*(*m) = v;
+    // -0.0 + 0.0 is +0.0: a description prints one zero (fuzzer finding).
+    cfg.*(*m) = v + 0.0;
     return llvm::Error::success();
   }
   if (v != std::floor(v))
