@@ -506,8 +506,10 @@ def main(argv=None):
     elif args.preset == "paper-pareto":
         models = [bm.get_model("Llama-2-7B")]
         dtypes = PAPER_PRESET_DTYPES
+        # bench/paper's Fig. 9 points use the planned estimate
+        # (sim::estimate), so the preset does too.
         options = {"decode_steps": bm.PAPER_DECODE_STEPS, "scope": "layer",
-                   "proxy": "paper"}
+                   "proxy": "paper", "timing": "planned"}
     else:
         if not args.models or not args.dtypes:
             ap.error("--models and --dtypes are required without --preset")
