@@ -335,6 +335,7 @@ parseSramTable(const llvm::json::Value &v) {
       std::optional<double> num = kv.second.getAsNumber();
       if (!num)
         return badValue(where + "." + k.str(), "expected a number");
+      *num += 0.0; // -0.0 -> +0.0, as for the scalar keys
       if (k == "port_bits") {
         if (*num <= 0 || *num != std::floor(*num) || *num > 1e6)
           return badValue(where + ".port_bits", "expected a positive integer");
