@@ -42,9 +42,13 @@ using namespace mlir::bitmod;
 namespace isa = ::bitmod::isa;
 
 /// model.mlir of a model with more weight-blob bytes than this omits the
-/// resource blobs longer than kModelMlirResourceLimit hex characters.
+/// resource blobs longer than kModelMlirResourceLimit hex characters, and
+/// model.s the weight bytes of its program.
 constexpr int64_t kModelMlirWeightLimit = int64_t(1) << 30;
-constexpr int64_t kModelMlirResourceLimit = int64_t(1) << 20;
+/// 64 Ki hex characters: the quantized codes and the group scales of every
+/// LLM linear layer go (the scales alone are 160 MB of text for a 7B
+/// model), the norm weights (8 KiB at hidden size 4096) stay.
+constexpr int64_t kModelMlirResourceLimit = int64_t(1) << 16;
 
 namespace {
 /// One compilation: the options, where errors go and the stage timers.
@@ -439,15 +443,26 @@ LogicalResult ModelCompiler::emitProgram(ModuleOp module,
         return success();
       })))
     return failure();
+  // The listing of an LLM leaves the weights out, like model.mlir: their
+  // hex text would be 2.2x the .bmod (5 GiB for a 7B model at 3 bits) and
+  // take most of the compile time. Such a listing says so and does not
+  // assemble; `bitmod-sim model.bmod --disasm` prints it with the weights.
+  isa::AsmPrintOptions asmOptions;
+  asmOptions.printWeights =
+      int64_t(program->weights.size()) <= kModelMlirWeightLimit;
   if (failed(writeFile(getOutputPath("model.s"), [&](raw_ostream &os) {
-        isa::printAssembly(*program, os);
+        isa::printAssembly(*program, os, asmOptions);
         return success();
       })))
     return failure();
   progress(llvm::formatv("wrote model.bmod ({0} instructions, {1} layers, "
-                         "{2} weight bytes) and model.s",
+                         "{2} weight bytes) and model.s{3}",
                          program->instructions.size(), program->layers.size(),
-                         program->weights.size()));
+                         program->weights.size(),
+                         asmOptions.printWeights
+                             ? ""
+                             : " (weight bytes elided: the weights are in "
+                               "model.bmod)"));
   return success();
 }
 

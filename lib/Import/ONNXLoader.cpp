@@ -3,6 +3,7 @@
 #include "ONNXLoader.h"
 
 #include "bitmod/Support/Error.h"
+#include "bitmod/Support/FileMappings.h"
 #include "bitmod/Support/MemoryLimit.h"
 
 #include "llvm/ADT/StringExtras.h"
@@ -440,7 +441,20 @@ llvm::Error TensorLoader::mapFile(StringRef location,
     return ::bitmod::makeError("cannot open external data file '" +
                                std::string(path) +
                                "': " + fileOrErr.getError().message());
-  buffer = std::shared_ptr<llvm::MemoryBuffer>(std::move(*fileOrErr));
+  std::unique_ptr<llvm::MemoryBuffer> file = std::move(*fileOrErr);
+  if (file->getBufferKind() == llvm::MemoryBuffer::MemoryBuffer_MMap) {
+    // Lets the quantizer unmap the pages of a weight it has read (they
+    // stay in the page cache) while the mapping lives.
+    ::bitmod::support::registerReadOnlyFileMapping(file->getBufferStart(),
+                                                   file->getBufferSize());
+    buffer = std::shared_ptr<llvm::MemoryBuffer>(
+        file.release(), [](llvm::MemoryBuffer *b) {
+          ::bitmod::support::unregisterReadOnlyFileMapping(b->getBufferStart());
+          delete b;
+        });
+  } else {
+    buffer = std::shared_ptr<llvm::MemoryBuffer>(std::move(file));
+  }
   files[location] = buffer;
   return llvm::Error::success();
 }

@@ -12,6 +12,7 @@
 #include "bitmod/Quant/SpecialValues.h"
 #include "bitmod/Support/Error.h"
 #include "bitmod/Support/Half.h"
+#include "bitmod/Support/Parallel.h"
 #include "bitmod/Support/SimdLevel.h"
 
 #include "llvm/ADT/STLExtras.h"
@@ -26,6 +27,10 @@
 #include <cstring>
 #include <limits>
 #include <memory>
+
+#if BITMOD_QUANT_X86_KERNELS
+#include <immintrin.h>
+#endif
 
 using namespace bitmod;
 using namespace bitmod::quant;
@@ -45,40 +50,14 @@ uint32_t extractCode(const uint8_t *row, int64_t k, unsigned bits) {
   return (v >> shift) & (bits >= 32 ? ~0u : ((1u << bits) - 1));
 }
 
-llvm::ThreadPoolInterface &getSharedPool() {
-  static llvm::DefaultThreadPool pool(llvm::hardware_concurrency());
-  return pool;
-}
-
-/// Runs fn(begin, end) over [0, n) in chunks on a pool (or inline).
+/// Runs fn(begin, end) over chunks of [0, n) on the caller and a pool.
 template <typename Fn>
 void parallelRows(int64_t n, int64_t workPerRow, unsigned numThreads,
                   llvm::ThreadPoolInterface *pool, Fn fn) {
-  unsigned hw = llvm::hardware_concurrency().compute_thread_count();
-  unsigned threads = numThreads ? numThreads : hw;
-  // Tiny problems are not worth the task overhead.
-  if (threads <= 1 || n <= 1 || n * workPerRow < (1 << 15)) {
-    fn(0, n);
-    return;
-  }
-  std::unique_ptr<llvm::DefaultThreadPool> ownPool;
-  if (!pool) {
-    if (numThreads && numThreads != hw) {
-      ownPool = std::make_unique<llvm::DefaultThreadPool>(
-          llvm::hardware_concurrency(numThreads));
-      pool = ownPool.get();
-    } else {
-      pool = &getSharedPool();
-    }
-  }
-  int64_t tasks = std::min<int64_t>(n, static_cast<int64_t>(threads) * 4);
-  int64_t per = (n + tasks - 1) / tasks;
-  llvm::ThreadPoolTaskGroup group(*pool);
-  for (int64_t b = 0; b < n; b += per) {
-    int64_t e = std::min(n, b + per);
-    group.async([&fn, b, e] { fn(b, e); });
-  }
-  group.wait();
+  // A chunk of less work than this is not worth a hand-off.
+  int64_t minRows =
+      ((int64_t(1) << 15) + workPerRow - 1) / std::max<int64_t>(1, workPerRow);
+  support::parallelFor(n, minRows, numThreads, pool, fn);
 }
 
 /// The row kernels in order of preference (best first), with the CPU check.
@@ -152,6 +131,18 @@ inline float halfBitsToFloat(uint16_t h) {
   return f;
 }
 
+#if BITMOD_QUANT_X86_KERNELS
+/// Widens the first multiple of 8 of `count` halves; returns how many.
+__attribute__((target("avx,f16c"))) size_t
+widenHalfF16C(const uint16_t *in, size_t count, float *out) {
+  size_t i = 0;
+  for (; i + 8 <= count; i += 8)
+    _mm256_storeu_ps(out + i, _mm256_cvtph_ps(_mm_loadu_si128(
+                                  reinterpret_cast<const __m128i *>(in + i))));
+  return i;
+}
+#endif
+
 inline float bfloat16BitsToFloat(uint16_t h) {
   uint32_t bits = static_cast<uint32_t>(h) << 16;
   float f;
@@ -207,7 +198,14 @@ void WeightSpan::widen(size_t begin, size_t count, float *out) const {
     return;
   case WeightElementType::F16: {
     const uint16_t *in = static_cast<const uint16_t *>(data) + begin;
-    for (size_t i = 0; i < count; ++i)
+    size_t i = 0;
+#if BITMOD_QUANT_X86_KERNELS
+    // F16C converts every finite value exactly, as halfBitsToFloat does;
+    // every AVX2 CPU has it.
+    if (cpuHasAVX2())
+      i = widenHalfF16C(in, count, out);
+#endif
+    for (; i < count; ++i)
       out[i] = halfBitsToFloat(in[i]);
     return;
   }

@@ -972,6 +972,15 @@ static SmallVector<PlanBlocking> kSplitCandidates(const PlanGemm &g,
 /// blocks of huge layers) are not worth the compile time.
 static constexpr uint64_t kMaxSimulatedInsts = 400000;
 
+bool sim::isSamePlanGemm(const PlanGemm &a, const PlanGemm &b) {
+  return a.kind == b.kind && a.M == b.M && a.N == b.N && a.K == b.K &&
+         a.G == b.G && a.numGroups == b.numGroups && a.config == b.config &&
+         a.spec.bitsPerWeight == b.spec.bitsPerWeight &&
+         a.spec.termsPerWeight == b.spec.termsPerWeight &&
+         a.spec.groupSize == b.spec.groupSize && a.spec.dtype == b.spec.dtype &&
+         a.outElem == b.outElem && a.channelScaleBytes == b.channelScaleBytes;
+}
+
 std::vector<PlanCandidate>
 sim::searchPlans(const PlanGemm &g, ArrayRef<ArrayArrangement> arrangements,
                  const AccelConfig &cfg, std::string &lastError, bool prune) {

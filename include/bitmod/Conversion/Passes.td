@@ -93,6 +93,35 @@ def BitMoDPrepareHostBuffers : Pass<"bitmod-prepare-host-buffers",
                            "::mlir::arith::ArithDialect"];
 }
 
+def BitMoDOutlineHostSegments : Pass<"bitmod-outline-host-segments",
+                                      "::mlir::ModuleOp"> {
+  let summary = "Split long host functions into functions of a few loops";
+  let description = [{
+    The host code of an LLM is one function with thousands of loops (a
+    7B model's decoder: 5,107), and C++ compilers optimize such a function
+    in super-linear time: clang -O1 spends 95 s of its 96 s in LoopRotate
+    and IndVarSimplify on it, against 3 s at -O0. This pass cuts the
+    single-block body of every `func.func` with more than `max-loops`
+    `scf.for` ops into consecutive segments of about `max-loops` loops and
+    moves each segment into a private function called in its place, so the
+    compiler's work grows linearly with the model.
+
+    A cut is made only where no value produced by a segment is used after
+    it, except side-effect-free ops without regions whose operands are such
+    ops too (constants, `memref.get_global`, views of them): they are
+    hoisted to the start of the function and cloned into each segment that
+    uses them. The other values a segment uses (memrefs with the identity
+    layout, scalars, the runtime context) become its arguments; a segment
+    that would need an argument of another type stays inline. Nothing is
+    reordered: the calls run the same operations in the same order.
+  }];
+  let options = [
+    Option<"maxLoops", "max-loops", "unsigned", /*default=*/"64",
+           "Loops (scf.for, nested ones included) per outlined segment">,
+  ];
+  let dependentDialects = ["::mlir::func::FuncDialect"];
+}
+
 def BitMoDMathToLibm : Pass<"bitmod-math-to-libm"> {
   let summary = "Lower math ops EmitC lacks to C math library calls";
   let description = [{

@@ -54,6 +54,11 @@ struct PlanGemm {
   unsigned channelScaleBytes = 0;
 };
 
+/// Whether two GEMMs get the same plans: every field searchPlans reads is
+/// equal (the name is not one). The tiling pass plans each distinct GEMM
+/// of a model once (an LLM repeats a handful of shapes 32 times).
+bool isSamePlanGemm(const PlanGemm &a, const PlanGemm &b);
+
 /// The planner's view of an estimate() request: BitMoD needs spec.dtype
 /// (set by getBitMoDWeightSpec / getBitMoDAttentionSpec); errors otherwise.
 llvm::Expected<PlanGemm> getPlanGemm(const arch::AccelConfig &cfg,

@@ -114,6 +114,10 @@ void mlir::bitmod::populateHostToEmitCPipeline(
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 
+  // Functions of a few dozen loops: C++ compilers optimize one function
+  // with thousands of loops in super-linear time.
+  pm.addPass(createBitMoDOutlineHostSegments());
+
   // EmitC.
   pm.addPass(createBitMoDMathToLibm());
   pm.addPass(createBitMoDRuntimeToEmitC());

@@ -246,8 +246,14 @@ Value ONNXLowering::reduceMean(Value v, ArrayRef<int64_t> axes) {
   int64_t count = 1;
   for (int64_t ax : axes)
     count *= in[ax];
+  // f16/bf16: sum and divide in f32, round once (see reduce()).
+  Type elem = elemOf(v);
+  bool widen = elem.isF16() || elem.isBF16();
+  if (widen)
+    v = castTo(v, b.getF32Type());
   Value sum = reduce<tosa::ReduceSumOp>(v, axes);
-  return divide(sum, scalarConst(elemOf(v), (double)count, in.size()));
+  Value mean = divide(sum, scalarConst(elemOf(v), (double)count, in.size()));
+  return widen ? castTo(mean, elem) : mean;
 }
 
 Value ONNXLowering::slice(Value v, ArrayRef<int64_t> start,

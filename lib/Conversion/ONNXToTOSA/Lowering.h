@@ -16,6 +16,7 @@
 #include "bitmod/Dialect/ONNX/IR/ONNXDialect.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tosa/IR/TosaOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
@@ -27,6 +28,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <type_traits>
 
 namespace mlir {
 namespace bitmod {
@@ -409,13 +411,23 @@ Value ONNXLowering::binary(Value a, Value c, Type elem) {
 
 template <typename OpTy>
 Value ONNXLowering::reduce(Value v, ArrayRef<int64_t> axes) {
+  // Sums and products of f16/bf16 accumulate in f32 and are rounded once,
+  // as ONNX Runtime does: an f16 accumulator loses the small terms once
+  // the sum grows and overflows at 65504 (the mean square of an LLM's
+  // hidden state sums 4096 terms of ~10).
+  constexpr bool accumulates = std::is_same_v<OpTy, tosa::ReduceSumOp> ||
+                               std::is_same_v<OpTy, tosa::ReduceProductOp>;
+  Type elem = elemOf(v);
+  bool widen = accumulates && (elem.isF16() || elem.isBF16());
+  if (widen)
+    v = castTo(v, b.getF32Type());
   for (int64_t ax : axes) {
     Shape s = shapeOf(v);
     s[ax] = 1;
     v = OpTy::create(b, loc, tensorType(s, elemOf(v)), v,
                      b.getI32IntegerAttr(ax));
   }
-  return v;
+  return widen ? castTo(v, elem) : v;
 }
 
 } // namespace onnx_import

@@ -136,3 +136,32 @@ func.func @softmax_v1(%x: tensor<2x3x4xf32>) -> tensor<2x3x4xf32> {
   return %0 : tensor<2x3x4xf32>
 }
 }
+
+// -----
+
+// f16 sums and means accumulate in f32 and round once: an f16 accumulator
+// overflows at 65504 (a 7B model's RMSNorm sums 4096 squares of ~10) and
+// loses the small terms long before.
+module attributes {bitmod_onnx.opset = 17 : i64} {
+// CHECK-LABEL: func.func @reduce_mean_f16(
+// CHECK: %[[W:.*]] = tosa.cast %arg0 : (tensor<2x4096xf16>) -> tensor<2x4096xf32>
+// CHECK-NEXT: %[[S:.*]] = tosa.reduce_sum %[[W]] {axis = 1 : i32} : (tensor<2x4096xf32>) -> tensor<2x1xf32>
+// CHECK: %[[M:.*]] = arith.divf %[[S]], %{{.*}} : tensor<2x1xf32>
+// CHECK-NEXT: %[[R:.*]] = tosa.cast %[[M]] : (tensor<2x1xf32>) -> tensor<2x1xf16>
+// CHECK-NEXT: return %[[R]]
+func.func @reduce_mean_f16(%x: tensor<2x4096xf16>) -> tensor<2x1xf16> {
+  %a = bitmod_onnx.constant dense<[1]> : tensor<1xi64>
+  %0 = bitmod_onnx.node "ReduceMean"(%x, %a) : (tensor<2x4096xf16>, tensor<1xi64>) -> tensor<2x1xf16>
+  return %0 : tensor<2x1xf16>
+}
+// CHECK-LABEL: func.func @reduce_sum_f16(
+// CHECK: %[[W:.*]] = tosa.cast %arg0 : (tensor<2x4096xf16>) -> tensor<2x4096xf32>
+// CHECK-NEXT: %[[S:.*]] = tosa.reduce_sum %[[W]] {axis = 1 : i32} : (tensor<2x4096xf32>) -> tensor<2x1xf32>
+// CHECK-NEXT: %[[R:.*]] = tosa.cast %[[S]] : (tensor<2x1xf32>) -> tensor<2x1xf16>
+// CHECK-NEXT: return %[[R]]
+func.func @reduce_sum_f16(%x: tensor<2x4096xf16>) -> tensor<2x1xf16> {
+  %a = bitmod_onnx.constant dense<[1]> : tensor<1xi64>
+  %0 = bitmod_onnx.node "ReduceSum"(%x, %a) : (tensor<2x4096xf16>, tensor<1xi64>) -> tensor<2x1xf16>
+  return %0 : tensor<2x1xf16>
+}
+}

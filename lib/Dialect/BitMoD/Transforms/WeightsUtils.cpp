@@ -2,6 +2,7 @@
 
 #include "bitmod/Dialect/BitMoD/Transforms/WeightsUtils.h"
 
+#include "bitmod/Support/FileMappings.h"
 #include "bitmod/Support/Half.h"
 #include "bitmod/Support/MemoryLimit.h"
 
@@ -10,11 +11,6 @@
 #include "mlir/IR/DialectResourceBlobManager.h"
 
 #include <cstring>
-
-#if defined(__linux__)
-#include <sys/mman.h>
-#include <unistd.h>
-#endif
 
 using namespace mlir;
 using namespace mlir::bitmod;
@@ -89,17 +85,7 @@ mlir::bitmod::getRawBytes(Operation *op, ElementsAttr attr, StringRef what) {
 }
 
 void mlir::bitmod::releasePages(ArrayRef<char> bytes) {
-#if defined(__linux__) && defined(MADV_PAGEOUT)
-  uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
-  uintptr_t begin =
-      (reinterpret_cast<uintptr_t>(bytes.data()) + page - 1) & ~(page - 1);
-  uintptr_t end =
-      (reinterpret_cast<uintptr_t>(bytes.data()) + bytes.size()) & ~(page - 1);
-  if (end > begin)
-    (void)madvise(reinterpret_cast<void *>(begin), end - begin, MADV_PAGEOUT);
-#else
-  (void)bytes;
-#endif
+  ::bitmod::support::releasePages(bytes.data(), bytes.size());
 }
 
 /// The raw bytes of a vector of trivially copyable values.

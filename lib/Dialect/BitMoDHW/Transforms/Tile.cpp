@@ -88,6 +88,13 @@ struct TilePass : public mlir::bitmod::impl::BitMoDTileBase<TilePass> {
     }
     module->setAttr(kAccelAttrName, getAccelAttr(ctx, cfg));
 
+    // The searches done so far: a model repeats its layer shapes.
+    struct Searched {
+      GemmInfo gemm;
+      std::vector<sim::PlanCandidate> cands;
+      std::string lastError;
+    };
+    std::vector<Searched> searched;
     unsigned index = 0;
     WalkResult result = module.walk([&](GroupedMatmulOp op) {
       std::string name = getLayerName(op, index++);
@@ -109,9 +116,17 @@ struct TilePass : public mlir::bitmod::impl::BitMoDTileBase<TilePass> {
       else
         arrangements = {arch::ArrayArrangement::Discriminative,
                         arch::ArrayArrangement::Generative};
-      std::string lastError;
-      std::vector<sim::PlanCandidate> cands =
-          sim::searchPlans(*info, arrangements, cfg, lastError);
+      auto same = llvm::find_if(searched, [&](const Searched &s) {
+        return sim::isSamePlanGemm(s.gemm, *info);
+      });
+      if (same == searched.end()) {
+        Searched s{*info, {}, {}};
+        s.cands = sim::searchPlans(*info, arrangements, cfg, s.lastError);
+        searched.push_back(std::move(s));
+        same = std::prev(searched.end());
+      }
+      const std::string &lastError = same->lastError;
+      const std::vector<sim::PlanCandidate> &cands = same->cands;
       if (cands.empty()) {
         op.emitOpError() << "layer '" << name << "' [M=" << info->M
                          << ", N=" << info->N << ", K=" << info->K

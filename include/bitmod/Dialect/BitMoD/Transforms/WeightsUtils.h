@@ -41,8 +41,9 @@ FailureOr<std::vector<char>> getRawBytes(Operation *op, ElementsAttr attr,
                                          StringRef what);
 
 /// Tells the kernel that the whole pages inside `bytes` will not be read
-/// soon (madvise MADV_PAGEOUT where available, else nothing): the pages of a
-/// memory-mapped model leave the resident set; the contents stay valid
+/// soon (support::releasePages: unmapped if they are in a file the importer
+/// mapped, so they stay in the page cache; paged out otherwise): the pages
+/// of a memory-mapped model leave the resident set; the contents stay valid
 /// either way.
 void releasePages(ArrayRef<char> bytes);
 
