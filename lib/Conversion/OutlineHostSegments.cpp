@@ -139,9 +139,14 @@ struct OutlineHostSegments
         reach = 0;
       }
     }
-    if (begin < ops.size() && !segments.empty())
+    // The rest is a segment too unless the terminator uses what it computes
+    // (a function result): then it stays inline.
+    if (begin < ops.size() && !segments.empty() && reach < ops.size())
       segments.push_back({begin, ops.size()});
-    if (segments.size() < 2)
+    // Nothing to gain from moving the whole body into one part.
+    if (segments.empty() ||
+        (segments.size() == 1 && segments[0].second - segments[0].first ==
+                                     ops.size()))
       return;
 
     unsigned counter = 0;

@@ -110,3 +110,30 @@ func.func @strided(%a: memref<8xf32, strided<[2]>>) {
   }
   return
 }
+
+// -----
+
+// A value the function returns keeps the ops from its definition on inline;
+// the loops before it are outlined.
+
+// CHECK-LABEL: func.func private @result_part0(
+// CHECK:         scf.for
+// CHECK-LABEL: func.func @result(
+// CHECK:         call @result_part0
+// CHECK:         %[[R:.*]] = memref.load
+// CHECK:         scf.for
+// CHECK:         return %[[R]] : f32
+func.func @result(%a: memref<8xf32>) -> f32 {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %f = arith.constant 1.0 : f32
+  scf.for %i = %c0 to %c8 step %c1 {
+    memref.store %f, %a[%i] : memref<8xf32>
+  }
+  %r = memref.load %a[%c0] : memref<8xf32>
+  scf.for %i = %c0 to %c8 step %c1 {
+    memref.store %f, %a[%i] : memref<8xf32>
+  }
+  return %r : f32
+}
